@@ -31,6 +31,11 @@ public final class MigrationFsm {
     private static final MigrationState[] STATES = MigrationState.values();
     /** TABLE parsed: NEXT[cur * N + requested]. */
     private static final MigrationState[] NEXT = parse(TABLE);
+    /**
+     * Every answer {@link #path} can give, walked once at class init: [flag set (bits >> 1)][cur * N + requested].
+     * There are only 4 × 64 requests, so a lookup beats walking (and allocates nothing).
+     */
+    private static final Transition[][] PATHS = walkAll();
 
     private MigrationFsm() {
     }
@@ -60,6 +65,11 @@ public final class MigrationFsm {
      * kernel refuses the request.
      */
     public static Transition path(final MigrationState current, final MigrationState target,
+            final MigrationFlags flags) {
+        return PATHS[flags.bits() >> 1][current.ordinal() * N + target.ordinal()];
+    }
+
+    private static Transition walk(final MigrationState current, final MigrationState target,
             final MigrationFlags flags) {
         final String refusal = refusal(current, target, flags);
         if (refusal != null) {
@@ -119,6 +129,18 @@ public final class MigrationFsm {
                     + ": a saving session cannot return to pre-copy once stop-copy began";
         }
         return null;
+    }
+
+    private static Transition[][] walkAll() {
+        final Transition[][] paths = new Transition[MigrationFlags.all().size()][N * N];
+        for (final MigrationFlags flags : MigrationFlags.all()) {
+            for (final MigrationState from : STATES) {
+                for (final MigrationState to : STATES) {
+                    paths[flags.bits() >> 1][from.ordinal() * N + to.ordinal()] = walk(from, to, flags);
+                }
+            }
+        }
+        return paths;
     }
 
     private static MigrationState[] parse(final String table) {
