@@ -1,0 +1,90 @@
+package dev.tern.sys;
+
+import java.io.EOFException;
+import java.time.Duration;
+
+/**
+ * An eventfd(2): a kernel {@code u64} counter used as a doorbell. {@link #signal(long)} adds to it;
+ * {@link #consume()} returns its value and resets it to 0, blocking while it is 0. vfio-user and
+ * VFIO pass such descriptors to signal interrupts and completions between processes.
+ *
+ * <p>Descriptors this class creates are blocking and close-on-exec. Readiness checks with a
+ * timeout use poll(2) rather than {@code EFD_NONBLOCK}, because the blocking mode lives in the open
+ * file description, which a peer that received the descriptor shares.
+ */
+public final class EventFd implements AutoCloseable {
+  private final Fd fd;
+
+  private EventFd(Fd fd) {
+    this.fd = fd;
+  }
+
+  /** A new eventfd whose counter starts at 0. */
+  public static EventFd create() throws PosixException {
+    return new EventFd(new Fd(Posix.eventfd(0, Layouts.EFD_CLOEXEC)));
+  }
+
+  /** Treats {@code fd}, e.g. one received from a peer, as an eventfd; takes ownership of it. */
+  public static EventFd wrap(Fd fd) {
+    return new EventFd(fd);
+  }
+
+  /** The descriptor, e.g. to send to a peer; it stays owned by this EventFd. */
+  public Fd fd() {
+    return fd;
+  }
+
+  /** Adds 1 to the counter, waking a waiter. */
+  public void signal() throws PosixException {
+    signal(1);
+  }
+
+  /**
+   * Adds {@code n} to the counter; blocks if that would exceed {@code 0xfffffffffffffffe} until a
+   * consumer drains it (eventfd(2)).
+   */
+  public void signal(long n) throws PosixException {
+    if (n == 0 || n == -1) {
+      throw new IllegalArgumentException("cannot add " + Long.toUnsignedString(n));
+    }
+    fd.writeLong(n);
+  }
+
+  /**
+   * Blocks until the counter is non-zero, then returns it (an unsigned {@code u64}) and resets it
+   * to 0.
+   */
+  public long consume() throws PosixException {
+    try {
+      return fd.readLong();
+    } catch (EOFException e) {
+      throw new PosixException("read(" + fd + ")", Errno.EIO, "eventfd returned end of file");
+    }
+  }
+
+  /**
+   * Like {@link #consume()} but gives up after {@code timeout}. Meant for a single consumer: if
+   * another thread drains the counter between the poll and the read, the read blocks.
+   *
+   * @return the counter, or 0 on timeout (a successful read never returns 0)
+   */
+  public long consume(Duration timeout) throws PosixException {
+    return await(timeout) ? consume() : 0;
+  }
+
+  /** Waits up to {@code timeout} for the counter to become non-zero without consuming it. */
+  public boolean await(Duration timeout) throws PosixException {
+    return (Poll.poll(fd, Layouts.POLLIN, timeout) & Layouts.POLLIN) != 0;
+  }
+
+  /** Closes the descriptor. */
+  @Override
+  public void close() {
+    fd.close();
+  }
+
+  @Override
+  public String toString() {
+    return "EventFd[" + fd + "]";
+  }
+}

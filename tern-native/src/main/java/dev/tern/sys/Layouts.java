@@ -1,0 +1,190 @@
+package dev.tern.sys;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.StructLayout;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+
+/**
+ * The kernel structs and flag values Tern passes to libc, declared once for x86-64 Linux/glibc.
+ *
+ * <p>Offsets are exported as {@code long} constants so call sites write fields with plain {@code
+ * MemorySegment.set(layout, offset, value)}. {@code LayoutsTest} pins every size, offset and
+ * constant to the C headers' values.
+ */
+public final class Layouts {
+  private Layouts() {}
+
+  // ---- struct iovec (<bits/types/struct_iovec.h>, readv(2)) ----
+  public static final StructLayout IOVEC =
+      MemoryLayout.structLayout(ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len"))
+          .withName("iovec");
+  public static final long IOV_BASE = offset(IOVEC, "iov_base");
+  public static final long IOV_LEN = offset(IOVEC, "iov_len");
+
+  // ---- struct msghdr (<bits/socket.h>, sendmsg(2)) ----
+  public static final StructLayout MSGHDR =
+      MemoryLayout.structLayout(
+              ADDRESS.withName("msg_name"),
+              JAVA_INT.withName("msg_namelen"),
+              MemoryLayout.paddingLayout(4),
+              ADDRESS.withName("msg_iov"),
+              JAVA_LONG.withName("msg_iovlen"),
+              ADDRESS.withName("msg_control"),
+              JAVA_LONG.withName("msg_controllen"),
+              JAVA_INT.withName("msg_flags"),
+              MemoryLayout.paddingLayout(4))
+          .withName("msghdr");
+  public static final long MSG_NAME = offset(MSGHDR, "msg_name");
+  public static final long MSG_NAMELEN = offset(MSGHDR, "msg_namelen");
+  public static final long MSG_IOV = offset(MSGHDR, "msg_iov");
+  public static final long MSG_IOVLEN = offset(MSGHDR, "msg_iovlen");
+  public static final long MSG_CONTROL = offset(MSGHDR, "msg_control");
+  public static final long MSG_CONTROLLEN = offset(MSGHDR, "msg_controllen");
+  public static final long MSG_FLAGS = offset(MSGHDR, "msg_flags");
+
+  // ---- struct cmsghdr (<bits/socket.h>, cmsg(3)); the payload follows at CMSG_DATA ----
+  public static final StructLayout CMSGHDR =
+      MemoryLayout.structLayout(
+              JAVA_LONG.withName("cmsg_len"),
+              JAVA_INT.withName("cmsg_level"),
+              JAVA_INT.withName("cmsg_type"))
+          .withName("cmsghdr");
+  public static final long CMSG_LEN_FIELD = offset(CMSGHDR, "cmsg_len");
+  public static final long CMSG_LEVEL = offset(CMSGHDR, "cmsg_level");
+  public static final long CMSG_TYPE = offset(CMSGHDR, "cmsg_type");
+  /** Offset of the payload from the start of its header: {@code CMSG_DATA(c) - (char *) c}. */
+  public static final long CMSG_DATA = cmsgAlign(CMSGHDR.byteSize());
+
+  /** {@code CMSG_ALIGN}: control messages are padded to {@code sizeof(size_t)}. */
+  public static long cmsgAlign(long len) {
+    return (len + 7) & ~7L;
+  }
+
+  /** {@code CMSG_LEN(n)}: the {@code cmsg_len} value for an {@code n}-byte payload. */
+  public static long cmsgLen(long payload) {
+    return CMSG_DATA + payload;
+  }
+
+  /** {@code CMSG_SPACE(n)}: bytes of control buffer one {@code n}-byte payload occupies. */
+  public static long cmsgSpace(long payload) {
+    return CMSG_DATA + cmsgAlign(payload);
+  }
+
+  // ---- struct pollfd (<sys/poll.h>, poll(2)) ----
+  public static final StructLayout POLLFD =
+      MemoryLayout.structLayout(
+              JAVA_INT.withName("fd"),
+              JAVA_SHORT.withName("events"),
+              JAVA_SHORT.withName("revents"))
+          .withName("pollfd");
+  public static final long POLLFD_FD = offset(POLLFD, "fd");
+  public static final long POLLFD_EVENTS = offset(POLLFD, "events");
+  public static final long POLLFD_REVENTS = offset(POLLFD, "revents");
+
+  // ---- struct sockaddr_un (<sys/un.h>, unix(7)) ----
+  /** {@code sizeof(sun_path)}: the path and its terminating NUL must fit. */
+  public static final int UNIX_PATH_MAX = 108;
+
+  public static final StructLayout SOCKADDR_UN =
+      MemoryLayout.structLayout(
+              JAVA_SHORT.withName("sun_family"),
+              MemoryLayout.sequenceLayout(UNIX_PATH_MAX, JAVA_BYTE).withName("sun_path"))
+          .withName("sockaddr_un");
+  public static final long SUN_FAMILY = offset(SOCKADDR_UN, "sun_family");
+  public static final long SUN_PATH = offset(SOCKADDR_UN, "sun_path");
+
+  /**
+   * Encodes {@code path} as a {@code sockaddr_un}; the returned segment's size is the {@code
+   * addrlen} to pass (family, path bytes and the NUL, as unix(7) recommends). The path is encoded
+   * like the JDK encodes file names ({@code sun.jnu.encoding}) so both name the same file.
+   *
+   * @throws IllegalArgumentException if the path contains NUL or needs more than 107 bytes
+   */
+  public static MemorySegment sockaddrUn(SegmentAllocator allocator, Path path) {
+    byte[] bytes = path.toString().getBytes(PATH_CHARSET);
+    if (bytes.length >= UNIX_PATH_MAX) {
+      throw new IllegalArgumentException(
+          "unix socket path needs " + bytes.length + " bytes, at most " + (UNIX_PATH_MAX - 1)
+              + " fit in sockaddr_un: " + path);
+    }
+    for (byte b : bytes) {
+      if (b == 0) {
+        throw new IllegalArgumentException("unix socket path contains NUL: " + path);
+      }
+    }
+    MemorySegment addr = allocator.allocate(SOCKADDR_UN);
+    addr.fill((byte) 0);
+    addr.set(JAVA_SHORT, SUN_FAMILY, (short) AF_UNIX);
+    MemorySegment.copy(bytes, 0, addr, JAVA_BYTE, SUN_PATH, bytes.length);
+    return addr.asSlice(0, SUN_PATH + bytes.length + 1);
+  }
+
+  private static final Charset PATH_CHARSET =
+      Charset.forName(System.getProperty("sun.jnu.encoding", "UTF-8"));
+
+  // ---- socket(2), unix(7), sendmsg(2), recvmsg(2) ----
+  public static final int AF_UNIX = 1;
+  public static final int SOCK_STREAM = 1;
+  public static final int SOCK_NONBLOCK = 0x800;
+  public static final int SOCK_CLOEXEC = 0x80000;
+  public static final int SOL_SOCKET = 1;
+  public static final int SCM_RIGHTS = 1;
+  /** Kernel limit on descriptors in one SCM_RIGHTS message ({@code include/net/scm.h}). */
+  public static final int SCM_MAX_FD = 253;
+  /** Kernel limit on iovec entries per call ({@code UIO_MAXIOV}, {@code <limits.h>} IOV_MAX). */
+  public static final int IOV_MAX = 1024;
+  public static final int MSG_TRUNC = 0x20;
+  public static final int MSG_CTRUNC = 0x8;
+  public static final int MSG_WAITALL = 0x100;
+  public static final int MSG_NOSIGNAL = 0x4000;
+  public static final int MSG_CMSG_CLOEXEC = 0x40000000;
+  public static final int SHUT_RD = 0;
+  public static final int SHUT_WR = 1;
+  public static final int SHUT_RDWR = 2;
+  /** The file-type bits of {@code st_mode} and the socket type ({@code inode(7)}). */
+  public static final int S_IFMT = 0170000;
+  public static final int S_IFSOCK = 0140000;
+
+  // ---- poll(2) ----
+  public static final int POLLIN = 0x1;
+  public static final int POLLPRI = 0x2;
+  public static final int POLLOUT = 0x4;
+  public static final int POLLERR = 0x8;
+  public static final int POLLHUP = 0x10;
+  public static final int POLLNVAL = 0x20;
+
+  // ---- open(2) / pipe2(2) / fcntl(2) ----
+  public static final int O_NONBLOCK = 0x800;
+  public static final int O_CLOEXEC = 0x80000;
+  public static final int F_DUPFD_CLOEXEC = 1030;
+
+  // ---- memfd_create(2), eventfd(2) ----
+  public static final int MFD_CLOEXEC = 0x1;
+  public static final int MFD_ALLOW_SEALING = 0x2;
+  /** Linux 6.3+: not executable, and sealed so; older kernels reject it with EINVAL. */
+  public static final int MFD_NOEXEC_SEAL = 0x8;
+  public static final int EFD_SEMAPHORE = 0x1;
+  public static final int EFD_NONBLOCK = 0x800;
+  public static final int EFD_CLOEXEC = 0x80000;
+
+  // ---- mmap(2) ----
+  public static final int PROT_READ = 0x1;
+  public static final int PROT_WRITE = 0x2;
+  public static final int MAP_SHARED = 0x1;
+  /** {@code MAP_FAILED}, i.e. {@code (void *) -1}. */
+  public static final long MAP_FAILED = -1L;
+
+  private static long offset(StructLayout layout, String field) {
+    return layout.byteOffset(groupElement(field));
+  }
+}

@@ -1,0 +1,373 @@
+package dev.tern.sys;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+
+/**
+ * The one place Tern calls libc: a static method per syscall, each a thin wrapper over a {@link
+ * MethodHandle} that {@code Libc} looks up once (the style of Lucene's {@code PosixNativeAccess}).
+ *
+ * <p>Every handle has the linker capture {@code errno} right after the call ({@link
+ * Linker.Option#captureCallState}), because the JVM may itself clobber it before Java code could
+ * read it; a failure becomes a {@link PosixException}. Calls that can fail with {@code EINTR} and
+ * are safe to repeat are repeated; {@code close} (the fd is gone even on EINTR, close(2)), {@code
+ * connect} (it continues asynchronously, connect(2)) and {@code poll} (the caller must shorten the
+ * timeout, see {@link Poll}) are not.
+ *
+ * <p>Most methods take raw descriptors; higher level code passes {@link Fd#value()} while it holds
+ * the {@link Fd}. Wrappers that take a buffer check its bounds; {@link #sendmsg} and {@link
+ * #recvmsg} cannot check the raw pointers inside a {@code msghdr}, so their callers vouch for
+ * them. Blocking calls are not interruptible by {@link Thread#interrupt()} and pin a virtual
+ * thread's carrier while they block.
+ */
+public final class Posix {
+  private Posix() {}
+
+  /** socket(2). Returns the new descriptor. */
+  public static int socket(int domain, int type, int protocol) throws PosixException {
+    MemorySegment st = Libc.state();
+    int fd;
+    try {
+      fd = (int) Libc.SOCKET.invokeExact(st, domain, type, protocol);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (fd < 0) throw Libc.fail(st, "socket(domain=" + domain + ", type=" + hex(type) + ")");
+    return fd;
+  }
+
+  /** socketpair(2). Returns both descriptors. */
+  public static int[] socketpair(int domain, int type, int protocol) throws PosixException {
+    MemorySegment st = Libc.state();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment sv = arena.allocate(JAVA_INT, 2);
+      int rc = (int) Libc.SOCKETPAIR.invokeExact(st, domain, type, protocol, sv);
+      if (rc < 0) throw Libc.fail(st, "socketpair(domain=" + domain + ", type=" + hex(type) + ")");
+      return sv.toArray(JAVA_INT);
+    } catch (PosixException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  /** bind(2) of an AF_UNIX socket to a filesystem path. */
+  public static void bind(int fd, Path path) throws PosixException {
+    MemorySegment st = Libc.state();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment addr = Layouts.sockaddrUn(arena, path);
+      int rc = (int) Libc.BIND.invokeExact(st, fd, addr, (int) addr.byteSize());
+      if (rc < 0) throw Libc.fail(st, "bind(fd=" + fd + ", " + path + ")");
+    } catch (PosixException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  /** listen(2). */
+  public static void listen(int fd, int backlog) throws PosixException {
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.LISTEN.invokeExact(st, fd, backlog);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "listen(fd=" + fd + ", backlog=" + backlog + ")");
+  }
+
+  /** accept4(2) without the peer address. Returns the connected descriptor. */
+  public static int accept4(int fd, int flags) throws PosixException {
+    MemorySegment st = Libc.state();
+    while (true) {
+      int rc;
+      try {
+        rc = (int) Libc.ACCEPT4.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, flags);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (rc >= 0) return rc;
+      if (Libc.errno(st) != Errno.EINTR) throw Libc.fail(st, "accept4(fd=" + fd + ")");
+    }
+  }
+
+  /** connect(2) of an AF_UNIX socket to a filesystem path; EINTR is reported, not retried. */
+  public static void connect(int fd, Path path) throws PosixException {
+    MemorySegment st = Libc.state();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment addr = Layouts.sockaddrUn(arena, path);
+      int rc = (int) Libc.CONNECT.invokeExact(st, fd, addr, (int) addr.byteSize());
+      if (rc < 0) throw Libc.fail(st, "connect(fd=" + fd + ", " + path + ")");
+    } catch (PosixException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  /** shutdown(2); {@code how} is one of {@link Layouts#SHUT_RD} and friends. */
+  public static void shutdown(int fd, int how) throws PosixException {
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.SHUTDOWN.invokeExact(st, fd, how);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "shutdown(fd=" + fd + ", how=" + how + ")");
+  }
+
+  /** sendmsg(2); the caller vouches for every pointer in {@code msghdr}. Returns bytes sent. */
+  public static long sendmsg(int fd, MemorySegment msghdr, int flags) throws PosixException {
+    MemorySegment st = Libc.state();
+    while (true) {
+      long n;
+      try {
+        n = (long) Libc.SENDMSG.invokeExact(st, fd, msghdr, flags);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (n >= 0) return n;
+      if (Libc.errno(st) != Errno.EINTR) throw Libc.fail(st, "sendmsg(fd=" + fd + ")");
+    }
+  }
+
+  /** recvmsg(2); the caller vouches for every pointer in {@code msghdr}. Returns bytes read. */
+  public static long recvmsg(int fd, MemorySegment msghdr, int flags) throws PosixException {
+    MemorySegment st = Libc.state();
+    while (true) {
+      long n;
+      try {
+        n = (long) Libc.RECVMSG.invokeExact(st, fd, msghdr, flags);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (n >= 0) return n;
+      if (Libc.errno(st) != Errno.EINTR) throw Libc.fail(st, "recvmsg(fd=" + fd + ")");
+    }
+  }
+
+  /** memfd_create(2). Returns the new descriptor. */
+  public static int memfdCreate(String name, int flags) throws PosixException {
+    MemorySegment st = Libc.state();
+    try (Arena arena = Arena.ofConfined()) {
+      int fd = (int) Libc.MEMFD_CREATE.invokeExact(st, arena.allocateFrom(name), flags);
+      if (fd < 0) throw Libc.fail(st, "memfd_create(\"" + name + "\", flags=" + hex(flags) + ")");
+      return fd;
+    } catch (PosixException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  /** ftruncate(2). */
+  public static void ftruncate(int fd, long length) throws PosixException {
+    MemorySegment st = Libc.state();
+    while (true) {
+      int rc;
+      try {
+        rc = (int) Libc.FTRUNCATE.invokeExact(st, fd, length);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (rc == 0) return;
+      if (Libc.errno(st) != Errno.EINTR) {
+        throw Libc.fail(st, "ftruncate(fd=" + fd + ", length=" + length + ")");
+      }
+    }
+  }
+
+  /**
+   * mmap(2) at an address the kernel picks. Returns a zero-length segment holding the mapping's
+   * address; the caller gives it a size and lifetime with {@link MemorySegment#reinterpret}.
+   */
+  public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset)
+      throws PosixException {
+    MemorySegment st = Libc.state();
+    MemorySegment addr;
+    try {
+      addr = (MemorySegment)
+          Libc.MMAP.invokeExact(st, MemorySegment.NULL, length, prot, flags, fd, offset);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (addr.address() == Layouts.MAP_FAILED) {
+      throw Libc.fail(st, "mmap(fd=" + fd + ", size=" + length + ", offset=" + offset + ")");
+    }
+    return addr;
+  }
+
+  /** munmap(2) of {@code length} bytes at {@code address}. */
+  public static void munmap(long address, long length) throws PosixException {
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.MUNMAP.invokeExact(st, MemorySegment.ofAddress(address), length);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "munmap(" + hex(address) + ", size=" + length + ")");
+  }
+
+  /** eventfd(2). Returns the new descriptor. */
+  public static int eventfd(int initval, int flags) throws PosixException {
+    MemorySegment st = Libc.state();
+    int fd;
+    try {
+      fd = (int) Libc.EVENTFD.invokeExact(st, initval, flags);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (fd < 0) throw Libc.fail(st, "eventfd(initval=" + initval + ", flags=" + hex(flags) + ")");
+    return fd;
+  }
+
+  /**
+   * poll(2) on {@code nfds} {@link Layouts#POLLFD} entries; returns how many have events, 0 on
+   * timeout. EINTR is thrown, not retried: see {@link Poll} for a deadline-keeping loop.
+   */
+  public static int poll(MemorySegment fds, long nfds, int timeoutMillis) throws PosixException {
+    if (nfds < 0 || nfds * Layouts.POLLFD.byteSize() > fds.byteSize()) {
+      throw new IllegalArgumentException(nfds + " pollfd entries do not fit in " + fds);
+    }
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.POLL.invokeExact(st, fds, nfds, timeoutMillis);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "poll(nfds=" + nfds + ", timeout=" + timeoutMillis + "ms)");
+    return rc;
+  }
+
+  /** read(2) of up to {@code count} bytes into {@code buf}, a native segment. 0 means EOF. */
+  public static long read(int fd, MemorySegment buf, long count) throws PosixException {
+    checkBounds(buf, count);
+    MemorySegment st = Libc.state();
+    while (true) {
+      long n;
+      try {
+        n = (long) Libc.READ.invokeExact(st, fd, buf, count);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (n >= 0) return n;
+      if (Libc.errno(st) != Errno.EINTR) {
+        throw Libc.fail(st, "read(fd=" + fd + ", count=" + count + ")");
+      }
+    }
+  }
+
+  /** write(2) of up to {@code count} bytes from {@code buf}, a native segment. */
+  public static long write(int fd, MemorySegment buf, long count) throws PosixException {
+    checkBounds(buf, count);
+    MemorySegment st = Libc.state();
+    while (true) {
+      long n;
+      try {
+        n = (long) Libc.WRITE.invokeExact(st, fd, buf, count);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (n >= 0) return n;
+      if (Libc.errno(st) != Errno.EINTR) {
+        throw Libc.fail(st, "write(fd=" + fd + ", count=" + count + ")");
+      }
+    }
+  }
+
+  /** close(2), never retried: on Linux the descriptor is released even when EINTR is reported. */
+  public static void close(int fd) throws PosixException {
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.CLOSE.invokeExact(st, fd);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "close(fd=" + fd + ")");
+  }
+
+  /** fchmod(2); {@code mode} is the permission bits, e.g. {@code 0600}. */
+  public static void fchmod(int fd, int mode) throws PosixException {
+    MemorySegment st = Libc.state();
+    while (true) {
+      int rc;
+      try {
+        rc = (int) Libc.FCHMOD.invokeExact(st, fd, mode);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (rc == 0) return;
+      if (Libc.errno(st) != Errno.EINTR) {
+        throw Libc.fail(st, "fchmod(fd=" + fd + ", mode=0" + Integer.toOctalString(mode) + ")");
+      }
+    }
+  }
+
+  /** pipe2(2). Returns {read end, write end}. */
+  public static int[] pipe2(int flags) throws PosixException {
+    MemorySegment st = Libc.state();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment fds = arena.allocate(JAVA_INT, 2);
+      int rc = (int) Libc.PIPE2.invokeExact(st, fds, flags);
+      if (rc < 0) throw Libc.fail(st, "pipe2(flags=" + hex(flags) + ")");
+      return fds.toArray(JAVA_INT);
+    } catch (PosixException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  /** {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new close-on-exec descriptor for the same file. */
+  public static int dup(int fd) throws PosixException {
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.FCNTL.invokeExact(st, fd, Layouts.F_DUPFD_CLOEXEC, 0);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "fcntl(fd=" + fd + ", F_DUPFD_CLOEXEC)");
+    return rc;
+  }
+
+  /** getpid(2); it cannot fail. */
+  public static int getpid() {
+    try {
+      return (int) Libc.GETPID.invokeExact();
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  /** strerror(3) text for {@code errno}, e.g. "No such file or directory"; thread-safe. */
+  public static String strerror(int errno) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(256);
+      MemorySegment text = (MemorySegment) Libc.STRERROR_R.invokeExact(errno, buf, buf.byteSize());
+      return text.reinterpret(1024).getString(0);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  private static String hex(long value) {
+    return "0x" + Long.toHexString(value);
+  }
+
+  private static void checkBounds(MemorySegment buf, long count) {
+    if (count < 0 || count > buf.byteSize()) {
+      throw new IndexOutOfBoundsException("count " + count + " outside " + buf);
+    }
+  }
+}

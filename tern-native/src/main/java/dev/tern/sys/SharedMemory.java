@@ -1,0 +1,149 @@
+package dev.tern.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A {@code MAP_SHARED} mapping of a file descriptor, usually a memfd: memory two processes see at
+ * once, such as vfio-user DMA regions and migration buffers.
+ *
+ * <p>The mapping is tied to a shared {@link Arena}, so after {@link #close()} any access through
+ * {@link #segment()} throws {@link IllegalStateException} instead of touching unmapped memory; the
+ * munmap(2) runs as the arena's cleanup. mmap(2) only reserves address space and tmpfs allocates
+ * pages on first touch, so multi-GiB regions cost nothing until used.
+ *
+ * <p>A segment handed to a blocking syscall by raw address (an iovec in sendmsg/recvmsg) is not
+ * kept alive by the arena: do not close a SharedMemory while such I/O into it is in flight.
+ */
+public final class SharedMemory implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(SharedMemory.class.getName());
+
+  private final Fd fd;
+  private final Arena arena;
+  private final MemorySegment segment;
+  private final long offset;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private SharedMemory(Fd fd, Arena arena, MemorySegment segment, long offset) {
+    this.fd = fd;
+    this.arena = arena;
+    this.segment = segment;
+    this.offset = offset;
+  }
+
+  /**
+   * A new anonymous memfd of {@code size} bytes (zero-filled), mapped read-write.
+   *
+   * <p>The memfd is created without sealing, so a peer that receives it cannot seal it under us;
+   * only where {@code vm.memfd_noexec=2} refuses that (EACCES) is {@code MFD_NOEXEC_SEAL} used.
+   *
+   * @param name shown in {@code /proc/<pid>/fd} as {@code /memfd:name}; at most 249 bytes
+   */
+  public static SharedMemory create(String name, long size) throws PosixException {
+    if (size <= 0) throw new IllegalArgumentException("size must be positive: " + size);
+    Fd fd = new Fd(memfd(name));
+    try {
+      Posix.ftruncate(fd.value(), size);
+      return map(fd, 0, size, true);
+    } catch (PosixException | RuntimeException e) {
+      fd.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Maps {@code size} bytes of {@code fd} from {@code offset} (a multiple of the page size), e.g.
+   * a DMA region fd received from a peer. On success this SharedMemory owns {@code fd} and closes
+   * it in {@link #close()}; on failure the caller still owns it. Read-only mappings yield a
+   * read-only segment.
+   */
+  public static SharedMemory map(Fd fd, long offset, long size, boolean writable)
+      throws PosixException {
+    if (size <= 0) throw new IllegalArgumentException("size must be positive: " + size);
+    if (offset < 0) throw new IllegalArgumentException("offset must not be negative: " + offset);
+    int prot = writable ? Layouts.PROT_READ | Layouts.PROT_WRITE : Layouts.PROT_READ;
+    MemorySegment raw;
+    int v = fd.acquire();
+    try {
+      raw = Posix.mmap(size, prot, Layouts.MAP_SHARED, v, offset);
+    } finally {
+      fd.release();
+    }
+    long address = raw.address();
+    Arena arena = Arena.ofShared();
+    MemorySegment segment = raw.reinterpret(size, arena, _ -> unmap(address, size));
+    return new SharedMemory(fd, arena, writable ? segment : segment.asReadOnly(), offset);
+  }
+
+  /**
+   * The mapped bytes.
+   *
+   * @throws IllegalStateException if this SharedMemory was closed
+   */
+  public MemorySegment segment() {
+    if (closed.get()) throw new IllegalStateException("shared memory on " + fd + " was closed");
+    return segment;
+  }
+
+  /** The mapped descriptor, e.g. to send to a peer; it stays owned by this SharedMemory. */
+  public Fd fd() {
+    return fd;
+  }
+
+  /** Size of the mapping in bytes. */
+  public long size() {
+    return segment.byteSize();
+  }
+
+  /** Offset of the mapping within the file. */
+  public long offset() {
+    return offset;
+  }
+
+  /** Whether the mapping may be written. */
+  public boolean isWritable() {
+    return !segment.isReadOnly();
+  }
+
+  /**
+   * Unmaps the memory, invalidating every view of {@link #segment()}, and closes the descriptor.
+   * Idempotent.
+   *
+   * @throws IllegalStateException if a downcall is using the segment right now; retry later
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) return;
+    try {
+      arena.close();
+    } catch (IllegalStateException e) {
+      closed.set(false);
+      throw e;
+    }
+    fd.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SharedMemory[" + fd + ", offset=" + offset + ", size=" + segment.byteSize()
+        + (isWritable() ? ", rw" : ", ro") + (closed.get() ? ", closed]" : "]");
+  }
+
+  private static int memfd(String name) throws PosixException {
+    try {
+      return Posix.memfdCreate(name, Layouts.MFD_CLOEXEC);
+    } catch (PosixException e) {
+      if (e.errno() != Errno.EACCES) throw e;
+      return Posix.memfdCreate(name, Layouts.MFD_CLOEXEC | Layouts.MFD_NOEXEC_SEAL);
+    }
+  }
+
+  private static void unmap(long address, long size) {
+    try {
+      Posix.munmap(address, size);
+    } catch (PosixException e) {
+      LOG.log(System.Logger.Level.ERROR, "munmap failed; address space leaked", e);
+    }
+  }
+}

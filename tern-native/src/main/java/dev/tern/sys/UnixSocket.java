@@ -1,0 +1,382 @@
+package dev.tern.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A connected AF_UNIX stream socket that carries bytes and file descriptors (SCM_RIGHTS, unix(7)),
+ * the transport of vfio-user.
+ *
+ * <p>Data goes straight between the kernel and native segments (a mapped region, a direct
+ * buffer): no copy on the Java side. Heap memory passes through a bounce buffer of at most 1 MiB.
+ *
+ * <p>One thread may send while another receives. Concurrent senders are serialised so each {@code
+ * send} stays contiguous on the stream; concurrent receivers are serialised too. {@link #close()}
+ * from another thread shuts the socket down, which wakes a blocked receiver with {@link
+ * AsynchronousCloseException}.
+ */
+public final class UnixSocket implements AutoCloseable {
+  /**
+   * The result of a receive: data bytes stored, 0 meaning the peer closed its end, and the
+   * descriptors that came with them, now owned by the caller (close-on-exec).
+   */
+  public record Received(long bytes, List<Fd> fds) {
+    public Received {
+      fds = List.copyOf(fds);
+    }
+
+    /** Whether the peer had closed (or shut down) its sending side and no data came. */
+    public boolean isEof() {
+      return bytes == 0;
+    }
+  }
+
+  /** Both ends of a socketpair(2). */
+  public record Pair(UnixSocket first, UnixSocket second) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        first.close();
+      } finally {
+        second.close();
+      }
+    }
+  }
+
+  private final Fd fd;
+  private final ReentrantLock sendLock = new ReentrantLock();
+  private final ReentrantLock receiveLock = new ReentrantLock();
+
+  private UnixSocket(Fd fd) {
+    this.fd = fd;
+  }
+
+  /** Treats {@code fd}, a connected AF_UNIX stream socket, as a UnixSocket; takes ownership. */
+  public static UnixSocket wrap(Fd fd) {
+    return new UnixSocket(fd);
+  }
+
+  /**
+   * Connects to the server listening on {@code path}.
+   *
+   * @throws PosixException ENOENT if nothing is bound there, ECONNREFUSED if no one listens,
+   *     EACCES without write permission on the socket file
+   */
+  public static UnixSocket connect(Path path) throws PosixException {
+    Fd fd = new Fd(Posix.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
+    try {
+      Posix.connect(fd.value(), path);
+      return new UnixSocket(fd);
+    } catch (PosixException | RuntimeException e) {
+      fd.close();
+      throw e;
+    }
+  }
+
+  /** A connected pair of sockets (socketpair(2)), e.g. for a child process or a test. */
+  public static Pair pair() throws PosixException {
+    int[] sv = Posix.socketpair(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0);
+    return new Pair(new UnixSocket(new Fd(sv[0])), new UnixSocket(new Fd(sv[1])));
+  }
+
+  /** The socket's descriptor; it stays owned by this UnixSocket. */
+  public Fd fd() {
+    return fd;
+  }
+
+  /** Sends all of {@code data} and, with its first byte, {@code fds}. */
+  public void send(MemorySegment data, Fd... fds) throws IOException {
+    send(List.of(data), List.of(fds));
+  }
+
+  /** Sends the remaining bytes of {@code data}, advancing its position, and {@code fds}. */
+  public void send(ByteBuffer data, Fd... fds) throws IOException {
+    send(MemorySegment.ofBuffer(data), fds);
+    data.position(data.limit());
+  }
+
+  /**
+   * Sends the segments back to back (gather I/O, so a header and a payload need no copy) and
+   * attaches {@code fds} to the first sendmsg(2); later calls after a partial write carry only
+   * data. {@code MSG_NOSIGNAL}: a closed peer yields EPIPE, not SIGPIPE. The descriptors remain
+   * the caller's: the kernel duplicates them into the peer.
+   *
+   * @throws IllegalArgumentException if more than {@link Layouts#SCM_MAX_FD} fds are given, or fds
+   *     without data (a stream socket needs at least one byte to carry them)
+   */
+  public void send(List<MemorySegment> data, List<Fd> fds) throws IOException {
+    long total = 0;
+    long heapBytes = 0;
+    for (MemorySegment s : data) {
+      total += s.byteSize();
+      if (!s.isNative()) heapBytes += s.byteSize();
+    }
+    if (fds.size() > Layouts.SCM_MAX_FD) {
+      throw new IllegalArgumentException(
+          fds.size() + " fds exceed SCM_MAX_FD " + Layouts.SCM_MAX_FD);
+    }
+    if (total == 0 && !fds.isEmpty()) {
+      throw new IllegalArgumentException("sending fds needs at least one data byte");
+    }
+    if (total == 0) return;
+    sendLock.lock();
+    try {
+      int sock = fd.acquire();
+      try {
+        sendAll(sock, data, fds, total, heapBytes);
+      } catch (PosixException e) {
+        throw fd.isOpen() ? e : closedWhileBlocked(e);
+      } finally {
+        fd.release();
+      }
+    } finally {
+      sendLock.unlock();
+    }
+  }
+
+  private void sendAll(int sock, List<MemorySegment> data, List<Fd> fds, long total, long heapBytes)
+      throws PosixException {
+    int acquired = 0;
+    try (Arena arena = Arena.ofConfined()) {
+      int[] raw = new int[fds.size()];
+      for (Fd f : fds) {
+        int v = f.acquire();
+        raw[acquired++] = v;
+      }
+      MemorySegment control = raw.length == 0 ? MemorySegment.NULL : ScmRights.encode(arena, raw);
+      int iovMax = Math.min(data.size(), Layouts.IOV_MAX);
+      MemorySegment iov = arena.allocate(Layouts.IOVEC, iovMax);
+      MemorySegment bounce =
+          heapBytes == 0 ? null : arena.allocate(Math.min(heapBytes, Fd.BOUNCE_BYTES));
+      MemorySegment msg = arena.allocate(Layouts.MSGHDR);
+      msg.set(ADDRESS, Layouts.MSG_IOV, iov);
+      int segment = 0;
+      long segmentOffset = 0;
+      long sent = 0;
+      while (sent < total) {
+        int iovCount = 0;
+        long bounceUsed = 0;
+        for (int i = segment; i < data.size() && iovCount < iovMax; i++) {
+          MemorySegment s = data.get(i);
+          long from = i == segment ? segmentOffset : 0;
+          long len = s.byteSize() - from;
+          if (len == 0) continue;
+          MemorySegment base;
+          boolean bounceFull = false;
+          if (s.isNative()) {
+            base = s.asSlice(from, len);
+          } else {
+            // Heap bytes are staged in the bounce buffer; once it is full this call must end
+            // here, or later segments would overtake the unstaged rest of this one.
+            len = Math.min(len, bounce.byteSize() - bounceUsed);
+            if (len == 0) break;
+            base = bounce.asSlice(bounceUsed, len);
+            MemorySegment.copy(s, from, base, 0, len);
+            bounceUsed += len;
+            bounceFull = bounceUsed == bounce.byteSize();
+          }
+          long entry = iovCount * Layouts.IOVEC.byteSize();
+          iov.set(ADDRESS, entry + Layouts.IOV_BASE, base);
+          iov.set(JAVA_LONG, entry + Layouts.IOV_LEN, len);
+          iovCount++;
+          if (bounceFull) break;
+        }
+        msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, iovCount);
+        msg.set(ADDRESS, Layouts.MSG_CONTROL, sent == 0 ? control : MemorySegment.NULL);
+        msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, sent == 0 ? control.byteSize() : 0);
+        long n = Posix.sendmsg(sock, msg, Layouts.MSG_NOSIGNAL);
+        sent += n;
+        while (n > 0) {
+          long left = data.get(segment).byteSize() - segmentOffset;
+          if (n >= left) {
+            n -= left;
+            segment++;
+            segmentOffset = 0;
+          } else {
+            segmentOffset += n;
+            n = 0;
+          }
+        }
+      }
+    } finally {
+      for (int i = 0; i < acquired; i++) fds.get(i).release();
+    }
+  }
+
+  /**
+   * One recvmsg(2) into {@code dst}: returns as soon as some bytes arrived, which may be fewer
+   * than {@code dst} holds (a message boundary on the sender's side, or a partial write).
+   *
+   * @param maxFds descriptors accepted with these bytes, at most {@link Layouts#SCM_MAX_FD}
+   * @throws ControlTruncatedException if the peer attached more than {@code maxFds}
+   * @throws AsynchronousCloseException if another thread closed this socket meanwhile
+   */
+  public Received receive(MemorySegment dst, int maxFds) throws IOException {
+    checkReceive(dst, maxFds);
+    receiveLock.lock();
+    try (Arena arena = Arena.ofConfined()) {
+      int sock = fd.acquire();
+      try {
+        return new Receiver(arena, dst, maxFds).once(sock, dst, maxFds, 0);
+      } finally {
+        fd.release();
+      }
+    } finally {
+      receiveLock.unlock();
+    }
+  }
+
+  /** {@link #receive(MemorySegment, int)} into the remaining space of {@code dst}. */
+  public Received receive(ByteBuffer dst, int maxFds) throws IOException {
+    Received r = receive(MemorySegment.ofBuffer(dst), maxFds);
+    dst.position(dst.position() + (int) r.bytes());
+    return r;
+  }
+
+  /**
+   * Receives until {@code dst} is full, with at most {@code maxFds} descriptors in total across
+   * the reads. A peer that closes before sending anything is a clean end of stream between
+   * messages and is reported as {@link Received#isEof()}.
+   *
+   * @throws EOFException if the peer closes after part of {@code dst} arrived (received fds are
+   *     closed)
+   * @throws ControlTruncatedException if the peer attached more than {@code maxFds}
+   */
+  public Received receiveExactly(MemorySegment dst, int maxFds) throws IOException {
+    checkReceive(dst, maxFds);
+    receiveLock.lock();
+    try (Arena arena = Arena.ofConfined()) {
+      int sock = fd.acquire();
+      List<Fd> fds = new ArrayList<>();
+      try {
+        Receiver receiver = new Receiver(arena, dst, maxFds);
+        long done = 0;
+        while (done < dst.byteSize()) {
+          Received r = receiver.once(sock, dst.asSlice(done), maxFds - fds.size(), done);
+          fds.addAll(r.fds());
+          if (r.isEof()) {
+            if (done == 0) return r;
+            throw new EOFException("peer closed " + this + " after " + done + " of "
+                + dst.byteSize() + " bytes");
+          }
+          done += r.bytes();
+        }
+        return new Received(done, fds);
+      } catch (IOException | RuntimeException e) {
+        fds.forEach(Fd::close);
+        throw e;
+      } finally {
+        fd.release();
+      }
+    } finally {
+      receiveLock.unlock();
+    }
+  }
+
+  /** {@link #receiveExactly(MemorySegment, int)} into the remaining space of {@code dst}. */
+  public Received receiveExactly(ByteBuffer dst, int maxFds) throws IOException {
+    Received r = receiveExactly(MemorySegment.ofBuffer(dst), maxFds);
+    dst.position(dst.position() + (int) r.bytes());
+    return r;
+  }
+
+  /** shutdown(2) of the sending side: the peer reads end of stream, and can still send to us. */
+  public void shutdownOutput() throws PosixException {
+    int sock = fd.acquire();
+    try {
+      Posix.shutdown(sock, Layouts.SHUT_WR);
+    } finally {
+      fd.release();
+    }
+  }
+
+  /** Closes the socket, first shutting it down if another thread is blocked on it. Idempotent. */
+  @Override
+  public void close() {
+    fd.close(UnixSocket::shutdownQuietly);
+  }
+
+  @Override
+  public String toString() {
+    return "UnixSocket[" + fd + "]";
+  }
+
+  static void shutdownQuietly(int sock) {
+    try {
+      Posix.shutdown(sock, Layouts.SHUT_RDWR);
+    } catch (PosixException e) {
+      // ENOTCONN: nothing is connected, so nothing is blocked on the connection either.
+    }
+  }
+
+  private static void checkReceive(MemorySegment dst, int maxFds) {
+    if (dst.byteSize() == 0) throw new IllegalArgumentException("empty destination");
+    if (dst.isReadOnly()) throw new IllegalArgumentException("read-only destination " + dst);
+    if (maxFds < 0 || maxFds > Layouts.SCM_MAX_FD) {
+      throw new IllegalArgumentException(
+          "maxFds must be within 0.." + Layouts.SCM_MAX_FD + ": " + maxFds);
+    }
+  }
+
+  private AsynchronousCloseException closedWhileBlocked(Throwable cause) {
+    AsynchronousCloseException e = new AsynchronousCloseException();
+    e.initCause(cause);
+    return e;
+  }
+
+  /** Native scratch memory for the recvmsg(2) calls of one receive. */
+  private final class Receiver {
+    private final MemorySegment msg;
+    private final MemorySegment iov;
+    private final MemorySegment control;
+    private final MemorySegment bounce;
+
+    Receiver(Arena arena, MemorySegment dst, int maxFds) {
+      msg = arena.allocate(Layouts.MSGHDR);
+      iov = arena.allocate(Layouts.IOVEC);
+      control = maxFds == 0 ? MemorySegment.NULL : arena.allocate(ScmRights.space(maxFds), 8);
+      bounce = dst.isNative() ? null : arena.allocate(Math.min(dst.byteSize(), Fd.BOUNCE_BYTES));
+      msg.set(ADDRESS, Layouts.MSG_IOV, iov);
+      msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, 1);
+    }
+
+    /** One recvmsg(2); {@code before} is what earlier calls already stored, for messages. */
+    Received once(int sock, MemorySegment dst, int allowFds, long before) throws IOException {
+      MemorySegment target =
+          dst.isNative() ? dst : bounce.asSlice(0, Math.min(dst.byteSize(), bounce.byteSize()));
+      iov.set(ADDRESS, Layouts.IOV_BASE, target);
+      iov.set(JAVA_LONG, Layouts.IOV_LEN, target.byteSize());
+      msg.set(ADDRESS, Layouts.MSG_CONTROL, allowFds == 0 ? MemorySegment.NULL : control);
+      msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, allowFds == 0 ? 0 : ScmRights.space(allowFds));
+      msg.set(JAVA_INT, Layouts.MSG_FLAGS, 0);
+      long n;
+      try {
+        n = Posix.recvmsg(sock, msg, Layouts.MSG_CMSG_CLOEXEC);
+      } catch (PosixException e) {
+        throw fd.isOpen() ? e : closedWhileBlocked(e);
+      }
+      List<Fd> fds = ScmRights.decode(control, msg.get(JAVA_LONG, Layouts.MSG_CONTROLLEN));
+      if (!dst.isNative()) MemorySegment.copy(target, 0, dst, 0, n);
+      boolean truncated = (msg.get(JAVA_INT, Layouts.MSG_FLAGS) & Layouts.MSG_CTRUNC) != 0;
+      if (truncated || fds.size() > allowFds) {
+        fds.forEach(Fd::close);
+        throw new ControlTruncatedException(
+            "recvmsg(" + fd + ")", before + n, allowFds, fds.size());
+      }
+      if (n == 0 && !fd.isOpen()) throw closedWhileBlocked(null);
+      return new Received(n, fds);
+    }
+  }
+}

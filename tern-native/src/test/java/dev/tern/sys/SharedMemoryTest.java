@@ -1,0 +1,91 @@
+package dev.tern.sys;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+class SharedMemoryTest {
+  private static final long GIB = 1L << 30;
+
+  @Test
+  void createdMemfdIsNamedZeroedAndWritable() throws Exception {
+    try (SharedMemory shm = SharedMemory.create("tern-test", 8192)) {
+      assertThat(ProcFds.target(shm.fd().value())).startsWith("/memfd:tern-test");
+      assertThat(ProcFds.isCloseOnExec(shm.fd().value())).isTrue();
+      assertThat(shm.size()).isEqualTo(8192);
+      assertThat(shm.isWritable()).isTrue();
+      MemorySegment s = shm.segment();
+      assertThat(s.get(JAVA_LONG, 8184)).isZero();
+      s.set(JAVA_LONG, 8184, 0x1122334455667788L);
+      assertThat(s.get(JAVA_LONG, 8184)).isEqualTo(0x1122334455667788L);
+    }
+  }
+
+  @Test
+  void fourGibMapsLazily() throws Exception {
+    long rssBefore = ProcFds.rssKib();
+    try (SharedMemory shm = SharedMemory.create("tern-big", 4 * GIB)) {
+      MemorySegment s = shm.segment();
+      assertThat(s.byteSize()).isEqualTo(4 * GIB);
+      s.set(JAVA_LONG, 4 * GIB - 8, -2L);
+      s.set(JAVA_LONG, 0, 1L);
+      assertThat(s.get(JAVA_LONG, 4 * GIB - 8)).isEqualTo(-2L);
+      assertThat(ProcFds.rssKib() - rssBefore).as("RSS growth in KiB").isLessThan(256 * 1024);
+      try (SharedMemory tail = SharedMemory.map(shm.fd().dup(), 4 * GIB - 4096, 4096, false)) {
+        assertThat(tail.segment().get(JAVA_LONG, 4096 - 8)).isEqualTo(-2L);
+        assertThat(tail.offset()).isEqualTo(4 * GIB - 4096);
+      }
+    }
+  }
+
+  @Test
+  void twoMappingsOfOneFdShareTheBytes() throws Exception {
+    try (SharedMemory a = SharedMemory.create("tern-shared", 4096);
+        SharedMemory b = SharedMemory.map(a.fd().dup(), 0, 4096, true)) {
+      a.segment().set(JAVA_LONG, 16, 99L);
+      assertThat(b.segment().get(JAVA_LONG, 16)).isEqualTo(99L);
+      b.segment().set(JAVA_LONG, 24, 100L);
+      assertThat(a.segment().get(JAVA_LONG, 24)).isEqualTo(100L);
+    }
+  }
+
+  @Test
+  void readOnlyMappingRefusesWrites() throws Exception {
+    try (SharedMemory rw = SharedMemory.create("tern-ro", 4096);
+        SharedMemory ro = SharedMemory.map(rw.fd().dup(), 0, 4096, false)) {
+      rw.segment().set(JAVA_LONG, 0, 5L);
+      assertThat(ro.isWritable()).isFalse();
+      assertThat(ro.segment().get(JAVA_LONG, 0)).isEqualTo(5L);
+      assertThatThrownBy(() -> ro.segment().set(JAVA_LONG, 0, 6L)).isInstanceOf(RuntimeException.class);
+      assertThat(rw.segment().get(JAVA_LONG, 0)).isEqualTo(5L);
+    }
+  }
+
+  @Test
+  void useAfterCloseThrowsInsteadOfCrashing() throws Exception {
+    long before = ProcFds.count();
+    SharedMemory shm = SharedMemory.create("tern-closed", 4096);
+    MemorySegment kept = shm.segment();
+    int fd = shm.fd().value();
+    shm.close();
+    shm.close();
+    assertThat(ProcFds.isOpen(fd)).isFalse();
+    assertThat(ProcFds.count()).isEqualTo(before);
+    assertThatThrownBy(shm::segment).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> kept.get(JAVA_LONG, 0)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void mapFailuresReportMmapAndLeaveTheFdToTheCaller() throws Exception {
+    try (SharedMemory shm = SharedMemory.create("tern-bad", 8192); Fd copy = shm.fd().dup()) {
+      assertThatThrownBy(() -> SharedMemory.map(copy, 100, 4096, true))
+          .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+          .hasMessageStartingWith("mmap(fd=" + copy.value() + ", size=4096, offset=100): EINVAL");
+      assertThat(copy.isOpen()).isTrue();
+    }
+    assertThatThrownBy(() -> SharedMemory.create("tern-empty", 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
