@@ -1,0 +1,36 @@
+package dev.tern.vfiouser.codec;
+
+/**
+ * Thrown inside the codec when input violates the wire format; {@link MessageDecoder} turns it into a
+ * {@link Malformed} value so that no exception escapes decoding.
+ */
+public final class CodecException extends Exception {
+    private final int errno;
+
+    /**
+     * @param errno  the errno to answer with
+     * @param reason a human-readable reason for logs
+     */
+    public CodecException(final int errno, final String reason) {
+        super(reason, null, false, false);
+        this.errno = errno;
+    }
+
+    /** @return the errno to answer with */
+    public int errno() {
+        return errno;
+    }
+
+    /** @return the same error as a value */
+    public Malformed toMalformed() {
+        return new Malformed(errno, getMessage());
+    }
+
+    /**
+     * @param reason why the input is invalid
+     * @return an EINVAL exception
+     */
+    static CodecException invalid(final String reason) {
+        return new CodecException(Errno.EINVAL, reason);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tern.vfiouser.codec;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * <b>Tern extension</b> to vfio-user, negotiated in VERSION as the capability object
+ * {@code "tern":{"p2p":true,"precopy_info":true}}. It is not part of the vfio-user specification.
+ * <p>
+ * Negotiation: a Tern client proposes the object with the features it wants; a Tern server replies with the
+ * subset it supports (specification "VFIO_USER_VERSION": reply capabilities are a subset of the proposed ones).
+ * A peer that does not propose the object never sees it, and the server then behaves exactly like a plain
+ * vfio-user server:
+ * <ul>
+ * <li>{@link #p2p()} off: the server hides {@code VFIO_MIGRATION_P2P} (bit 1) from GET MIGRATION and rejects the
+ * device states RUNNING_P2P (5) and PRE_COPY_P2P (7), which the specification marks "not used in vfio-user";</li>
+ * <li>{@link #precopyInfo()} off: the server hides feature {@link Feature#TERN_PRECOPY_INFO} ({@code 0xFF01}).</li>
+ * </ul>
+ *
+ * @param p2p         RUNNING_P2P / PRE_COPY_P2P and the P2P migration flag are available
+ * @param precopyInfo DEVICE_FEATURE {@code 0xFF01} (GET: u64 initial_bytes, u64 dirty_bytes) is available
+ */
+public record TernExtension(boolean p2p, boolean precopyInfo) {
+    /** Nothing negotiated: plain vfio-user behaviour. */
+    public static final TernExtension NONE = new TernExtension(false, false);
+    /** Everything Tern knows. */
+    public static final TernExtension ALL = new TernExtension(true, true);
+
+    /** {@code VFIO_MIGRATION_P2P}. */
+    private static final long MIGRATION_P2P = 2;
+    /** {@code VFIO_DEVICE_STATE_RUNNING_P2P}. */
+    private static final int STATE_RUNNING_P2P = 5;
+    /** {@code VFIO_DEVICE_STATE_PRE_COPY_P2P}. */
+    private static final int STATE_PRE_COPY_P2P = 7;
+
+    /**
+     * @param other the other side's set
+     * @return the features both sides have
+     */
+    public TernExtension intersect(final TernExtension other) {
+        return new TernExtension(p2p && other.p2p, precopyInfo && other.precopyInfo);
+    }
+
+    /**
+     * @param migrationFlags the device's {@code VFIO_MIGRATION_*} flags
+     * @return the flags a peer may see: P2P removed unless negotiated
+     */
+    public long visibleMigrationFlags(final long migrationFlags) {
+        return p2p ? migrationFlags : migrationFlags & ~MIGRATION_P2P;
+    }
+
+    /**
+     * @param deviceState a {@code vfio_device_mig_state} value
+     * @return false for RUNNING_P2P / PRE_COPY_P2P unless P2P was negotiated
+     */
+    public boolean allowsDeviceState(final int deviceState) {
+        return p2p || (deviceState != STATE_RUNNING_P2P && deviceState != STATE_PRE_COPY_P2P);
+    }
+
+    /**
+     * @param featureIndex a DEVICE_FEATURE index
+     * @return false for {@link Feature#TERN_PRECOPY_INFO} unless negotiated
+     */
+    public boolean allowsFeature(final int featureIndex) {
+        return precopyInfo || featureIndex != Feature.TERN_PRECOPY_INFO.index();
+    }
+
+    static TernExtension fromJson(final JsonValue v) throws CodecException {
+        final JsonValue.JsonObject o = Capabilities.object(v, "tern");
+        return new TernExtension(Capabilities.bool(o, "p2p", "tern.p2p", false),
+                Capabilities.bool(o, "precopy_info", "tern.precopy_info", false));
+    }
+
+    JsonValue toJson() {
+        final Map<String, JsonValue> m = new LinkedHashMap<>();
+        m.put("p2p", new JsonValue.JsonBool(p2p));
+        m.put("precopy_info", new JsonValue.JsonBool(precopyInfo));
+        return new JsonValue.JsonObject(m);
+    }
+}
