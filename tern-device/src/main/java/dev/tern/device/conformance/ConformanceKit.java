@@ -1,0 +1,115 @@
+package dev.tern.device.conformance;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.migration.MigrationStream;
+import dev.tern.device.migration.MigrationTarget;
+import dev.tern.device.migration.StateChange;
+import dev.tern.device.sample.SampleDevices;
+import dev.tern.protocol.MigrationState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Checks that a {@link MigrationTarget} migrates the way the VFIO v2 uAPI requires (spec §2.3–2.11): every state
+ * request for its flags against {@code MigrationFsm}, save → load → equal checksums, a failing arc → ERROR → reset
+ * → RUNNING, misuse of streams and state requests, and the DMA-logging errno table.
+ *
+ * <p>Each check yields a {@link CheckResult}; a check whose target throws unexpectedly fails with the exception's
+ * message rather than stopping the run. Checks that need diagnostic powers the {@link Subject} lacks are skipped.
+ */
+public final class ConformanceKit {
+
+    /** One named check. */
+    @FunctionalInterface
+    interface Check {
+        /**
+         * @return the detail to report on success
+         * @throws Exception failure ({@link CheckFailure} carries the detail)
+         */
+        String run() throws Exception;
+    }
+
+    private ConformanceKit() {
+    }
+
+    /** A saved stream of a fresh target and its checksum at switchover, reused by checks that need to load. */
+    record Golden(byte[] bytes, long checksum) {
+    }
+
+    /** Runs every check, reporting each result to {@code out} as it completes. */
+    public static void run(final Subject subject, final Consumer<CheckResult> out) {
+        final Golden[] golden = new Golden[1];
+        out.accept(check("capture a stop-copy stream", () -> {
+            try (MigrationTarget t = subject.open()) {
+                golden[0] = capture(t);
+                return golden[0].bytes().length + " bytes, checksum " + Long.toHexString(golden[0].checksum());
+            }
+        }));
+        if (golden[0] == null) {
+            return;
+        }
+        TransitionChecks.run(subject, golden[0], out);
+        RoundTripChecks.run(subject, out);
+        FaultChecks.run(subject, golden[0], out);
+        MisuseChecks.run(subject, golden[0], out);
+        DirtyLogChecks.run(subject, out);
+    }
+
+    /** @return every result of {@link #run(Subject, Consumer)} */
+    public static List<CheckResult> run(final Subject subject) {
+        final List<CheckResult> results = new ArrayList<>();
+        run(subject, results::add);
+        return results;
+    }
+
+    /**
+     * A subject of one sample device in the in-process engine, for {@code tern check --device NAME}.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static Subject forSample(final String name) {
+        if (!SampleDevices.names().contains(name)) {
+            throw new IllegalArgumentException("no sample device '" + name + "' (known: "
+                    + String.join(", ", SampleDevices.names()) + ")");
+        }
+        return Subject.ofEngines(name, () -> SampleDevices.open(name));
+    }
+
+    /** @return {@code N passed, N failed} */
+    public static String summary(final List<CheckResult> results) {
+        final long passed = results.stream().filter(CheckResult::passed).count();
+        return passed + " passed, " + (results.size() - passed) + " failed";
+    }
+
+    static CheckResult check(final String name, final Check check) {
+        try {
+            return new CheckResult(name, true, check.run());
+        } catch (final CheckFailure e) {
+            return new CheckResult(name, false, e.getMessage());
+        } catch (final Exception | AssertionError e) {
+            return new CheckResult(name, false, "unexpected " + e.getClass().getSimpleName() + ": "
+                    + e.getMessage());
+        }
+    }
+
+    /** RUNNING → STOP_COPY, checksum, read to the end, back to RUNNING. */
+    static Golden capture(final MigrationTarget t) throws DeviceException {
+        final StateChange c = t.setState(MigrationState.STOP_COPY);
+        final MigrationStream s = c.stream().orElseThrow(() -> new CheckFailure("STOP_COPY opened no stream"));
+        final long sum = t.checksum();
+        final byte[] bytes = StreamIo.drain(s, true);
+        t.setState(MigrationState.RUNNING);
+        return new Golden(bytes, sum);
+    }
+
+    /** Takes a reset target from RUNNING to {@code state}, loading {@code golden} if it is RESUMING. */
+    static void driveTo(final MigrationTarget t, final MigrationState state, final Golden golden)
+            throws DeviceException {
+        final StateChange c = t.setState(state);
+        if (state == MigrationState.RESUMING) {
+            final MigrationStream s = c.stream().orElseThrow(() -> new CheckFailure("RESUMING opened no stream"));
+            StreamIo.write(s, golden.bytes(), golden.bytes().length);
+        }
+    }
+}

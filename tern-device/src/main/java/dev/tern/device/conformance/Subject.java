@@ -1,0 +1,94 @@
+package dev.tern.device.conformance;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.migration.MigrationEngine;
+import dev.tern.device.migration.MigrationTarget;
+import dev.tern.device.migration.StateEvent;
+import dev.tern.protocol.Arc;
+import dev.tern.sys.Errno;
+import java.util.function.Consumer;
+
+/**
+ * What the conformance kit checks: a way to open fresh migration targets of one device, plus optional diagnostic
+ * powers (fault injection, arc observation) that only some targets have — an in-process engine has both; a
+ * kernel VFIO device has neither, and the kit then skips the checks that need them.
+ */
+public interface Subject {
+
+    /** Opens a target. */
+    @FunctionalInterface
+    interface Opener {
+        /**
+         * @return a new target in RUNNING
+         * @throws DeviceException if it cannot be opened
+         */
+        MigrationTarget open() throws DeviceException;
+    }
+
+    /** @return a name for reports */
+    String name();
+
+    /**
+     * @return a fresh target in its initial state (RUNNING)
+     * @throws DeviceException if it cannot be opened
+     */
+    MigrationTarget open() throws DeviceException;
+
+    /**
+     * Arms a failure of the next {@code arc} on {@code target}.
+     *
+     * @return false if this subject cannot inject faults
+     */
+    default boolean injectFailure(final MigrationTarget target, final Arc arc) {
+        return false;
+    }
+
+    /**
+     * Reports every arc {@code target} performs from now on to {@code arcs}.
+     *
+     * @return false if arcs are not observable for this subject
+     */
+    default boolean observeArcs(final MigrationTarget target, final Consumer<Arc> arcs) {
+        return false;
+    }
+
+    /**
+     * A subject of in-process {@link MigrationEngine}s, with fault injection ({@link MigrationEngine#failNextArc},
+     * EIO) and arc observation (its state events).
+     */
+    static Subject ofEngines(final String name, final Opener opener) {
+        return new Subject() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public MigrationTarget open() throws DeviceException {
+                return opener.open();
+            }
+
+            @Override
+            public boolean injectFailure(final MigrationTarget target, final Arc arc) {
+                if (target instanceof MigrationEngine e) {
+                    e.failNextArc(arc, Errno.EIO);
+                    return true;
+                }
+                return false;
+            }
+
+            @Override
+            public boolean observeArcs(final MigrationTarget target, final Consumer<Arc> arcs) {
+                if (target instanceof MigrationEngine e) {
+                    e.setListener(ev -> {
+                        if (ev.cause() != StateEvent.Cause.RESET) {
+                            ev.arc().ifPresent(arcs);
+                        }
+                    });
+                    return true;
+                }
+                return false;
+            }
+        };
+    }
+}

@@ -1,0 +1,93 @@
+package dev.tern.device.migration;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.DmaRange;
+import dev.tern.protocol.MigrationFlags;
+import dev.tern.protocol.MigrationState;
+import java.util.List;
+
+/**
+ * Anything that migrates the way a VFIO device does: the in-process {@link MigrationEngine}, a vfio-user device
+ * through its client, a kernel VFIO device through its fd. The conformance kit, the vfio-user server and client and
+ * the orchestrator all drive this interface.
+ *
+ * <p>Method ↔ uAPI: {@link #flags()} = {@code VFIO_DEVICE_FEATURE_MIGRATION}; {@link #state()} /
+ * {@link #setState} = {@code MIG_DEVICE_STATE} GET/SET; {@link #precopyInfo()} = {@code VFIO_MIG_GET_PRECOPY_INFO};
+ * {@link #stopCopySize()} = {@code MIG_DATA_SIZE}; {@link #reset()} = {@code VFIO_DEVICE_RESET}; dirty logging =
+ * {@code DMA_LOGGING_START/REPORT/STOP}.
+ */
+public interface MigrationTarget extends AutoCloseable {
+
+    /** @return the device kind (stream compatibility) */
+    String kind();
+
+    /** @return the device's state format version (stream compatibility) */
+    int formatVersion();
+
+    /** @return the migration capability flags */
+    MigrationFlags flags();
+
+    /** @return the current state */
+    MigrationState state();
+
+    /**
+     * Moves the device to {@code target}, one arc at a time.
+     *
+     * @return the state reached and the stream the final arc opened, if any
+     * @throws MigrationException EINVAL for a refused request (state unchanged); the hook's errno for a failed arc
+     *         (state ERROR), {@link MigrationException#state()} telling where the device is
+     * @throws DeviceException for a transport failure (remote targets)
+     */
+    StateChange setState(MigrationState target) throws DeviceException;
+
+    /**
+     * @return pre-copy progress
+     * @throws DeviceException EINVAL outside PRE_COPY and PRE_COPY_P2P
+     */
+    PrecopyInfo precopyInfo() throws DeviceException;
+
+    /**
+     * @return estimated bytes to complete STOP_COPY from now; valid in any state
+     * @throws DeviceException for a transport failure
+     */
+    long stopCopySize() throws DeviceException;
+
+    /**
+     * Resets the device: RUNNING, any open stream stale.
+     *
+     * @throws DeviceException if the reset failed (the device is then in ERROR)
+     */
+    void reset() throws DeviceException;
+
+    /**
+     * Starts dirty logging of device DMA writes.
+     *
+     * @return the page size chosen
+     * @throws DeviceException per the uAPI errno table (see {@code DirtyLog})
+     */
+    long startDirtyLogging(long pageSize, List<DmaRange> ranges) throws DeviceException;
+
+    /**
+     * Reports and clears dirty pages of {@code [iova, iova + length)} into {@code bitmapOut} (bits only set).
+     *
+     * @throws DeviceException per the uAPI errno table
+     */
+    void reportDirty(long iova, long length, long pageSize, long[] bitmapOut) throws DeviceException;
+
+    /**
+     * Stops dirty logging.
+     *
+     * @throws DeviceException for a transport failure
+     */
+    void stopDirtyLogging() throws DeviceException;
+
+    /**
+     * @return a checksum of the whole device state, for verifying migrations
+     * @throws DeviceException for a transport failure
+     */
+    long checksum() throws DeviceException;
+
+    /** Releases the target (device threads, memory, connections). */
+    @Override
+    void close();
+}

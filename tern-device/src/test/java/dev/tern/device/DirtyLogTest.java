@@ -1,0 +1,114 @@
+package dev.tern.device;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tern.sys.Errno;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DirtyLogTest {
+
+    private final DirtyLog log = new DirtyLog();
+
+    private static int errno(final DmaSpaceTestAction a) {
+        try {
+            a.run();
+        } catch (final DeviceException e) {
+            return e.errno();
+        }
+        throw new AssertionError("no DeviceException");
+    }
+
+    @FunctionalInterface
+    private interface DmaSpaceTestAction {
+        void run() throws DeviceException;
+    }
+
+    @Test
+    void startFollowsTheUapiErrnoTable() throws Exception {
+        final List<DmaRange> many = new ArrayList<>();
+        for (int i = 0; i < 257; i++) {
+            many.add(new DmaRange(i * 0x2000L, 0x1000));
+        }
+        assertThat(errno(() -> log.start(4096, List.of()))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.start(4096, many))).isEqualTo(Errno.E2BIG);
+        assertThat(log.start(4096, many.subList(0, 256))).as("256 ranges are fine").isEqualTo(4096);
+        log.stop();
+        assertThat(errno(() -> log.start(4096, List.of(new DmaRange(0x800, 0x1000))))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.start(4096, List.of(new DmaRange(0x1000, 0x800))))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.start(3000, List.of(new DmaRange(0, 3000))))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.start(4096, List.of(new DmaRange(0x4000, 0x2000), new DmaRange(0x5000,
+                0x2000))))).isEqualTo(Errno.EINVAL);
+        assertThat(log.start(1024, List.of(new DmaRange(0x400, 0x400)))).as("hint below 4 KiB is raised")
+                .isEqualTo(4096);
+        assertThat(errno(() -> log.start(4096, List.of(new DmaRange(0, 0x1000))))).isEqualTo(Errno.EBUSY);
+        log.stop();
+        log.stop();
+        assertThat(log.active()).isFalse();
+        assertThat(errno(() -> DmaRange.checked(Long.MAX_VALUE - 0x1000, 0x2000))).isEqualTo(Errno.EOVERFLOW);
+    }
+
+    @Test
+    void reportFollowsTheUapiErrnoTable() throws Exception {
+        assertThat(errno(() -> log.report(0, 4096, 4096, new long[1]))).as("not started").isEqualTo(Errno.EINVAL);
+        log.start(4096, List.of(new DmaRange(0x10000, 0x10000)));
+        assertThat(errno(() -> log.report(0x10000, 4096, 2048, new long[1]))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.report(0x10000, 0x3000, 12288, new long[1]))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.report(0x10000, 0, 4096, new long[1]))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.report(0x0, 0x1000, 4096, new long[1]))).as("outside the logged ranges")
+                .isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.report(0x10000, 0x10000, 256, new long[1]))).isEqualTo(Errno.EINVAL);
+        assertThat(errno(() -> log.report(0x10000, 0x10000 * 65L, 4096, new long[1]))).isEqualTo(Errno.EINVAL);
+    }
+
+    @Test
+    void reportIsReadAndClearAndOnlySetsBits() throws Exception {
+        log.start(4096, List.of(new DmaRange(0x10000, 0x40000)));
+        log.record(0x10000, 1);
+        log.record(0x12FFF, 2);
+        log.record(0x4F000, 0x1000);
+        final long[] bitmap = {1L << 40};
+        log.report(0x10000, 0x40000, 4096, bitmap);
+        assertThat(bitmap[0]).isEqualTo(1L | 1L << 2 | 1L << 3 | 1L << 40 | 1L << 63);
+        final long[] again = new long[1];
+        log.report(0x10000, 0x40000, 4096, again);
+        assertThat(again[0]).as("cleared by the first report").isZero();
+    }
+
+    @Test
+    void reportConvertsPageSizesAndKeepsPartlyCoveredPages() throws Exception {
+        log.start(4096, List.of(new DmaRange(0x0, 0x10000), new DmaRange(0x10000, 0x10000)));
+        log.record(0x3000, 0x10);
+        log.record(0xF000, 0x2000);
+        final long[] big = new long[1];
+        log.report(0x0, 0x20000, 16384, big);
+        assertThat(big[0]).isEqualTo(1L | 1L << 3 | 1L << 4);
+        log.record(0x5000, 1);
+        final long[] part = new long[1];
+        log.report(0x5800, 0x800, 4096, part);
+        assertThat(part[0]).isEqualTo(1L);
+        final long[] whole = new long[1];
+        log.report(0x5000, 0x1000, 4096, whole);
+        assertThat(whole[0]).as("a page only partly inside a report is not cleared").isEqualTo(1L);
+    }
+
+    @Test
+    void concurrentWritersLoseNoBitsAgainstAReader() throws Exception {
+        log.start(4096, List.of(new DmaRange(0, 4096L * 4096)));
+        final Thread writer = Thread.ofPlatform().start(() -> {
+            for (int i = 0; i < 4096; i++) {
+                log.record(i * 4096L, 8);
+            }
+        });
+        final long[] seen = new long[64];
+        while (writer.isAlive()) {
+            log.report(0, 4096L * 4096, 4096, seen);
+        }
+        writer.join();
+        log.report(0, 4096L * 4096, 4096, seen);
+        for (final long w : seen) {
+            assertThat(w).isEqualTo(-1L);
+        }
+    }
+}

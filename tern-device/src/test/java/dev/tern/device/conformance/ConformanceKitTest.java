@@ -1,0 +1,152 @@
+package dev.tern.device.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.DmaRange;
+import dev.tern.device.migration.MigrationEngine;
+import dev.tern.device.migration.MigrationTarget;
+import dev.tern.device.migration.PrecopyInfo;
+import dev.tern.device.migration.StateChange;
+import dev.tern.device.sample.DmaEngine;
+import dev.tern.device.sample.DmaEngineConfig;
+import dev.tern.protocol.MigrationFlags;
+import dev.tern.protocol.MigrationFsm;
+import dev.tern.protocol.MigrationState;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConformanceKitTest {
+
+    private static List<CheckResult> failures(final List<CheckResult> results) {
+        return results.stream().filter(r -> !r.passed()).toList();
+    }
+
+    @Test
+    void uartPassesEveryCheck() {
+        final List<CheckResult> results = ConformanceKit.run(ConformanceKit.forSample("uart"));
+        assertThat(failures(results)).isEmpty();
+        // capture, 5 states x 6 targets, 1 round trip, one per required arc, 7 misuse, 7 bad loads, dirty log
+        assertThat(MigrationFsm.arcs(MigrationFlags.P2P)).hasSize(8);
+        assertThat(results).hasSize(1 + 30 + 1 + 8 + 7 + 7 + 1);
+        assertThat(ConformanceKit.summary(results)).isEqualTo(results.size() + " passed, 0 failed");
+    }
+
+    @Test
+    void dmaEnginePassesEveryCheck() {
+        final Subject subject = Subject.ofEngines("dma-engine",
+                () -> MigrationEngine.of(new DmaEngine(DmaEngineConfig.ofMemory(8L << 20))));
+        final List<CheckResult> results = ConformanceKit.run(subject);
+        assertThat(failures(results)).isEmpty();
+        assertThat(MigrationFsm.arcs(MigrationFlags.ALL)).hasSize(15);
+        assertThat(results).hasSize(1 + 56 + 3 + 15 + 7 + 7 + 1);
+    }
+
+    @Test
+    void aDeviceThatForgetsItsStateFailsTheRoundTrip() {
+        final List<CheckResult> results = ConformanceKit.run(
+                Subject.ofEngines("forgetful", () -> MigrationEngine.of(new ForgetfulUart())));
+        assertThat(failures(results)).extracting(CheckResult::name)
+                .contains("round trip via STOP_COPY", "load of truncated stream (half) fails, nothing applied");
+        assertThat(ConformanceKit.summary(results)).doesNotEndWith(" 0 failed");
+    }
+
+    /** A target that silently ignores refused requests instead of failing with EINVAL. */
+    @Test
+    void aTargetThatAcceptsForbiddenRequestsFails() {
+        final Subject lenient = new Subject() {
+            @Override
+            public String name() {
+                return "lenient";
+            }
+
+            @Override
+            public MigrationTarget open() throws DeviceException {
+                return new Lenient(MigrationEngine.of(new DmaEngine(DmaEngineConfig.ofMemory(1 << 20))));
+            }
+        };
+        final List<CheckResult> failed = failures(ConformanceKit.run(lenient));
+        assertThat(failed).extracting(CheckResult::name).contains("transition STOP_COPY -> PRE_COPY",
+                "transition RUNNING -> ERROR", "requesting ERROR is refused with EINVAL");
+        assertThat(failed).allSatisfy(r -> assertThat(r.toString()).startsWith("FAIL "));
+    }
+
+    @Test
+    void unknownSampleIsRefused() {
+        assertThatThrownBy(() -> ConformanceKit.forSample("nic")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("uart, dma-engine");
+    }
+
+    private record Lenient(MigrationEngine e) implements MigrationTarget {
+        @Override
+        public StateChange setState(final MigrationState target) throws DeviceException {
+            try {
+                return e.setState(target);
+            } catch (final DeviceException x) {
+                return new StateChange(e.state(), java.util.Optional.empty());
+            }
+        }
+
+        @Override
+        public String kind() {
+            return e.kind();
+        }
+
+        @Override
+        public int formatVersion() {
+            return e.formatVersion();
+        }
+
+        @Override
+        public MigrationFlags flags() {
+            return e.flags();
+        }
+
+        @Override
+        public MigrationState state() {
+            return e.state();
+        }
+
+        @Override
+        public PrecopyInfo precopyInfo() throws DeviceException {
+            return e.precopyInfo();
+        }
+
+        @Override
+        public long stopCopySize() {
+            return e.stopCopySize();
+        }
+
+        @Override
+        public void reset() throws DeviceException {
+            e.reset();
+        }
+
+        @Override
+        public long startDirtyLogging(final long pageSize, final List<DmaRange> ranges) throws DeviceException {
+            return e.startDirtyLogging(pageSize, ranges);
+        }
+
+        @Override
+        public void reportDirty(final long iova, final long length, final long pageSize, final long[] bitmapOut)
+                throws DeviceException {
+            e.reportDirty(iova, length, pageSize, bitmapOut);
+        }
+
+        @Override
+        public void stopDirtyLogging() {
+            e.stopDirtyLogging();
+        }
+
+        @Override
+        public long checksum() {
+            return e.checksum();
+        }
+
+        @Override
+        public void close() {
+            e.close();
+        }
+    }
+}
