@@ -1,0 +1,287 @@
+package dev.tern.vfiouser.client;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.DmaRange;
+import dev.tern.device.RegionInfo;
+import dev.tern.device.migration.MigrationException;
+import dev.tern.device.migration.MigrationStream;
+import dev.tern.device.migration.MigrationTarget;
+import dev.tern.device.migration.PrecopyInfo;
+import dev.tern.device.migration.StateChange;
+import dev.tern.protocol.Arc;
+import dev.tern.protocol.MigrationFlags;
+import dev.tern.protocol.MigrationState;
+import dev.tern.sys.Errno;
+import dev.tern.vfiouser.codec.DeviceFeature;
+import dev.tern.vfiouser.codec.Feature;
+import dev.tern.vfiouser.codec.FeaturePayload;
+import dev.tern.vfiouser.extension.TernDiagnostics;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A device behind a vfio-user socket as a {@link MigrationTarget}, so the conformance kit and the orchestrator
+ * drive it exactly as they drive the in-process engine.
+ * <p>
+ * State changes send the target state directly (SET MIG_DEVICE_STATE): the server walks combination transitions
+ * itself (libvfio-user's {@code next_state} table, the kernel's {@code vfio_mig_get_next_state}), then the reached
+ * state is read back (GET) and compared. After a refused or failed request the state is read back too and reported
+ * in the {@link MigrationException}. {@link #state()} returns the state known from the last exchange (this client
+ * is the device's only client), {@link #queryState()} asks the server.
+ * <p>
+ * Not in the specification, hence only with a Tern server that accepted the {@code tern} capability object:
+ * {@link #precopyInfo()} (TERN_PRECOPY_INFO), {@link #checksum()} and {@link #failNextArc} (see
+ * {@link TernDiagnostics}); other servers answer them with ENOTTY here. {@link #kind()} is derived from the PCI ids
+ * in config space and {@link #formatVersion()} is 0 (unknown): vfio-user does not carry them.
+ */
+public final class VfioUserMigrationTarget implements MigrationTarget {
+    private final VfioUserClient client;
+    private final Runnable onClose;
+    private final MigrationFlags flags;
+    private final String kind;
+    private MigrationState state;
+    private RemoteMigrationStream current;
+
+    /**
+     * Reads the migration flags, the state and the PCI ids.
+     *
+     * @param client  a negotiated client; the target owns it and closes it
+     * @param onClose run after the client is closed
+     * @throws DeviceException if the server does not support migration (MIGRATION GET fails)
+     */
+    public VfioUserMigrationTarget(final VfioUserClient client, final Runnable onClose) throws DeviceException {
+        this.client = client;
+        this.onClose = onClose;
+        final DeviceFeature f = client.feature(DeviceFeature.get(Feature.MIGRATION));
+        if (!(f.payload() instanceof FeaturePayload.MigrationFlags m)) {
+            throw new DeviceException(Errno.EPROTO, "MIGRATION GET reply without flags");
+        }
+        try {
+            this.flags = new MigrationFlags((int) (m.flags() & MigrationFlags.ALL.bits()));
+        } catch (final IllegalArgumentException e) {
+            throw new DeviceException(Errno.ENOTTY, "the device has no usable migration flags: " + e.getMessage());
+        }
+        this.state = queryState();
+        this.kind = "pci " + pciId(client);
+    }
+
+    private static String pciId(final VfioUserClient client) {
+        try {
+            final ByteBuffer b = ByteBuffer.wrap(client.readRegion(RegionInfo.PCI_CONFIG, 0, 4))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            return String.format("%04x:%04x", b.getShort() & 0xffff, b.getShort() & 0xffff);
+        } catch (final DeviceException e) {
+            return "unknown";
+        }
+    }
+
+    /** @return the client this target drives */
+    public VfioUserClient client() {
+        return client;
+    }
+
+    @Override
+    public String kind() {
+        return kind;
+    }
+
+    @Override
+    public int formatVersion() {
+        return 0;
+    }
+
+    @Override
+    public MigrationFlags flags() {
+        return flags;
+    }
+
+    @Override
+    public synchronized MigrationState state() {
+        return state;
+    }
+
+    /** @return the state the server reports now (GET MIG_DEVICE_STATE) */
+    public MigrationState queryState() throws DeviceException {
+        final DeviceFeature f = client.feature(DeviceFeature.get(Feature.MIG_DEVICE_STATE));
+        if (!(f.payload() instanceof FeaturePayload.MigDeviceState s) || s.deviceState() < 0
+                || s.deviceState() >= MigrationState.COUNT) {
+            throw new DeviceException(Errno.EPROTO, "MIG_DEVICE_STATE GET reply " + f.payload());
+        }
+        return MigrationState.ofUapi(s.deviceState());
+    }
+
+    @Override
+    public synchronized StateChange setState(final MigrationState target) throws DeviceException {
+        final MigrationState before = state;
+        try {
+            client.feature(DeviceFeature.set(Feature.MIG_DEVICE_STATE,
+                    new FeaturePayload.MigDeviceState(target.uapi(), -1)));
+        } catch (final DeviceException e) {
+            settle(queryStateOr(MigrationState.ERROR), before);
+            throw new MigrationException(e.errno(), "SET " + target + " from " + before + " failed: "
+                    + e.getMessage() + "; the device is in " + state, state, e);
+        }
+        final MigrationState reached = queryState();
+        settle(reached, before);
+        if (reached != target) {
+            throw new MigrationException(Errno.EIO, "SET " + target + " succeeded but the server reports " + reached,
+                    reached, null);
+        }
+        final boolean opens = (target.isSaving() && !before.isSaving())
+                || (target == MigrationState.RESUMING && before != MigrationState.RESUMING);
+        if (opens) {
+            current = new RemoteMigrationStream(this, client, target.isSaving());
+        }
+        return new StateChange(reached, opens ? Optional.<MigrationStream>of(current) : Optional.empty());
+    }
+
+    /** Records the state now and ends the stream if the device left its session. */
+    private void settle(final MigrationState now, final MigrationState before) {
+        final boolean sameSession = (before.isSaving() && now.isSaving())
+                || (before == MigrationState.RESUMING && now == MigrationState.RESUMING);
+        if (!sameSession) {
+            current = null;
+        }
+        state = now;
+    }
+
+    private MigrationState queryStateOr(final MigrationState fallback) {
+        try {
+            return queryState();
+        } catch (final DeviceException e) {
+            return fallback;
+        }
+    }
+
+    synchronized boolean isCurrent(final RemoteMigrationStream s) {
+        return current == s;
+    }
+
+    @Override
+    public PrecopyInfo precopyInfo() throws DeviceException {
+        if (!client.session().tern().precopyInfo()) {
+            throw new DeviceException(Errno.ENOTTY, "the server does not offer TERN_PRECOPY_INFO");
+        }
+        final DeviceFeature f = client.feature(DeviceFeature.get(Feature.TERN_PRECOPY_INFO));
+        if (!(f.payload() instanceof FeaturePayload.PrecopyInfo p)) {
+            throw new DeviceException(Errno.EPROTO, "PRECOPY_INFO GET reply " + f.payload());
+        }
+        return new PrecopyInfo(p.initialBytes(), p.dirtyBytes());
+    }
+
+    @Override
+    public long stopCopySize() throws DeviceException {
+        final DeviceFeature f = client.feature(DeviceFeature.get(Feature.MIG_DATA_SIZE));
+        if (!(f.payload() instanceof FeaturePayload.MigDataSize s)) {
+            throw new DeviceException(Errno.EPROTO, "MIG_DATA_SIZE GET reply " + f.payload());
+        }
+        return s.stopCopyLength();
+    }
+
+    @Override
+    public synchronized void reset() throws DeviceException {
+        try {
+            client.reset();
+        } finally {
+            current = null;
+            state = queryStateOr(MigrationState.ERROR);
+        }
+    }
+
+    @Override
+    public long startDirtyLogging(final long pageSize, final List<DmaRange> ranges) throws DeviceException {
+        final List<FeaturePayload.IovaRange> wire = new ArrayList<>();
+        for (final DmaRange r : ranges) {
+            wire.add(new FeaturePayload.IovaRange(r.iova(), r.length()));
+        }
+        final DeviceFeature reply = client.feature(DeviceFeature.set(Feature.DMA_LOGGING_START,
+                new FeaturePayload.DmaLoggingControl(pageSize, wire)));
+        return reply.payload() instanceof FeaturePayload.DmaLoggingControl c ? c.pageSize() : pageSize;
+    }
+
+    /**
+     * DMA_LOGGING_REPORT, split into requests whose bitmaps fit both sides' {@code max_data_xfer_size}. Each piece
+     * covers a multiple of 64 pages, so its bitmap words land whole in {@code bitmapOut}. (libvfio-user only
+     * reports whole DMA regions, vfio-user.md §2.4: a range that needs no split is sent as it is.)
+     */
+    @Override
+    public void reportDirty(final long iova, final long length, final long pageSize, final long[] bitmapOut)
+            throws DeviceException {
+        if (pageSize <= 0 || Long.bitCount(pageSize) != 1 || length <= 0) {
+            throw new DeviceException(Errno.EINVAL, "report page size " + pageSize + ", length " + length);
+        }
+        final long pages = (length - 1) / pageSize + 1;
+        if (bitmapOut.length * 64L < pages) {
+            throw new DeviceException(Errno.EINVAL, "bitmap of " + bitmapOut.length + " words cannot hold " + pages
+                    + " pages");
+        }
+        final long piecePages = Math.max(64, client.maxDataPiece() / 8 * 64);
+        for (long first = 0; first < pages; first += piecePages) {
+            final long n = Math.min(piecePages, pages - first);
+            final long at = iova + first * pageSize;
+            final long len = Math.min(n * pageSize, length - first * pageSize);
+            final int bytes = (int) ((n + 63) / 64 * 8);
+            final DeviceFeature reply = client.feature(DeviceFeature.report(
+                    new FeaturePayload.DmaLoggingReport(at, len, pageSize), bytes));
+            if (!(reply.payload() instanceof FeaturePayload.DmaLoggingReportReply r) || r.bitmap().length() < bytes) {
+                throw new DeviceException(Errno.EPROTO, "DMA_LOGGING_REPORT reply " + reply.payload());
+            }
+            final int base = (int) (first / 64);
+            for (int w = 0; w < bytes / 8; w++) {
+                bitmapOut[base + w] |= r.word(w);
+            }
+        }
+    }
+
+    @Override
+    public void stopDirtyLogging() throws DeviceException {
+        client.feature(DeviceFeature.set(Feature.DMA_LOGGING_STOP, new FeaturePayload.DmaLoggingControl(0,
+                List.of())));
+    }
+
+    @Override
+    public long checksum() throws DeviceException {
+        if (!client.ternAccepted()) {
+            throw new DeviceException(Errno.ENOTTY, "the server offers no Tern CHECKSUM feature");
+        }
+        final DeviceFeature f = client.feature(new DeviceFeature(DeviceFeature.HEADER_SIZE
+                + TernDiagnostics.CHECKSUM_SIZE, DeviceFeature.GET | TernDiagnostics.CHECKSUM,
+                new FeaturePayload.Empty()));
+        if (!(f.payload() instanceof FeaturePayload.Raw raw)) {
+            throw new DeviceException(Errno.EPROTO, "CHECKSUM GET reply " + f.payload());
+        }
+        return TernDiagnostics.decodeChecksum(raw.bytes());
+    }
+
+    /**
+     * Tern test hook: the next time the device performs {@code arc}, it fails with {@code errno}.
+     *
+     * @return false if the server does not offer FAIL_NEXT_ARC (not a Tern server, or fault injection off)
+     */
+    public boolean failNextArc(final Arc arc, final int errno) {
+        if (!client.ternAccepted()) {
+            return false;
+        }
+        final TernDiagnostics.ArcFailure a = new TernDiagnostics.ArcFailure(arc.from().uapi(), arc.to().uapi(),
+                errno);
+        try {
+            client.feature(new DeviceFeature(DeviceFeature.HEADER_SIZE + TernDiagnostics.FAIL_NEXT_ARC_SIZE,
+                    DeviceFeature.SET | TernDiagnostics.FAIL_NEXT_ARC, new FeaturePayload.Raw(a.encode())));
+            return true;
+        } catch (final DeviceException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.close();
+        } finally {
+            onClose.run();
+        }
+    }
+}

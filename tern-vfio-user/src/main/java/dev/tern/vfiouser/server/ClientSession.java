@@ -1,0 +1,279 @@
+package dev.tern.vfiouser.server;
+
+import dev.tern.device.DeviceException;
+import dev.tern.vfiouser.codec.Capabilities;
+import dev.tern.vfiouser.codec.CodecLimits;
+import dev.tern.vfiouser.codec.DecodeResult;
+import dev.tern.vfiouser.codec.Decoded;
+import dev.tern.vfiouser.codec.Errno;
+import dev.tern.vfiouser.codec.Frame;
+import dev.tern.vfiouser.codec.Header;
+import dev.tern.vfiouser.codec.Malformed;
+import dev.tern.vfiouser.codec.MessageDecoder;
+import dev.tern.vfiouser.codec.MessageEncoder;
+import dev.tern.vfiouser.codec.Negotiation;
+import dev.tern.vfiouser.codec.NegotiationOutcome;
+import dev.tern.vfiouser.codec.Request;
+import dev.tern.vfiouser.codec.Session;
+import dev.tern.vfiouser.codec.Version;
+import dev.tern.vfiouser.transport.Incoming;
+import dev.tern.vfiouser.transport.MessageChannel;
+import dev.tern.vfiouser.transport.MsgIds;
+import dev.tern.vfiouser.transport.ReplyRouter;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client connection: VERSION negotiation, then a reader thread and a dispatcher (the thread that called
+ * {@link #run()}), then cleanup.
+ * <p>
+ * <b>Threads and deadlock rules</b> (single socket, no twin socket; libvfio-user issue #279):
+ * <ol>
+ * <li>The reader thread only reads. A reply (to the server's DMA_READ/DMA_WRITE) is handed to the waiting device
+ * thread by {@code msg_id} ({@link ReplyRouter}); a client command is queued for the dispatcher. It never waits for
+ * the dispatcher or a device, so a device thread waiting for a DMA reply - even the dispatcher itself, inside a
+ * region write that makes the device do DMA - always gets it.</li>
+ * <li>The dispatcher handles client commands one at a time, in arrival order (specification "Command
+ * Concurrency").</li>
+ * <li>The queue is bounded in bytes ({@link ServerConfig#maxQueuedBytes()}); a client that pipelines more is
+ * disconnected instead of blocking the reader.</li>
+ * <li>The client must answer DMA_READ/DMA_WRITE without waiting for the replies to its own commands (Tern's client
+ * answers them on its reader thread); a client that does not is cut off by {@link ServerConfig#dmaTimeout()}: the
+ * device's DMA fails with EIO, the server stays up.</li>
+ * </ol>
+ * Nothing the client sends ends the server: malformed input becomes an error reply (or, when the stream cannot be
+ * resynchronised, a closed connection), and on disconnect the DMA mappings, eventfds and dirty logging of this
+ * client are released; the device and its migration state stay ("Client Disconnection").
+ */
+final class ClientSession implements Runnable {
+    private static final System.Logger LOG = System.getLogger(ClientSession.class.getName());
+
+    /** Work for the dispatcher. */
+    private sealed interface Work {
+        record Command(Incoming.Message message) implements Work {
+        }
+
+        record Refusal(Incoming.Refused refused) implements Work {
+        }
+
+        record End(String reason) implements Work {
+        }
+    }
+
+    private final MessageChannel channel;
+    private final ServedDevice served;
+    private final ServerConfig config;
+    private final ReplyRouter router = new ReplyRouter();
+    private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+
+    ClientSession(final MessageChannel channel, final ServedDevice served, final ServerConfig config) {
+        this.channel = channel;
+        this.served = served;
+        this.config = config;
+    }
+
+    @Override
+    public void run() {
+        try {
+            final NegotiationOutcome.Negotiated n = negotiate();
+            if (n != null) {
+                serve(n);
+            }
+        } finally {
+            channel.close();
+        }
+    }
+
+    /** Specification "Connection Initiation": the first message must be VERSION; anything else ends the session. */
+    private NegotiationOutcome.Negotiated negotiate() {
+        final Incoming first = channel.receive();
+        final Incoming.Message m;
+        switch (first) {
+            case Incoming.Closed c -> {
+                return null;
+            }
+            case Incoming.Refused r -> {
+                replyError(r.header(), r.errno(), "before VERSION: " + r.reason());
+                return null;
+            }
+            case Incoming.Message msg -> m = msg;
+        }
+        m.closeFds();
+        final Header h = m.frame().header();
+        final DecodeResult d = new MessageDecoder(channel.inboundLimits()).decode(m.frame());
+        if (!(d instanceof Decoded ok) || !h.isCommand() || !(ok.message() instanceof Version proposal)) {
+            replyError(h, Errno.EINVAL, "the first message must be VERSION: " + d);
+            return null;
+        }
+        final NegotiationOutcome o = Negotiation.serverReply(proposal, config.offer());
+        if (o instanceof NegotiationOutcome.Rejected r) {
+            replyError(h, r.errno(), r.reason());
+            return null;
+        }
+        final NegotiationOutcome.Negotiated n = (NegotiationOutcome.Negotiated) o;
+        try {
+            channel.send(MessageEncoder.reply(h.msgId(), n.reply()), List.of());
+        } catch (final IOException e) {
+            LOG.log(Level.DEBUG, "VERSION reply failed: {0}", e.getMessage());
+            return null;
+        }
+        channel.setInboundLimits(n.session().serverInboundLimits());
+        return n;
+    }
+
+    private void serve(final NegotiationOutcome.Negotiated n) {
+        final Session s = n.session();
+        final MessageDecoder decoder = new MessageDecoder(s.serverInboundLimits());
+        final boolean ternProposed = n.reply().capabilities().flatMap(Capabilities::tern).isPresent();
+        final SocketDmaChannel messages = new SocketDmaChannel(channel, router, new MsgIds(0x8000), decoder,
+                Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize()), config.dmaTimeout());
+        final DmaHandler dma = new DmaHandler(served.device().dma(), messages, s.maxDmaMaps());
+        final IrqHandler irqs = new IrqHandler(served.device());
+        final CommandDispatcher dispatcher = new CommandDispatcher(served, dma, irqs,
+                new FeatureHandler(served, s.tern(), ternProposed, config.faultInjection(),
+                        s.clientMaxDataXferSize()),
+                new MigrationDataHandler(served, s.clientMaxDataXferSize()));
+        final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader").start(this::readLoop);
+        try {
+            dispatchLoop(dispatcher, decoder);
+        } finally {
+            channel.close();
+            router.closeAll("client disconnected");
+            dma.close();
+            irqs.close();
+            served.engine().stopDirtyLogging();
+            joinQuietly(reader);
+            queue.forEach(w -> {
+                if (w instanceof Work.Command c) {
+                    c.message().closeFds();
+                }
+            });
+        }
+    }
+
+    private void readLoop() {
+        while (true) {
+            final Incoming in = channel.receive();
+            switch (in) {
+                case Incoming.Message m when m.frame().header().isReply() -> {
+                    if (!router.complete(m)) {
+                        m.closeFds();
+                        LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", m.frame().header());
+                    }
+                }
+                case Incoming.Message m -> {
+                    final long size = m.frame().payload().length();
+                    if (queuedBytes.addAndGet(size) > config.maxQueuedBytes()) {
+                        m.closeFds();
+                        queue.add(new Work.End("client pipelined more than " + config.maxQueuedBytes()
+                                + " bytes of commands"));
+                        return;
+                    }
+                    queue.add(new Work.Command(m));
+                }
+                case Incoming.Refused r -> {
+                    if (r.header().isReply()) {
+                        router.fail(r.header().msgId(), "reply refused: " + r.reason());
+                    } else {
+                        queue.add(new Work.Refusal(r));
+                    }
+                    if (r.fatal()) {
+                        queue.add(new Work.End("unrecoverable framing error: " + r.reason()));
+                        return;
+                    }
+                }
+                case Incoming.Closed c -> {
+                    router.closeAll(c.reason());
+                    queue.add(new Work.End(c.reason()));
+                    return;
+                }
+            }
+        }
+    }
+
+    private void dispatchLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder) {
+        while (true) {
+            final Work w;
+            try {
+                w = queue.take();
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            switch (w) {
+                case Work.End e -> {
+                    LOG.log(Level.DEBUG, "session ends: {0}", e.reason());
+                    return;
+                }
+                case Work.Refusal r -> replyError(r.refused().header(), r.refused().errno(), r.refused().reason());
+                case Work.Command c -> {
+                    queuedBytes.addAndGet(-c.message().frame().payload().length());
+                    handle(dispatcher, decoder, c.message());
+                }
+            }
+        }
+    }
+
+    private void handle(final CommandDispatcher dispatcher, final MessageDecoder decoder, final Incoming.Message m) {
+        final Frame frame = m.frame();
+        final ReceivedFds fds = new ReceivedFds(m.fds());
+        Outcome o;
+        try {
+            o = switch (decoder.decode(frame)) {
+                case Malformed x -> Outcome.fail(x.errno(), x.reason());
+                case Decoded ok -> dispatcher.dispatch((Request) ok.message(), fds);
+            };
+        } catch (final DeviceException e) {
+            o = Outcome.fail(e.errno(), e.getMessage());
+        } catch (final RuntimeException e) {
+            LOG.log(Level.WARNING, "handling " + frame.header() + " failed", e);
+            o = Outcome.fail(dev.tern.sys.Errno.EIO, e.toString());
+        } finally {
+            fds.closeUntaken();
+        }
+        if (frame.header().noReply()) {
+            return;
+        }
+        try {
+            switch (o) {
+                case Outcome.Ok ok -> channel.send(MessageEncoder.reply(frame.header().msgId(), ok.reply()), ok.fds());
+                case Outcome.Fail f -> {
+                    LOG.log(Level.DEBUG, "{0}: {1} ({2})", frame.header(), Errno.name(f.errno()), f.reason());
+                    channel.send(MessageEncoder.errorFor(frame.header(), f.errno()), List.of());
+                }
+            }
+        } catch (final IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "reply to {0} failed: {1}", frame.header(), e.getMessage());
+            channel.close();
+        }
+    }
+
+    private void replyError(final Header h, final int errno, final String reason) {
+        LOG.log(Level.DEBUG, "{0}: {1} ({2})", h, Errno.name(errno), reason);
+        if (!h.isCommand() || h.noReply()) {
+            return;
+        }
+        try {
+            channel.send(MessageEncoder.errorFor(h, errno), List.of());
+        } catch (final IOException e) {
+            channel.close();
+        }
+    }
+
+    private static void joinQuietly(final Thread t) {
+        try {
+            t.join(5000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return the limits a server applies before VERSION: the offer's sizes, and no fds (VERSION carries none) */
+    static CodecLimits preNegotiationLimits(final ServerConfig config) {
+        return CodecLimits.forDataXfer(config.offer().maxDataXferSize(), 0);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.tern.vfiouser.server;
+
+import dev.tern.sys.Fd;
+import dev.tern.vfiouser.codec.Reply;
+import java.util.List;
+import java.util.Objects;
+
+/** What a handler answers a client command with: a reply (with descriptors to pass) or an errno. */
+public sealed interface Outcome {
+
+    /**
+     * @param reply the reply payload
+     * @param fds   descriptors to send with it (still owned by the server)
+     */
+    record Ok(Reply reply, List<Fd> fds) implements Outcome {
+        /** Copies the list. */
+        public Ok {
+            Objects.requireNonNull(reply, "reply");
+            fds = List.copyOf(fds);
+        }
+    }
+
+    /**
+     * @param errno  the errno of the error reply (specification "Header": the reply is the header alone)
+     * @param reason what was wrong, for the log
+     */
+    record Fail(int errno, String reason) implements Outcome {
+        /** Checks for null. */
+        public Fail {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * @param reply the reply
+     * @return a reply without descriptors
+     */
+    static Outcome ok(final Reply reply) {
+        return new Ok(reply, List.of());
+    }
+
+    /**
+     * @param errno  errno
+     * @param reason why
+     * @return an error reply
+     */
+    static Outcome fail(final int errno, final String reason) {
+        return new Fail(errno, reason);
+    }
+}

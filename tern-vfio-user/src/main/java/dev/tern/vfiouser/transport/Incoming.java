@@ -1,0 +1,60 @@
+package dev.tern.vfiouser.transport;
+
+import dev.tern.sys.Fd;
+import dev.tern.vfiouser.codec.Frame;
+import dev.tern.vfiouser.codec.Header;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link MessageChannel#receive()} yields: a framed message with its descriptors, a message that could not be
+ * framed, or the end of the connection. Never an exception for anything the peer sent.
+ */
+public sealed interface Incoming {
+
+    /**
+     * A complete message. The receiver owns {@link #fds()} and must close those it does not keep.
+     *
+     * @param frame the header and payload
+     * @param fds   the descriptors that came with it ({@code SCM_RIGHTS}), as many as {@code frame.fdCount()}
+     */
+    record Message(Frame frame, List<Fd> fds) implements Incoming {
+        /** Copies the list. */
+        public Message {
+            Objects.requireNonNull(frame, "frame");
+            fds = List.copyOf(fds);
+        }
+
+        /** Closes every descriptor that came with the message (the receiver kept none). */
+        public void closeFds() {
+            fds.forEach(Fd::close);
+        }
+    }
+
+    /**
+     * A message whose bytes were consumed but which cannot be handed on: {@code msg_size} above the limit, more
+     * descriptors than allowed, descriptors in the middle of a message. Its descriptors are already closed. The
+     * stream is still in step unless {@link #fatal()}.
+     *
+     * @param header the offending header
+     * @param errno  the errno to answer a command with
+     * @param reason what was wrong
+     * @param fatal  true if the stream cannot be resynchronised ({@code msg_size < 16}); close the connection
+     */
+    record Refused(Header header, int errno, String reason, boolean fatal) implements Incoming {
+        /** Checks for null. */
+        public Refused {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * The peer closed the connection (or it failed).
+     *
+     * @param reason a clean close between messages, a truncated message, or the I/O error
+     * @param clean  true for a close between two messages
+     */
+    record Closed(String reason, boolean clean) implements Incoming {
+    }
+}

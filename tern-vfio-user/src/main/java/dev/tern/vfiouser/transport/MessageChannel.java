@@ -1,0 +1,211 @@
+package dev.tern.vfiouser.transport;
+
+import dev.tern.sys.ControlTruncatedException;
+import dev.tern.sys.Fd;
+import dev.tern.sys.UnixSocket;
+import dev.tern.vfiouser.codec.CodecLimits;
+import dev.tern.vfiouser.codec.Errno;
+import dev.tern.vfiouser.codec.Frame;
+import dev.tern.vfiouser.codec.FrameDecoder;
+import dev.tern.vfiouser.codec.FrameRejected;
+import dev.tern.vfiouser.codec.Framed;
+import dev.tern.vfiouser.codec.Header;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * vfio-user framing over one {@code AF_UNIX} stream socket, with descriptors ({@code SCM_RIGHTS}).
+ * <p>
+ * Receiving follows libvfio-user's {@code tran_sock} (vfio-user.md §1 "fd passing"): the 16-byte header is read on
+ * its own with a control buffer for at most {@code max_msg_fds} descriptors, then exactly {@code msg_size - 16}
+ * body bytes without one. A sender attaches its descriptors to the first byte of its {@code sendmsg}, i.e. to the
+ * header, so they are never attributed to the wrong message; descriptors arriving with body bytes, or more than
+ * allowed, make the message a {@link Incoming.Refused} (EINVAL) and are closed. The pieces go through a
+ * {@link FrameDecoder}, which enforces the {@code msg_size} bounds: a message above the limit is read and dropped
+ * in 64 KiB pieces without being buffered, so the stream stays in step.
+ * <p>
+ * Threads: one thread receives, any number send ({@link #send} is serialised and writes each message with one
+ * gather {@code sendmsg}, descriptors attached to its first byte).
+ */
+public final class MessageChannel implements AutoCloseable {
+    private static final int SKIP_PIECE = 64 * 1024;
+
+    private final UnixSocket socket;
+    private final ByteBuffer header = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private ByteBuffer body = ByteBuffer.allocateDirect(4096);
+    private ByteBuffer out = ByteBuffer.allocateDirect(4096);
+    private volatile CodecLimits limits;
+    private FrameDecoder decoder;
+
+    /**
+     * @param socket a connected socket; the channel owns it
+     * @param limits what this side accepts before negotiation (message size, fds per message)
+     */
+    public MessageChannel(final UnixSocket socket, final CodecLimits limits) {
+        this.socket = Objects.requireNonNull(socket, "socket");
+        setInboundLimits(limits);
+    }
+
+    /** @return the socket (owned by this channel) */
+    public UnixSocket socket() {
+        return socket;
+    }
+
+    /** @return what {@link #receive()} accepts */
+    public CodecLimits inboundLimits() {
+        return limits;
+    }
+
+    /**
+     * Changes what {@link #receive()} accepts, e.g. after VERSION negotiation. Call between two receives, from the
+     * receiving thread.
+     *
+     * @param limits the new bounds
+     */
+    public void setInboundLimits(final CodecLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.decoder = new FrameDecoder(limits.maxMessageSize());
+    }
+
+    /**
+     * Receives the next message. Only one thread may call this.
+     *
+     * @return the message, a refused message, or the end of the connection
+     */
+    public Incoming receive() {
+        final List<Fd> fds = new ArrayList<>();
+        try {
+            return receive(fds);
+        } catch (final EOFException e) {
+            fds.forEach(Fd::close);
+            return new Incoming.Closed("peer closed the connection in the middle of a message", false);
+        } catch (final IOException | RuntimeException e) {
+            fds.forEach(Fd::close);
+            return new Incoming.Closed("receive failed: " + e.getMessage(), false);
+        }
+    }
+
+    private Incoming receive(final List<Fd> fds) throws IOException {
+        final int maxFds = Math.min(limits.maxFds(), 253);
+        header.clear();
+        String refusal = null;
+        try {
+            final UnixSocket.Received r = socket.receiveExactly(header, maxFds);
+            if (r.isEof()) {
+                return new Incoming.Closed("peer closed the connection", true);
+            }
+            fds.addAll(r.fds());
+        } catch (final ControlTruncatedException e) {
+            // The descriptors were closed by the native layer; finish the header and drop the message.
+            header.position((int) e.bytesReceived());
+            finishHeader();
+            refusal = "more than " + maxFds + " fds (max_msg_fds) with one message";
+        }
+        header.flip();
+        final byte[] headerBytes = new byte[Header.SIZE];
+        header.get(headerBytes);
+        final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
+        final Header h = Header.read(headerBytes, 0);
+        if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
+            fds.forEach(Fd::close);
+            return new Incoming.Refused(h, fr.errno(), fr.reason(), true);
+        }
+        long remaining = h.messageSize() - Header.SIZE;
+        while (remaining > 0) {
+            final int piece = (int) Math.min(remaining, h.messageSize() > limits.maxMessageSize() ? SKIP_PIECE
+                    : remaining);
+            final ByteBuffer b = bodyBuffer(piece);
+            try {
+                socket.receiveExactly(b, 0);
+            } catch (final ControlTruncatedException e) {
+                b.position((int) e.bytesReceived());
+                while (b.hasRemaining()) {
+                    requireData(socket.receive(b, 0));
+                }
+                refusal = "fds attached to the body of a message";
+            }
+            if (b.hasRemaining()) {
+                throw new EOFException("peer closed in the middle of a message");
+            }
+            b.flip();
+            framed.addAll(decoder.feed(b, 0));
+            remaining -= piece;
+        }
+        if (framed.size() != 1) {
+            throw new IllegalStateException("expected one frame per message, got " + framed.size());
+        }
+        if (framed.getFirst() instanceof FrameRejected fr) {
+            fds.forEach(Fd::close);
+            return new Incoming.Refused(h, fr.errno(), fr.reason(), false);
+        }
+        if (refusal != null) {
+            fds.forEach(Fd::close);
+            return new Incoming.Refused(h, Errno.EINVAL, refusal, false);
+        }
+        return new Incoming.Message((Frame) framed.getFirst(), fds);
+    }
+
+    private void finishHeader() throws IOException {
+        while (header.hasRemaining()) {
+            try {
+                requireData(socket.receive(header, 0));
+            } catch (final ControlTruncatedException e) {
+                header.position(header.position() + (int) e.bytesReceived());
+            }
+        }
+    }
+
+    private static void requireData(final UnixSocket.Received r) throws EOFException {
+        if (r.isEof()) {
+            throw new EOFException("peer closed in the middle of a message");
+        }
+    }
+
+    private ByteBuffer bodyBuffer(final int size) {
+        if (body.capacity() < size) {
+            body = ByteBuffer.allocateDirect(Math.max(size, body.capacity() * 2));
+        }
+        body.clear().limit(size);
+        return body;
+    }
+
+    /**
+     * Sends one message with one gather write; {@code fds} travel with its first byte.
+     *
+     * @param frame the message; {@code frame.fdCount()} must equal {@code fds.size()}
+     * @param fds   descriptors to pass (still owned by the caller)
+     * @throws IOException if the connection failed
+     */
+    public void send(final Frame frame, final List<Fd> fds) throws IOException {
+        if (frame.fdCount() != fds.size()) {
+            throw new IllegalArgumentException(frame.header() + " announces " + frame.fdCount() + " fds, got "
+                    + fds.size());
+        }
+        final int size = (int) frame.header().messageSize();
+        sendLock.lock();
+        try {
+            if (out.capacity() < size) {
+                out = ByteBuffer.allocateDirect(Math.max(size, out.capacity() * 2));
+            }
+            out.clear();
+            frame.writeTo(out);
+            out.flip();
+            socket.send(out, fds.toArray(Fd[]::new));
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Closes the socket; a thread blocked in {@link #receive()} wakes up with {@link Incoming.Closed}. */
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

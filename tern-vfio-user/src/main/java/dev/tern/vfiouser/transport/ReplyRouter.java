@@ -1,0 +1,109 @@
+package dev.tern.vfiouser.transport;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Routes replies to the commands one side sent, by {@code msg_id} (specification "Header": the reply echoes the
+ * command's id; "unrelated messages sent from the server to the client can appear in between a client to server
+ * request/reply and vice versa", "Command Concurrency"). The receiving thread calls {@link #complete}; the thread
+ * that sent the command waits in {@link #await}.
+ */
+public final class ReplyRouter {
+    private final Map<Integer, CompletableFuture<Incoming.Message>> pending = new ConcurrentHashMap<>();
+    private volatile String closedReason;
+
+    /**
+     * Registers interest in the reply to {@code msgId}; call before sending the command.
+     *
+     * @param msgId the command's id
+     * @return the future the reply completes
+     * @throws IOException if the connection is already closed
+     */
+    public CompletableFuture<Incoming.Message> expect(final int msgId) throws IOException {
+        final CompletableFuture<Incoming.Message> f = new CompletableFuture<>();
+        if (pending.putIfAbsent(msgId, f) != null) {
+            throw new IllegalStateException("msg_id " + msgId + " is already in flight");
+        }
+        final String reason = closedReason;
+        if (reason != null) {
+            pending.remove(msgId);
+            throw new IOException(reason);
+        }
+        return f;
+    }
+
+    /** Forgets a registration whose command could not be sent. */
+    public void cancel(final int msgId) {
+        pending.remove(msgId);
+    }
+
+    /**
+     * Hands a reply to the thread waiting for it.
+     *
+     * @param reply a message whose header is a reply
+     * @return false if nobody waits for this id (an unsolicited reply; the caller closes its fds)
+     */
+    public boolean complete(final Incoming.Message reply) {
+        final CompletableFuture<Incoming.Message> f = pending.remove(reply.frame().header().msgId());
+        return f != null && f.complete(reply);
+    }
+
+    /**
+     * Fails the command waiting for {@code msgId}: its reply could not be received.
+     *
+     * @param msgId  the command's id
+     * @param reason why
+     * @return false if nobody waits for this id
+     */
+    public boolean fail(final int msgId, final String reason) {
+        final CompletableFuture<Incoming.Message> f = pending.remove(msgId);
+        return f != null && f.completeExceptionally(new IOException(reason));
+    }
+
+    /**
+     * Fails every waiting command and all later ones: the connection is gone.
+     *
+     * @param reason why
+     */
+    public void closeAll(final String reason) {
+        closedReason = reason;
+        for (final Integer id : pending.keySet()) {
+            final CompletableFuture<Incoming.Message> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(new IOException(reason));
+            }
+        }
+    }
+
+    /**
+     * Waits for a reply.
+     *
+     * @param msgId   the command's id
+     * @param future  what {@link #expect} returned
+     * @param timeout how long to wait
+     * @return the reply
+     * @throws IOException if the connection closed, or no reply came in time
+     */
+    public Incoming.Message await(final int msgId, final CompletableFuture<Incoming.Message> future,
+            final Duration timeout) throws IOException {
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (final TimeoutException e) {
+            pending.remove(msgId);
+            throw new IOException("no reply to msg_id " + msgId + " within " + timeout);
+        } catch (final ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (final InterruptedException e) {
+            pending.remove(msgId);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the reply to msg_id " + msgId);
+        }
+    }
+}
