@@ -1,0 +1,92 @@
+package dev.tern.migration;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * Checksums of every device's state and of guest memory, taken on each side while nothing runs (source: after
+ * STOP_COPY; destination: after loading, before RUNNING). Equal sets mean the destination holds exactly the state
+ * the source had at switchover. Carried in the destination's LOADED record.
+ *
+ * <pre>  u32 device count | u64 checksum × count | u64 memory checksum</pre>
+ *
+ * @param devices per device, by index
+ * @param memory guest memory
+ */
+public record Checksums(long[] devices, long memory) {
+
+    /** Copies the array. */
+    public Checksums {
+        devices = devices.clone();
+    }
+
+    /** Takes every device's checksum and the memory's, in parallel (they are independent and each is a scan). */
+    public static Checksums of(final List<MigratingDevice> devices, final GuestMemory memory) throws Exception {
+        final List<Callable<Long>> tasks = new ArrayList<>();
+        for (final MigratingDevice d : devices) {
+            tasks.add(() -> d.target().checksum());
+        }
+        tasks.add(memory::checksum);
+        final List<Long> sums = Parallel.run(tasks);
+        final long[] device = new long[devices.size()];
+        for (int i = 0; i < device.length; i++) {
+            device[i] = sums.get(i);
+        }
+        return new Checksums(device, sums.get(devices.size()));
+    }
+
+    /** @return the encoding */
+    public ByteBuffer encode() {
+        final ByteBuffer out = ByteBuffer.allocate(12 + 8 * devices.length).putInt(devices.length);
+        for (final long c : devices) {
+            out.putLong(c);
+        }
+        return out.putLong(memory).flip();
+    }
+
+    /** @throws IllegalArgumentException for malformed bytes */
+    public static Checksums decode(final ByteBuffer in) {
+        try {
+            final int n = in.getInt();
+            if (n < 0 || n > 256 || in.remaining() != 8L * n + 8) {
+                throw new IllegalArgumentException("malformed checksum record");
+            }
+            final long[] d = new long[n];
+            for (int i = 0; i < n; i++) {
+                d[i] = in.getLong();
+            }
+            return new Checksums(d, in.getLong());
+        } catch (final BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated checksum record");
+        }
+    }
+
+    /** @return a one-line description of the first difference, or null if equal */
+    public String difference(final Checksums other, final List<DeviceDescriptor> names) {
+        for (int i = 0; i < Math.min(devices.length, other.devices.length); i++) {
+            if (devices[i] != other.devices[i]) {
+                return "device " + names.get(i).name() + ": checksum " + Long.toHexString(devices[i])
+                        + " on the source, " + Long.toHexString(other.devices[i]) + " on the destination";
+            }
+        }
+        if (devices.length != other.devices.length) {
+            return "checksums for " + devices.length + " vs " + other.devices.length + " devices";
+        }
+        return memory == other.memory ? null : "guest memory: checksum " + Long.toHexString(memory)
+                + " on the source, " + Long.toHexString(other.memory) + " on the destination";
+    }
+
+    @Override
+    public boolean equals(final Object o) {
+        return o instanceof Checksums c && Arrays.equals(devices, c.devices) && memory == c.memory;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(devices) * 31 + Long.hashCode(memory);
+    }
+}

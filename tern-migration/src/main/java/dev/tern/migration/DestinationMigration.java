@@ -1,0 +1,224 @@
+package dev.tern.migration;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.migration.MigrationStream;
+import dev.tern.migration.channel.Session;
+import dev.tern.migration.wire.CorruptStreamException;
+import dev.tern.migration.wire.Record;
+import dev.tern.migration.wire.RecordKind;
+import dev.tern.migration.wire.RecordReader;
+import dev.tern.migration.wire.RecordWriter;
+import dev.tern.protocol.MigrationFeature;
+import dev.tern.protocol.MigrationState;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The destination side: checks the source's devices against its own before anything moves, loads each device's
+ * stream into RESUMING and guest memory as it arrives (acknowledging each device's initial pre-copy data), then
+ * RESUMING → STOP (validation) → RUNNING_P2P for every device, and only after all are loaded and the source
+ * commits, RUNNING. A failure before the commit resets every destination device.
+ */
+public final class DestinationMigration {
+
+    /**
+     * What the destination received.
+     *
+     * @param deviceBytes device state bytes loaded
+     * @param memoryBytes guest memory bytes written
+     * @param totalMs handshake → devices RUNNING
+     */
+    public record Result(long deviceBytes, long memoryBytes, double totalMs) {
+    }
+
+    private final List<MigratingDevice> devices;
+    private final GuestMemory memory;
+    private final MigrationOptions options;
+    private final Timeline timeline;
+    private Consumer<Phase> phaseListener = p -> { };
+
+    /**
+     * @param devices freshly opened devices (RUNNING, never used), matching the source's
+     * @param memory this side's guest memory, mapped by the devices for DMA
+     * @param options timeouts
+     * @param clock a nanosecond clock
+     */
+    public DestinationMigration(final List<MigratingDevice> devices, final GuestMemory memory,
+            final MigrationOptions options, final LongSupplier clock) {
+        this.devices = List.copyOf(devices);
+        this.memory = memory;
+        this.options = options;
+        this.timeline = new Timeline(clock);
+    }
+
+    /** Called as each phase begins (tests inject faults here). */
+    public void onPhase(final Consumer<Phase> listener) {
+        this.phaseListener = listener;
+    }
+
+    /**
+     * Receives one migration over an accepted session (and closes it).
+     *
+     * @throws MigrationFailedException if it did not complete; the destination's devices are then reset
+     */
+    public Result receive(final Session session) throws MigrationFailedException {
+        Phase phase = Phase.HANDSHAKE;
+        boolean committed = false;
+        final RecordWriter control = session.control().writer();
+        try (ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { })) {
+            phaseListener.accept(phase);
+            final Hello hello;
+            try {
+                hello = Hello.decode(inbox.expect(RecordKind.HELLO, options.timeout()).payload());
+            } catch (final IllegalArgumentException e) {
+                refuse(control, e.getMessage());
+                throw new MigrationRefusedException(e.getMessage());
+            }
+            final String why = hello.incompatibility(devices.stream().map(MigratingDevice::descriptor).toList(),
+                    memory.size());
+            if (why != null) {
+                refuse(control, why);
+                throw new MigrationRefusedException(why);
+            }
+            if (session.data().size() != devices.size() + 1) {
+                throw new IOException("expected " + (devices.size() + 1) + " data connections, got "
+                        + session.data().size());
+            }
+            final MigrationStream[] sinks = new MigrationStream[devices.size()];
+            for (int i = 0; i < devices.size(); i++) {
+                sinks[i] = devices.get(i).target().setState(MigrationState.RESUMING).stream().orElseThrow(
+                        () -> new IOException("device entered RESUMING without a data stream"));
+            }
+            control.write(RecordKind.HELLO_REPLY, -1, ByteBuffer.allocate(3).put((byte) 1).putShort((short) 0)
+                    .flip());
+
+            phase = hello.precopy() ? Phase.PRE_COPY : Phase.STOP_COPY;
+            phaseListener.accept(phase);
+            final List<Callable<Long>> receivers = new ArrayList<>();
+            for (int i = 0; i < devices.size(); i++) {
+                final int index = i;
+                receivers.add(() -> receiveDevice(session.data().get(index).reader(), index, sinks[index], control));
+            }
+            receivers.add(() -> receiveMemory(session.data().get(devices.size()).reader()));
+            final List<Long> received = Parallel.run(receivers);
+
+            phase = Phase.LOAD;
+            phaseListener.accept(phase);
+            long t = timeline.now();
+            for (final MigratingDevice d : devices) {
+                d.target().setState(MigrationState.STOP);
+            }
+            // Checksums while everything is stopped: RUNNING_P2P is a running state (only P2P DMA is held back),
+            // so a device there may already change its own state and DMA into guest memory.
+            final Checksums loaded = hello.verify() ? Checksums.of(devices, memory)
+                    : new Checksums(new long[devices.size()], 0);
+            for (final MigratingDevice d : devices) {
+                if (d.target().flags().has(MigrationFeature.P2P)) {
+                    d.target().setState(MigrationState.RUNNING_P2P);
+                }
+            }
+            control.write(RecordKind.LOADED, -1, loaded.encode());
+            timeline.record(phase, "all", 0, t, 0);
+
+            phase = Phase.COMMIT;
+            phaseListener.accept(phase);
+            inbox.expect(RecordKind.COMMIT, options.timeout());
+            committed = true;
+            for (final MigratingDevice d : devices) {
+                d.target().setState(MigrationState.RUNNING);
+            }
+            control.write(RecordKind.COMMITTED, -1);
+            final long memBytes = received.get(devices.size());
+            return new Result(received.stream().mapToLong(Long::longValue).sum() - memBytes, memBytes,
+                    timeline.now() / 1e6);
+        } catch (final Exception e) {
+            final String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (committed) {
+                throw new MigrationFailedException(phase, false, "after the commit point: " + cause, e);
+            }
+            for (final MigratingDevice d : devices) {
+                try {
+                    d.target().reset();
+                } catch (final DeviceException resetFailed) {
+                    // Reported through the device's state; the source still owns the migration.
+                }
+            }
+            throw new MigrationFailedException(phase, true, "receive failed in " + phase + ": " + cause
+                    + "; destination devices reset", e);
+        } finally {
+            session.close();
+        }
+    }
+
+    private long receiveDevice(final RecordReader reader, final int i, final MigrationStream sink,
+            final RecordWriter control) throws IOException, DeviceException {
+        long total = 0;
+        while (true) {
+            final Record r = reader.read();
+            if (r.deviceId() != i) {
+                throw new CorruptStreamException("record for device " + r.deviceId() + " on device " + i
+                        + "'s connection");
+            }
+            switch (r.kind()) {
+                case DEVICE_DATA -> {
+                    total += r.payload().remaining();
+                    sink.write(r.payload());
+                }
+                case INIT_DATA_SENT -> control.write(RecordKind.SWITCHOVER_ACK, i);
+                case DEVICE_END -> {
+                    final long sent = r.payload().getLong();
+                    if (sent != total) {
+                        throw new CorruptStreamException("device " + i + ": source sent " + sent
+                                + " state bytes, " + total + " arrived");
+                    }
+                    return total;
+                }
+                default -> throw new CorruptStreamException("unexpected " + r.kind() + " on device " + i
+                        + "'s connection");
+            }
+        }
+    }
+
+    private long receiveMemory(final RecordReader reader) throws IOException {
+        final MemorySegment guest = memory.segment();
+        long total = 0;
+        while (true) {
+            final Record r = reader.read();
+            if (r.kind() == RecordKind.MEMORY_END) {
+                return total;
+            }
+            final ByteBuffer p = r.payload();
+            if (r.kind() != RecordKind.MEMORY_PAGES || p.remaining() < 8) {
+                throw new CorruptStreamException("unexpected " + r.kind() + " on the memory connection");
+            }
+            final long offset = p.getLong();
+            final long length = p.remaining();
+            if (offset < 0 || offset % GuestMemory.PAGE != 0 || length % GuestMemory.PAGE != 0
+                    || offset > memory.size() - length) {
+                throw new CorruptStreamException("memory run 0x" + Long.toHexString(offset) + "+0x"
+                        + Long.toHexString(length) + " outside guest memory");
+            }
+            MemorySegment.copy(MemorySegment.ofBuffer(p), 0, guest, offset, length);
+            total += length;
+        }
+    }
+
+
+    private static void refuse(final RecordWriter control, final String why) {
+        try {
+            final byte[] b = why.getBytes(StandardCharsets.UTF_8);
+            final int len = Math.min(b.length, 1024);
+            control.write(RecordKind.HELLO_REPLY, -1, ByteBuffer.allocate(3 + len).put((byte) 0)
+                    .putShort((short) len).put(b, 0, len).flip());
+        } catch (final IOException e) {
+            // The source learns of the refusal from the closed connection instead.
+        }
+    }
+}

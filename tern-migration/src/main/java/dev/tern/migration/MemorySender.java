@@ -1,0 +1,95 @@
+package dev.tern.migration;
+
+import dev.tern.device.DeviceException;
+import dev.tern.migration.wire.RecordKind;
+import dev.tern.migration.wire.RecordWriter;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * Sends guest memory in rounds: each round collects the guest's own dirty log and every device's DMA dirty report
+ * (read-and-clear, uAPI DMA_LOGGING_REPORT) into one bitmap and streams the dirty page runs.
+ *
+ * <pre>  MEMORY_PAGES payload: u64 guest offset | page bytes (a run of contiguous dirty pages)</pre>
+ */
+final class MemorySender {
+
+    private final GuestMemory memory;
+    private final List<MigratingDevice> loggingDevices;
+    private final RecordWriter writer;
+    private final int channel;
+    private final int maxRun;
+    private final long[] bitmap;
+    private final ByteBuffer header = ByteBuffer.allocateDirect(8);
+    /**
+     * Pages are copied here before they are checksummed and sent: the guest (and device DMA) keep writing live
+     * memory, and a record's CRC must cover exactly the bytes on the wire. A page written after the copy is
+     * dirty again and goes in a later round.
+     */
+    private final ByteBuffer bounce;
+    private long lastDirtyPages;
+
+    MemorySender(final GuestMemory memory, final List<MigratingDevice> loggingDevices, final RecordWriter writer,
+            final int channel, final int chunkBytes) {
+        this.memory = memory;
+        this.loggingDevices = List.copyOf(loggingDevices);
+        this.writer = writer;
+        this.channel = channel;
+        this.maxRun = Math.max(GuestMemory.PAGE, chunkBytes / GuestMemory.PAGE * GuestMemory.PAGE);
+        this.bitmap = new long[GuestMemory.words(memory.pages())];
+        this.bounce = ByteBuffer.allocateDirect(maxRun);
+    }
+
+    /** Collects the dirty pages of guest writes and device DMA and sends them; returns the bytes sent. */
+    long sendDirty() throws IOException, DeviceException {
+        java.util.Arrays.fill(bitmap, 0);
+        memory.collectDirty(bitmap);
+        for (final MigratingDevice d : loggingDevices) {
+            d.target().reportDirty(0, memory.size(), GuestMemory.PAGE, bitmap);
+        }
+        long sent = 0;
+        long dirtyPages = 0;
+        final long pages = memory.pages();
+        long page = 0;
+        while (page < pages) {
+            final int w = (int) (page >>> 6);
+            final long word = bitmap[w] >>> (page & 63);
+            if (word == 0) {
+                page = ((long) w + 1) << 6;
+                continue;
+            }
+            page += Long.numberOfTrailingZeros(word);
+            if (page >= pages) {
+                break;
+            }
+            long end = page;
+            while (end < pages && (bitmap[(int) (end >>> 6)] & (1L << (end & 63))) != 0
+                    && (end - page) * GuestMemory.PAGE < maxRun) {
+                end++;
+            }
+            final long offset = page * GuestMemory.PAGE;
+            final long length = (end - page) * GuestMemory.PAGE;
+            header.clear().putLong(offset).flip();
+            bounce.clear().limit((int) length);
+            MemorySegment.ofBuffer(bounce).copyFrom(memory.segment().asSlice(offset, length));
+            writer.write(RecordKind.MEMORY_PAGES, channel, header, bounce);
+            sent += length;
+            dirtyPages += end - page;
+            page = end;
+        }
+        lastDirtyPages = dirtyPages;
+        return sent;
+    }
+
+    /** @return the dirty pages the last {@link #sendDirty()} found */
+    long lastDirtyPages() {
+        return lastDirtyPages;
+    }
+
+    /** Marks the end of guest memory. */
+    void end() throws IOException {
+        writer.write(RecordKind.MEMORY_END, channel);
+    }
+}

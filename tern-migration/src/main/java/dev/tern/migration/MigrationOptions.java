@@ -1,0 +1,47 @@
+package dev.tern.migration;
+
+import java.time.Duration;
+
+/**
+ * How a migration runs.
+ *
+ * @param precopy whether to use pre-copy (devices that support it, and guest memory in rounds); without it
+ *        everything moves during the downtime
+ * @param downtimeLimit switch over once the estimated remaining bytes fit in bandwidth × this (QEMU's
+ *        {@code downtime-limit}, default 300 ms)
+ * @param maxRounds switch over after this many pre-copy rounds even if not converged
+ * @param chunkBytes migration data read per call (QEMU uses 1 MiB; larger buffers gave it no gain)
+ * @param verify compare every device's and the guest memory's checksum on both sides before committing
+ * @param timeout how long to wait for the peer at any step before failing (and recovering)
+ */
+public record MigrationOptions(boolean precopy, Duration downtimeLimit, int maxRounds, int chunkBytes,
+        boolean verify, Duration timeout) {
+
+    /** Pre-copy, 300 ms, 30 rounds, 1 MiB chunks, verification on, 30 s timeout. */
+    public static final MigrationOptions DEFAULT =
+            new MigrationOptions(true, Duration.ofMillis(300), 30, 1 << 20, true, Duration.ofSeconds(30));
+
+    /** Validates the values. */
+    public MigrationOptions {
+        if (downtimeLimit.isNegative() || maxRounds < 1 || chunkBytes < 4096 || chunkBytes > (16 << 20)
+                || timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("invalid migration options: downtime limit " + downtimeLimit
+                    + ", rounds " + maxRounds + ", chunk " + chunkBytes + " (4 KiB..16 MiB), timeout " + timeout);
+        }
+    }
+
+    /** @return these options with pre-copy on or off */
+    public MigrationOptions withPrecopy(final boolean on) {
+        return new MigrationOptions(on, downtimeLimit, maxRounds, chunkBytes, verify, timeout);
+    }
+
+    /** @return these options with another downtime limit */
+    public MigrationOptions withDowntimeLimit(final Duration limit) {
+        return new MigrationOptions(precopy, limit, maxRounds, chunkBytes, verify, timeout);
+    }
+
+    /** @return these options with another timeout */
+    public MigrationOptions withTimeout(final Duration t) {
+        return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, t);
+    }
+}

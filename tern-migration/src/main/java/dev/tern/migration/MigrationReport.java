@@ -1,0 +1,117 @@
+package dev.tern.migration;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The outcome of a completed migration, as measured on the source.
+ *
+ * @param verified true if every device's and the guest memory's checksum on the destination equalled the
+ *        source's at switchover; false if not checked
+ * @param downtimeMs first source device leaving RUNNING (its P2P arc) → the destination's last device RUNNING
+ *        (the COMMITTED record's arrival)
+ * @param totalMs connect → commit acknowledged
+ * @param bytes every device-state and memory byte sent (payloads, not framing)
+ * @param rounds pre-copy rounds
+ * @param roundStats per pre-copy round
+ * @param devices per device
+ * @param memoryBytes guest memory bytes sent
+ * @param spans the timeline
+ */
+public record MigrationReport(boolean verified, double downtimeMs, double totalMs, long bytes, int rounds,
+        List<RoundStats> roundStats, List<DeviceStats> devices, long memoryBytes, List<Timeline.Span> spans) {
+
+    /**
+     * One pre-copy round.
+     *
+     * @param round 1-based
+     * @param deviceBytes device pre-copy bytes sent
+     * @param memoryBytes guest memory bytes sent
+     * @param millis duration
+     * @param dirtyPages guest pages found dirty (guest writes and device DMA)
+     * @param remainingBytes the estimate the convergence rule compared after the round
+     */
+    public record RoundStats(int round, long deviceBytes, long memoryBytes, double millis, long dirtyPages,
+            long remainingBytes) {
+        /** @return bytes dirtied per second during the round (its dirty pages over its duration) */
+        public double dirtyRate() {
+            return millis <= 0 ? 0 : dirtyPages * (double) GuestMemory.PAGE * 1000 / millis;
+        }
+    }
+
+    /**
+     * One device.
+     *
+     * @param name the device's name
+     * @param kind its kind
+     * @param precopyBytes state bytes sent while running
+     * @param stopCopyBytes state bytes sent during the downtime
+     */
+    public record DeviceStats(String name, String kind, long precopyBytes, long stopCopyBytes) {
+    }
+
+    /** Copies the lists. */
+    public MigrationReport {
+        roundStats = List.copyOf(roundStats);
+        devices = List.copyOf(devices);
+        spans = List.copyOf(spans);
+    }
+
+    /** @return the report as one JSON object (keys: verified, downtime_ms, total_ms, bytes, rounds, …) */
+    public String toJson() {
+        final StringBuilder sb = new StringBuilder("{");
+        sb.append("\"verified\":").append(verified)
+                .append(",\"downtime_ms\":").append(num(downtimeMs))
+                .append(",\"total_ms\":").append(num(totalMs))
+                .append(",\"bytes\":").append(bytes)
+                .append(",\"rounds\":").append(rounds)
+                .append(",\"memory_bytes\":").append(memoryBytes)
+                .append(",\"devices\":[");
+        for (int i = 0; i < devices.size(); i++) {
+            final DeviceStats d = devices.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(str(d.name())).append(",\"kind\":")
+                    .append(str(d.kind())).append(",\"precopy_bytes\":").append(d.precopyBytes())
+                    .append(",\"stop_copy_bytes\":").append(d.stopCopyBytes()).append('}');
+        }
+        sb.append("],\"round_stats\":[");
+        for (int i = 0; i < roundStats.size(); i++) {
+            final RoundStats r = roundStats.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"round\":").append(r.round()).append(",\"device_bytes\":")
+                    .append(r.deviceBytes()).append(",\"memory_bytes\":").append(r.memoryBytes())
+                    .append(",\"ms\":").append(num(r.millis())).append(",\"dirty_pages\":").append(r.dirtyPages())
+                    .append(",\"dirty_bytes_per_s\":").append(num(r.dirtyRate()))
+                    .append(",\"remaining_bytes\":").append(r.remainingBytes()).append('}');
+        }
+        sb.append("],\"timeline\":[");
+        for (int i = 0; i < spans.size(); i++) {
+            final Timeline.Span s = spans.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(str(s.phase().name())).append(",\"subject\":")
+                    .append(str(s.subject())).append(",\"round\":").append(s.round()).append(",\"start_ms\":")
+                    .append(num(s.startNanos() / 1e6)).append(",\"end_ms\":").append(num(s.endNanos() / 1e6))
+                    .append(",\"bytes\":").append(s.bytes()).append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    private static String num(final double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    static String str(final String s) {
+        final StringBuilder sb = new StringBuilder("\"");
+        for (final char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

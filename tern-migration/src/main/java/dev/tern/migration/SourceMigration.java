@@ -1,0 +1,256 @@
+package dev.tern.migration;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.DmaRange;
+import dev.tern.device.migration.MigrationStream;
+import dev.tern.migration.channel.MigrationConnector;
+import dev.tern.migration.channel.Session;
+import dev.tern.migration.channel.TlsConfig;
+import dev.tern.migration.wire.RecordKind;
+import dev.tern.migration.wire.RecordWriter;
+import dev.tern.protocol.MigrationFeature;
+import dev.tern.protocol.MigrationState;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The source side of a live migration (the sequence of QEMU's hw/vfio/migration.c, spec live-migration.md §1.1):
+ * handshake → pre-copy rounds → P2P for every device → STOP_COPY drained in parallel → destination loads →
+ * commit. Any failure before the commit point puts every source device back to RUNNING with its state (recovery
+ * state, then reset if that fails) and resumes the guest; after it, the source never runs the devices again.
+ */
+public final class SourceMigration {
+
+    /** The guest's vCPUs, paused for the switchover. */
+    public interface Guest {
+        /** No guest: devices only. */
+        Guest NONE = new Guest() {
+            @Override
+            public void pause() {
+            }
+
+            @Override
+            public void resume() {
+            }
+        };
+
+        /** Stops the guest writing memory and driving devices. */
+        void pause();
+
+        /** Lets it run again (only after a failed migration). */
+        void resume();
+    }
+
+    private final List<MigratingDevice> devices;
+    private final GuestMemory memory;
+    private final Guest guest;
+    private final MigrationOptions options;
+    private final Timeline timeline;
+    private final SourceRounds rounds;
+    private Consumer<Phase> phaseListener = p -> { };
+    private Consumer<String> progress = s -> { };
+
+    /**
+     * @param devices the devices, each RUNNING
+     * @param memory the guest memory they DMA into (IOVA = guest offset)
+     * @param guest the guest to pause at switchover
+     * @param options how to migrate
+     * @param clock a nanosecond clock
+     */
+    public SourceMigration(final List<MigratingDevice> devices, final GuestMemory memory, final Guest guest,
+            final MigrationOptions options, final LongSupplier clock) {
+        this.devices = List.copyOf(devices);
+        this.memory = memory;
+        this.guest = guest;
+        this.options = options;
+        this.timeline = new Timeline(clock);
+        this.rounds = new SourceRounds(this.devices, options, timeline);
+    }
+
+    /** Called on the migrating thread as each phase begins (progress display; tests inject faults here). */
+    public void onPhase(final Consumer<Phase> listener) {
+        this.phaseListener = listener;
+    }
+
+    /** Receives one line per round and phase, for a terminal. */
+    public void onProgress(final Consumer<String> listener) {
+        this.progress = listener;
+        rounds.onProgress(listener);
+    }
+
+    /**
+     * Migrates everything to the destination listening at {@code to}.
+     *
+     * @throws MigrationFailedException if it did not complete; {@link MigrationFailedException#sourceRecovered()}
+     *         tells whether the source runs again (always, for failures before the commit point)
+     */
+    public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls)
+            throws MigrationFailedException {
+        Phase phase = Phase.HANDSHAKE;
+        boolean committed = false;
+        boolean paused = false;
+        Session session = null;
+        ControlInbox inbox = null;
+        final List<MigratingDevice> logging = new ArrayList<>();
+        try {
+            enter(phase);
+            long t = timeline.now();
+            session = MigrationConnector.connect(to, devices.size() + 1, tls, options.timeout());
+            inbox = new ControlInbox(session.control().reader(), "tern-source-control", rounds::onControl);
+            final RecordWriter control = session.control().writer();
+            final Hello hello = new Hello(memory.size(), options.verify(), options.precopy(),
+                    devices.stream().map(MigratingDevice::descriptor).toList());
+            control.write(RecordKind.HELLO, -1, hello.encode());
+            final ByteBuffer reply = inbox.expect(RecordKind.HELLO_REPLY, options.timeout()).payload();
+            if (reply.get() == 0) {
+                throw new MigrationRefusedException(DeviceDescriptor.getText(reply));
+            }
+            timeline.record(phase, "all", 0, t, 0);
+
+            for (final MigratingDevice d : devices) {
+                if (startLogging(d)) {
+                    logging.add(d);
+                }
+            }
+            memory.markAllDirty();
+            final MemorySender mem = new MemorySender(memory, logging, session.data().get(devices.size()).writer(),
+                    devices.size(), options.chunkBytes());
+            if (logging.size() < devices.size()) {
+                progress.accept("a device cannot log its DMA: guest memory is re-sent whole at switchover");
+            }
+            final MigrationStream[] streams = new MigrationStream[devices.size()];
+            if (options.precopy()) {
+                phase = Phase.PRE_COPY;
+                enter(phase);
+                rounds.precopy(session, streams, mem);
+            }
+
+            phase = Phase.P2P;
+            enter(phase);
+            guest.pause();
+            paused = true;
+            t = timeline.now();
+            final long downtimeStart = t;
+            for (final MigratingDevice d : devices) {
+                if (d.target().flags().has(MigrationFeature.P2P)) {
+                    d.target().setState(d.target().state() == MigrationState.PRE_COPY
+                            ? MigrationState.PRE_COPY_P2P : MigrationState.RUNNING_P2P);
+                }
+            }
+            timeline.record(phase, "all", 0, t, 0);
+
+            phase = Phase.STOP_COPY;
+            enter(phase);
+            control.write(RecordKind.STOP_COPY_BEGIN, -1);
+            t = timeline.now();
+            for (int i = 0; i < devices.size(); i++) {
+                final Optional<MigrationStream> opened = devices.get(i).target().setState(MigrationState.STOP_COPY)
+                        .stream();
+                if (opened.isPresent()) {
+                    streams[i] = opened.get();
+                }
+            }
+            if (logging.size() < devices.size()) {
+                memory.markAllDirty();
+            }
+            final List<Callable<Long>> drains = new ArrayList<>();
+            final Session connected = session;
+            for (int i = 0; i < devices.size(); i++) {
+                final int index = i;
+                drains.add(() -> rounds.drainToEnd(connected.data().get(index).writer(), index, streams[index]));
+            }
+            drains.add(() -> {
+                final long sent = mem.sendDirty();
+                mem.end();
+                return sent;
+            });
+            final List<Long> drained = Parallel.run(drains);
+            rounds.addMemory(drained.get(devices.size()));
+            timeline.record(phase, "all", 0, t, drained.stream().mapToLong(Long::longValue).sum());
+            final Checksums ours = options.verify() ? Checksums.of(devices, memory) : null;
+
+            phase = Phase.LOAD;
+            enter(phase);
+            t = timeline.now();
+            final Checksums theirs = Checksums.decode(inbox.expect(RecordKind.LOADED, options.timeout()).payload());
+            timeline.record(phase, "destination", 0, t, 0);
+            if (ours != null) {
+                final String diff = ours.difference(theirs, hello.devices());
+                if (diff != null) {
+                    throw new IOException("verification failed before commit: " + diff);
+                }
+            }
+
+            phase = Phase.COMMIT;
+            enter(phase);
+            t = timeline.now();
+            control.write(RecordKind.COMMIT, -1);
+            committed = true;
+            inbox.expect(RecordKind.COMMITTED, options.timeout());
+            final long downtimeEnd = timeline.now();
+            timeline.record(phase, "all", 0, t, 0);
+
+            phase = Phase.CLEANUP;
+            enter(phase);
+            t = timeline.now();
+            for (final MigratingDevice d : devices) {
+                d.target().setState(MigrationState.STOP);
+            }
+            stopLogging(logging);
+            timeline.record(phase, "source", 0, t, 0);
+            final double total = timeline.now() / 1e6;
+            progress.accept(String.format("migrated: downtime %.1f ms, total %.1f ms", (downtimeEnd - downtimeStart)
+                    / 1e6, total));
+            return rounds.report(ours != null, (downtimeEnd - downtimeStart) / 1e6, total, timeline.spans());
+        } catch (final Exception e) {
+            final String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (committed) {
+                throw new MigrationFailedException(phase, false, "after the commit point: " + cause
+                        + "; the destination owns the devices, the source keeps them stopped with state intact", e);
+            }
+            final boolean recovered = SourceRecovery.recover(devices, logging, paused ? guest : null, session);
+            throw new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
+                    + (recovered ? "; source devices are RUNNING with their state intact"
+                            : "; some source device could not be recovered"), e);
+        } finally {
+            if (inbox != null) {
+                inbox.close();
+            }
+            if (session != null) {
+                session.close();
+            }
+        }
+    }
+
+
+    private boolean startLogging(final MigratingDevice d) {
+        try {
+            d.target().startDirtyLogging(GuestMemory.PAGE, List.of(new DmaRange(0, memory.size())));
+            return true;
+        } catch (final DeviceException e) {
+            return false;
+        }
+    }
+
+    static void stopLogging(final List<MigratingDevice> logging) {
+        for (final MigratingDevice d : logging) {
+            try {
+                d.target().stopDirtyLogging();
+            } catch (final DeviceException e) {
+                // Logging state does not affect the device's own state; nothing to undo.
+            }
+        }
+    }
+
+    private void enter(final Phase phase) {
+        progress.accept("phase " + phase);
+        phaseListener.accept(phase);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.tern.migration.channel;
+
+import dev.tern.migration.wire.Preamble;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The source's end: opens a session to a {@link MigrationListener}. The control connection goes first; the data
+ * connections are then opened in parallel (one virtual thread each, so TLS handshakes overlap). Each connection
+ * starts with its {@link Preamble}; the session id is random.
+ */
+public final class MigrationConnector {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private MigrationConnector() {
+    }
+
+    /**
+     * @param address         the listener
+     * @param dataConnections one per device (0 is allowed: control only)
+     * @param tls             TLS configuration, or empty for plain TCP
+     * @param timeout         bound on connecting, handshakes included
+     * @return the session; the listener has it once it has read all the preambles
+     * @throws IOException if any connection cannot be made; those made are closed
+     */
+    public static Session connect(final InetSocketAddress address, final int dataConnections,
+            final Optional<TlsConfig> tls, final Duration timeout) throws IOException {
+        if (dataConnections < 0 || dataConnections > Preamble.MAX_DATA_CONNECTIONS) {
+            throw new IllegalArgumentException("data connections must be 0.." + Preamble.MAX_DATA_CONNECTIONS
+                    + ": " + dataConnections);
+        }
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        final SSLContext context = tls.isPresent() ? tls.get().sslContext() : null;
+        long id = RANDOM.nextLong();
+        while (id == 0) {
+            id = RANDOM.nextLong();
+        }
+        final Connection control = open(address, context, deadline, Preamble.control(id, dataConnections));
+        try {
+            return new Session(id, control, openData(address, context, deadline, id, dataConnections));
+        } catch (final IOException | RuntimeException e) {
+            control.abort();
+            throw e;
+        }
+    }
+
+    private static List<Connection> openData(final InetSocketAddress address, final SSLContext context,
+            final long deadline, final long id, final int count) throws IOException {
+        final List<Future<Connection>> pending = new ArrayList<>(count);
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < count; i++) {
+                final Preamble preamble = Preamble.data(id, i, count);
+                pending.add(threads.submit(() -> open(address, context, deadline, preamble)));
+            }
+        }
+        final List<Connection> data = new ArrayList<>(count);
+        Throwable failure = null;
+        for (final Future<Connection> f : pending) {
+            try {
+                data.add(f.get());
+            } catch (final ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause();
+                } else {
+                    failure.addSuppressed(e.getCause());
+                }
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = new InterruptedIOException("interrupted while connecting");
+            }
+        }
+        if (failure == null) {
+            return data;
+        }
+        data.forEach(Connection::abort);
+        if (failure instanceof IOException io) {
+            throw io;
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        throw new IOException(failure);
+    }
+
+    private static Connection open(final InetSocketAddress address, final SSLContext context, final long deadline,
+            final Preamble preamble) throws IOException {
+        final SocketChannel socket = SocketChannel.open();
+        try {
+            Transport.tune(socket);
+            socket.socket().connect(address, Transport.millisLeft(deadline, "connecting to " + address));
+            final SSLSocket secure = context == null ? null
+                    : Transport.handshake(context, socket, true, Transport.millisLeft(deadline, "the TLS handshake"));
+            final Connection connection = new Connection(socket, secure);
+            connection.timeout(0);
+            preamble.write(connection.output());
+            return connection;
+        } catch (final IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.tern.migration.channel;
+
+import dev.tern.migration.channel.SessionAssembly.Arrival;
+import dev.tern.migration.channel.SessionAssembly.Handshake;
+import dev.tern.migration.channel.SessionAssembly.Refusal;
+import dev.tern.migration.wire.Preamble;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The destination's end: listens for migration sessions. {@link #accept(Duration)} forms one session.
+ * <pre>
+ *  selector thread (the caller of accept)        one virtual thread per accepted socket
+ *  --------------------------------------        ---------------------------------------
+ *  select(OP_ACCEPT, time left) --accept--&gt;      [TLS handshake] + Preamble.read, both
+ *                                                bounded by the accept deadline
+ *  SessionAssembly.offer(arrival) &lt;--queue, wakeup-- Arrival(connection, preamble) | failure
+ *  complete? --&gt; Session
+ * </pre>
+ * A slow or silent connection therefore never holds up the others, and connections of any session but the one
+ * being formed are rejected and closed. Sessions are formed one at a time; between calls to {@code accept}
+ * connections wait in the backlog.
+ */
+public final class MigrationListener implements Closeable {
+    private final ServerSocketChannel server;
+    private final Selector selector;
+    private final SSLContext tls;
+    private final InetSocketAddress address;
+    private final ReentrantLock accepting = new ReentrantLock();
+    private volatile boolean closed;
+
+    private MigrationListener(final ServerSocketChannel server, final Selector selector, final SSLContext tls)
+            throws IOException {
+        this.server = server;
+        this.selector = selector;
+        this.tls = tls;
+        this.address = (InetSocketAddress) server.getLocalAddress();
+    }
+
+    /**
+     * @param address where to listen; port 0 picks a free port (see {@link #address()})
+     * @param tls     TLS configuration, or empty for plain TCP
+     * @return a bound listener
+     * @throws IOException if the address cannot be bound or the TLS stores cannot be loaded
+     */
+    public static MigrationListener bind(final InetSocketAddress address, final Optional<TlsConfig> tls)
+            throws IOException {
+        final SSLContext context = tls.isPresent() ? tls.get().sslContext() : null;
+        final ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            server.bind(address, SessionAssembly.MAX_EARLY);
+            server.configureBlocking(false);
+            final Selector selector = Selector.open();
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            return new MigrationListener(server, selector, context);
+        } catch (final IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @return the bound address, with the actual port
+     */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /**
+     * Accepts one session: its control connection and as many data connections (any order) as the control
+     * preamble announces, all with the control connection's session id, all within {@code timeout}.
+     *
+     * @param timeout bound on the whole session forming, TLS handshakes included
+     * @return the session
+     * @throws SocketTimeoutException if the session has not formed in time (the message says how far it got and
+     *                                what was rejected); connections adopted so far are closed
+     * @throws IOException            if the listener fails or is closed meanwhile
+     */
+    public Session accept(final Duration timeout) throws IOException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        accepting.lock();
+        final Round round = new Round();
+        final SessionAssembly assembly = new SessionAssembly();
+        boolean formed = false;
+        try {
+            while (true) {
+                for (Handshake h = round.events.poll(); h != null; h = round.events.poll()) {
+                    assembly.offer(h);
+                }
+                if (assembly.complete()) {
+                    formed = true;
+                    return assembly.session();
+                }
+                if (closed) {
+                    throw new AsynchronousCloseException();
+                }
+                final long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new SocketTimeoutException("no migration session within " + timeout.toMillis() + " ms on "
+                            + address + ": " + assembly.progress());
+                }
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left + 999_999)));
+                selector.selectedKeys().clear();
+                for (SocketChannel s = server.accept(); s != null; s = server.accept()) {
+                    round.start(s, deadline);
+                }
+            }
+        } catch (final ClosedSelectorException e) {
+            throw new AsynchronousCloseException();
+        } finally {
+            round.close();
+            if (!formed) {
+                assembly.closeAll();
+            }
+            accepting.unlock();
+        }
+    }
+
+    /** The handshake threads of one {@link #accept} call and what they report. */
+    private final class Round {
+        final ConcurrentLinkedQueue<Handshake> events = new ConcurrentLinkedQueue<>();
+        private final Set<SocketChannel> pending = ConcurrentHashMap.newKeySet();
+        private boolean over;
+
+        void start(final SocketChannel socket, final long deadline) {
+            pending.add(socket);
+            Thread.ofVirtual().name("tern-migration-handshake").start(() -> {
+                final Handshake outcome = handshake(socket, deadline);
+                pending.remove(socket);
+                post(outcome);
+            });
+        }
+
+        private synchronized void post(final Handshake outcome) {
+            if (over) {
+                if (outcome instanceof Arrival a) {
+                    SessionAssembly.closeQuietly(a.connection());
+                }
+                return;
+            }
+            events.add(outcome);
+            selector.wakeup();
+        }
+
+        void close() {
+            synchronized (this) {
+                over = true;
+            }
+            for (final SocketChannel s : pending) {
+                closeQuietly(s);
+            }
+            for (Handshake event = events.poll(); event != null; event = events.poll()) {
+                if (event instanceof Arrival a) {
+                    SessionAssembly.closeQuietly(a.connection());
+                }
+            }
+        }
+    }
+
+    private Handshake handshake(final SocketChannel socket, final long deadline) {
+        final String peer = Transport.peer(socket);
+        try {
+            Transport.tune(socket);
+            final SSLSocket secure = tls == null ? null
+                    : Transport.handshake(tls, socket, false, Transport.millisLeft(deadline, "the TLS handshake"));
+            final Connection connection = new Connection(socket, secure);
+            try {
+                connection.timeout(Transport.millisLeft(deadline, "the preamble"));
+                final Preamble preamble = Preamble.read(connection.timedInput());
+                connection.timeout(0);
+                return new Arrival(connection, preamble);
+            } catch (final IOException | RuntimeException e) {
+                SessionAssembly.closeQuietly(connection);
+                throw e;
+            }
+        } catch (final SocketTimeoutException e) {
+            closeQuietly(socket);
+            return new Refusal(peer, "timed out before its preamble: " + e.getMessage());
+        } catch (final IOException | RuntimeException e) {
+            closeQuietly(socket);
+            return new Refusal(peer, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private static void closeQuietly(final SocketChannel socket) {
+        try {
+            socket.close();
+        } catch (final IOException ignored) {
+            // rejected anyway
+        }
+    }
+
+    /**
+     * Stops listening; an {@link #accept} in progress ends with an {@link AsynchronousCloseException}. Idempotent
+     * and never throws.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        selector.wakeup();
+        accepting.lock();
+        try {
+            selector.close();
+            server.close();
+        } catch (final IOException e) {
+            System.getLogger(MigrationListener.class.getName()).log(System.Logger.Level.DEBUG,
+                    "closing listener " + address, e);
+        } finally {
+            accepting.unlock();
+        }
+    }
+}

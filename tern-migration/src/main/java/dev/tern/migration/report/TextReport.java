@@ -1,0 +1,36 @@
+package dev.tern.migration.report;
+
+import dev.tern.migration.MigrationReport;
+import dev.tern.migration.Timeline;
+import java.util.Locale;
+
+/** The report for a terminal: the timeline, per-device bytes, the downtime, and the verdict. */
+public final class TextReport {
+    private TextReport() {
+    }
+
+    /** @return several lines ending with {@code verified: true|false} */
+    public static String render(final MigrationReport r) {
+        final StringBuilder sb = new StringBuilder("timeline (ms from start):\n");
+        for (final Timeline.Span s : r.spans()) {
+            sb.append(String.format(Locale.ROOT, "  %9.1f %9.1f  %-9s %-12s %s%s%n", s.startNanos() / 1e6,
+                    s.endNanos() / 1e6, s.phase(), s.subject(), s.round() > 0 ? "round " + s.round() + " " : "",
+                    s.bytes() > 0 ? mib(s.bytes()) : ""));
+        }
+        sb.append("devices:\n");
+        for (final MigrationReport.DeviceStats d : r.devices()) {
+            sb.append(String.format(Locale.ROOT, "  %-12s %-10s pre-copy %s, stop-copy %s%n", d.name(), d.kind(),
+                    mib(d.precopyBytes()), mib(d.stopCopyBytes())));
+        }
+        sb.append(String.format(Locale.ROOT, "guest memory: %s sent%n", mib(r.memoryBytes())));
+        sb.append(String.format(Locale.ROOT, "rounds: %d, bytes: %s, total: %.1f ms%n", r.rounds(), mib(r.bytes()),
+                r.totalMs()));
+        sb.append(String.format(Locale.ROOT, "downtime: %.1f ms%n", r.downtimeMs()));
+        sb.append("verified: ").append(r.verified()).append('\n');
+        return sb.toString();
+    }
+
+    static String mib(final long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+}
