@@ -1,0 +1,119 @@
+package dev.tern.cli;
+
+import dev.tern.device.DeviceException;
+import dev.tern.device.migration.MigratableDevice;
+import dev.tern.device.sample.DmaEngine;
+import dev.tern.device.sample.DmaEngineConfig;
+import dev.tern.device.sample.SampleDevices;
+import dev.tern.device.sample.Uart;
+import dev.tern.vfiouser.codec.Version;
+import dev.tern.vfiouser.server.ServerConfig;
+import dev.tern.vfiouser.server.VfioUserServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code tern serve --device uart|dma-engine --socket PATH}: hosts a sample device on a vfio-user socket (mode 0600)
+ * until SIGINT, or until standard input ends when it is not {@code /dev/null} (so {@code tern serve … &} in a
+ * script keeps running, and a parent process can stop it by closing its stdin).
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Host a sample device on a vfio-user socket, one client at a time.")
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--device", required = true, paramLabel = "NAME",
+            description = "The sample device: uart or dma-engine.")
+    String device;
+
+    @Option(names = "--socket", required = true, paramLabel = "PATH",
+            description = "Where to listen (created with mode 0600; a stale socket file is replaced).")
+    Path socket;
+
+    @Option(names = "--memory", defaultValue = "64MiB", converter = Sizes.class, paramLabel = "SIZE",
+            description = "dma-engine on-device memory, a multiple of 4 KiB (default: ${DEFAULT-VALUE}).")
+    long memory;
+
+    @Option(names = "--fault-injection",
+            description = "Offer the Tern test hook FAIL_NEXT_ARC (for tern check --socket); off by default.")
+    boolean faultInjection;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        final VfioUserServer server;
+        try {
+            server = VfioUserServer.listen(socket, create(), ServerConfig.defaults()
+                    .withFaultInjection(faultInjection));
+        } catch (final IOException e) {
+            throw new CliException("cannot listen on " + socket + ": " + e.getMessage());
+        }
+        final CountDownLatch stop = new CountDownLatch(1);
+        final Thread hook = new Thread(() -> {
+            server.close();
+            stop.countDown();
+        }, "tern-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        server.start();
+        final PrintWriter out = spec.commandLine().getOut();
+        out.printf("tern: serving %s on %s (vfio-user %d.%d, pid %d)%n", device, server.path(), Version.MAJOR,
+                Version.MINOR, ProcessHandle.current().pid());
+        out.flush();
+        if (!stdinIsDevNull()) {
+            Thread.ofPlatform().daemon().name("tern-serve-stdin").start(() -> {
+                drain(System.in);
+                stop.countDown();
+            });
+        }
+        stop.await();
+        server.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (final IllegalStateException e) {
+            // shutting down already: the hook closes the server
+        }
+        return 0;
+    }
+
+    private MigratableDevice create() {
+        try {
+            return switch (device) {
+                case Uart.KIND -> new Uart();
+                case DmaEngine.KIND -> new DmaEngine(DmaEngineConfig.ofMemory(memory));
+                default -> throw new CliException("unknown device '" + device + "' (known: "
+                        + String.join(", ", SampleDevices.names()) + ")");
+            };
+        } catch (final DeviceException | IllegalArgumentException e) {
+            throw new CliException(device + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean stdinIsDevNull() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString().equals("/dev/null");
+        } catch (final IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static void drain(final InputStream in) {
+        final byte[] buf = new byte[4096];
+        try {
+            while (in.read(buf) >= 0) {
+                // discard: only the end of input matters
+            }
+        } catch (final IOException e) {
+            // a broken stdin counts as its end
+        }
+    }
+}
