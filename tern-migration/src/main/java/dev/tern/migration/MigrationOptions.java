@@ -13,13 +13,15 @@ import java.time.Duration;
  * @param chunkBytes migration data read per call (QEMU uses 1 MiB; larger buffers gave it no gain)
  * @param verify compare every device's and the guest memory's checksum on both sides before committing
  * @param timeout how long to wait for the peer at any step before failing (and recovering)
+ * @param parallelDevices stream devices on their connections at the same time (false: one after another, for
+ *        comparison)
  */
 public record MigrationOptions(boolean precopy, Duration downtimeLimit, int maxRounds, int chunkBytes,
-        boolean verify, Duration timeout) {
+        boolean verify, Duration timeout, boolean parallelDevices) {
 
     /** Pre-copy, 300 ms, 30 rounds, 1 MiB chunks, verification on, 30 s timeout. */
     public static final MigrationOptions DEFAULT =
-            new MigrationOptions(true, Duration.ofMillis(300), 30, 1 << 20, true, Duration.ofSeconds(30));
+            new MigrationOptions(true, Duration.ofMillis(300), 30, 1 << 20, true, Duration.ofSeconds(30), true);
 
     /** Validates the values. */
     public MigrationOptions {
@@ -32,16 +34,26 @@ public record MigrationOptions(boolean precopy, Duration downtimeLimit, int maxR
 
     /** @return these options with pre-copy on or off */
     public MigrationOptions withPrecopy(final boolean on) {
-        return new MigrationOptions(on, downtimeLimit, maxRounds, chunkBytes, verify, timeout);
+        return new MigrationOptions(on, downtimeLimit, maxRounds, chunkBytes, verify, timeout, parallelDevices);
     }
 
     /** @return these options with another downtime limit */
     public MigrationOptions withDowntimeLimit(final Duration limit) {
-        return new MigrationOptions(precopy, limit, maxRounds, chunkBytes, verify, timeout);
+        return new MigrationOptions(precopy, limit, maxRounds, chunkBytes, verify, timeout, parallelDevices);
     }
 
     /** @return these options with another timeout */
     public MigrationOptions withTimeout(final Duration t) {
-        return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, t);
+        return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, t, parallelDevices);
+    }
+
+    /** @return these options with devices streamed in parallel or one after another */
+    public MigrationOptions withParallelDevices(final boolean on) {
+        return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, on);
+    }
+
+    /** @return these options with checksum verification on or off */
+    public MigrationOptions withVerify(final boolean on) {
+        return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, on, timeout, parallelDevices);
     }
 }

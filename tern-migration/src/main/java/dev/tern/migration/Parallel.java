@@ -24,8 +24,17 @@ final class Parallel {
      * @throws Exception the first failure to happen
      */
     static <T> List<T> run(final List<Callable<T>> tasks) throws Exception {
-        if (tasks.size() == 1) {
-            return List.of(tasks.get(0).call());
+        return run(tasks, true);
+    }
+
+    /** As {@link #run(List)}, or one task after another on the calling thread when {@code parallel} is false. */
+    static <T> List<T> run(final List<Callable<T>> tasks, final boolean parallel) throws Exception {
+        if (tasks.size() == 1 || !parallel) {
+            final List<T> results = new ArrayList<>();
+            for (final Callable<T> t : tasks) {
+                results.add(t.call());
+            }
+            return results;
         }
         final ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon()
                 .name("tern-parallel-", 0).factory());

@@ -171,7 +171,7 @@ public final class SourceMigration {
                 mem.end();
                 return sent;
             });
-            final List<Long> drained = Parallel.run(drains);
+            final List<Long> drained = Parallel.run(drains, options.parallelDevices());
             rounds.addMemory(drained.get(devices.size()));
             timeline.record(phase, "all", 0, t, drained.stream().mapToLong(Long::longValue).sum());
             final Checksums ours = options.verify() ? Checksums.of(devices, memory) : null;
