@@ -91,6 +91,7 @@ public final class DestinationMigration {
                 throw new IOException("expected " + (devices.size() + 1) + " data connections, got "
                         + session.data().size());
             }
+            memory.populate();
             final MigrationStream[] sinks = new MigrationStream[devices.size()];
             for (int i = 0; i < devices.size(); i++) {
                 sinks[i] = devices.get(i).target().setState(MigrationState.RESUMING).stream().orElseThrow(

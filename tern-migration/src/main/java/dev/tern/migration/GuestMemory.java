@@ -38,6 +38,11 @@ public final class GuestMemory implements AutoCloseable {
         return new GuestMemory(SharedMemory.create(name, size));
     }
 
+    /** Faults every page in now (a destination does this before the migration so loading never page-faults). */
+    public void populate() throws IOException {
+        memory.populate();
+    }
+
     /** @return the memory as a segment (reads and writes through it are not tracked) */
     public MemorySegment segment() {
         return memory.segment();

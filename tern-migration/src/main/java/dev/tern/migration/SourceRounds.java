@@ -109,7 +109,9 @@ final class SourceRounds {
                     throw new IOException("the destination's control connection failed during pre-copy");
                 }
             }
-            if (allAcked() && remaining <= budget) {
+            // Round 1 sends everything, so its "dirty" count says nothing about the dirty rate; only from round 2
+            // on does the estimate measure what the guest and devices dirty while a round runs.
+            if (round >= 2 && allAcked() && remaining <= budget) {
                 return;
             }
             if (round >= options.maxRounds()) {

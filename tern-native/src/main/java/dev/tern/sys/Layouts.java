@@ -181,6 +181,8 @@ public final class Layouts {
   public static final int PROT_READ = 0x1;
   public static final int PROT_WRITE = 0x2;
   public static final int MAP_SHARED = 0x1;
+  /** madvise: fault in writable page tables for a range in one call (Linux 5.14). */
+  public static final int MADV_POPULATE_WRITE = 23;
   /** {@code MAP_FAILED}, i.e. {@code (void *) -1}. */
   public static final long MAP_FAILED = -1L;
 

@@ -204,6 +204,18 @@ public final class Posix {
     return addr;
   }
 
+  /** madvise(2) of {@code length} bytes at {@code address} (page-aligned). */
+  public static void madvise(long address, long length, int advice) throws PosixException {
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.MADVISE.invokeExact(st, MemorySegment.ofAddress(address), length, advice);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "madvise(" + hex(address) + ", size=" + length + ", advice=" + advice + ")");
+  }
+
   /** munmap(2) of {@code length} bytes at {@code address}. */
   public static void munmap(long address, long length) throws PosixException {
     MemorySegment st = Libc.state();

@@ -101,6 +101,25 @@ public final class SharedMemory implements AutoCloseable {
     return offset;
   }
 
+  /**
+   * Allocates and maps every page now, in one call (madvise MADV_POPULATE_WRITE), instead of one page fault per
+   * 4 KiB on first touch — the difference between ~1 and several GB/s when a fresh mapping is written at full
+   * speed, e.g. while state is loaded during a migration's downtime. Kernels before 5.14 answer EINVAL; the pages
+   * are then touched one by one (same effect, slower).
+   */
+  public void populate() throws PosixException {
+    final MemorySegment s = segment();
+    if (s.isReadOnly()) throw new IllegalStateException("populate needs a writable mapping");
+    try {
+      Posix.madvise(s.address(), s.byteSize(), Layouts.MADV_POPULATE_WRITE);
+    } catch (PosixException e) {
+      if (e.errno() != Errno.EINVAL) throw e;
+      for (long off = 0; off < s.byteSize(); off += 4096) {
+        s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, off, s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off));
+      }
+    }
+  }
+
   /** Whether the mapping may be written. */
   public boolean isWritable() {
     return !segment.isReadOnly();

@@ -11,6 +11,17 @@ class SharedMemoryTest {
   private static final long GIB = 1L << 30;
 
   @Test
+  void populateFaultsInEveryPageInOneCall() throws Exception {
+    try (SharedMemory m = SharedMemory.create("populate", 64L << 20)) {
+      long before = ProcFds.rssKib();
+      m.populate();
+      assertThat(ProcFds.rssKib() - before).as("RSS growth in KiB").isGreaterThanOrEqualTo(60 * 1024);
+      m.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, (64L << 20) - 8, 42L);
+      assertThat(m.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, (64L << 20) - 8)).isEqualTo(42L);
+    }
+  }
+
+  @Test
   void createdMemfdIsNamedZeroedAndWritable() throws Exception {
     try (SharedMemory shm = SharedMemory.create("tern-test", 8192)) {
       assertThat(ProcFds.target(shm.fd().value())).startsWith("/memfd:tern-test");
