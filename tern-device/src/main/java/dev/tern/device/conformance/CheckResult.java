@@ -7,11 +7,24 @@ package dev.tern.device.conformance;
  * @param passed true if the target behaved as the uAPI requires
  * @param detail what was observed (on failure: what differed)
  */
-public record CheckResult(String name, boolean passed, String detail) {
+public record CheckResult(String name, boolean passed, String detail, boolean skipped) {
 
-    /** @return {@code PASS name: detail} / {@code FAIL name: detail}, one line as the CLI prints it */
+    /** A check that ran: passed or failed. */
+    public CheckResult(final String name, final boolean passed, final String detail) {
+        this(name, passed, detail, false);
+    }
+
+    /**
+     * A check this subject cannot run (e.g. fault injection over a vfio-user server that does not offer it); it
+     * counts as neither passed nor failed.
+     */
+    public static CheckResult skip(final String name, final String reason) {
+        return new CheckResult(name, true, reason, true);
+    }
+
+    /** @return {@code PASS name: detail} / {@code FAIL …} / {@code SKIP …}, one line as the CLI prints it */
     @Override
     public String toString() {
-        return (passed ? "PASS " : "FAIL ") + name + (detail.isEmpty() ? "" : ": " + detail);
+        return (skipped ? "SKIP " : passed ? "PASS " : "FAIL ") + name + (detail.isEmpty() ? "" : ": " + detail);
     }
 }

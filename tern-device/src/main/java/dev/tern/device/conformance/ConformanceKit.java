@@ -78,8 +78,10 @@ public final class ConformanceKit {
 
     /** @return {@code N passed, N failed} */
     public static String summary(final List<CheckResult> results) {
-        final long passed = results.stream().filter(CheckResult::passed).count();
-        return passed + " passed, " + (results.size() - passed) + " failed";
+        final long skipped = results.stream().filter(CheckResult::skipped).count();
+        final long failed = results.stream().filter(r -> !r.passed()).count();
+        return (results.size() - skipped - failed) + " passed, " + failed + " failed"
+                + (skipped > 0 ? ", " + skipped + " skipped" : "");
     }
 
     static CheckResult check(final String name, final Check check) {

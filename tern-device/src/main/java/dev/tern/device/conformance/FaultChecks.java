@@ -30,6 +30,9 @@ final class FaultChecks {
         try (t) {
             // Probe: arm a fault, then disarm it with a reset (a reset forgets armed faults).
             if (!subject.injectFailure(t, Arc.RUNNING_TO_STOP)) {
+                out.accept(CheckResult.skip("failing arcs -> ERROR -> reset",
+                        "this target cannot inject arc failures (over vfio-user: start the server with"
+                                + " --fault-injection)"));
                 return;
             }
             try {

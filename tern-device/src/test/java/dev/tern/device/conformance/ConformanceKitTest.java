@@ -149,4 +149,13 @@ class ConformanceKitTest {
             e.close();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void summaryCountsSkippedChecksApart() {
+        final java.util.List<CheckResult> rs = java.util.List.of(new CheckResult("a", true, ""),
+                new CheckResult("b", false, "broken"), CheckResult.skip("c", "no fault injection"));
+        org.assertj.core.api.Assertions.assertThat(ConformanceKit.summary(rs)).isEqualTo("1 passed, 1 failed, 1 skipped");
+        org.assertj.core.api.Assertions.assertThat(rs.get(2)).hasToString("SKIP c: no fault injection");
+        org.assertj.core.api.Assertions.assertThat(ConformanceKit.summary(rs.subList(0, 1))).isEqualTo("1 passed, 0 failed");
+    }
 }
