@@ -4,6 +4,7 @@ import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.migration.channel.Session;
+import dev.tern.migration.report.TextReport;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordWriter;
 import dev.tern.protocol.MigrationFeature;
@@ -102,7 +103,8 @@ final class SourceRounds {
             stats.add(new MigrationReport.RoundStats(round, devBytes, memBytes, (timeline.now() - t) / 1e6,
                     memory.lastDirtyPages(), remaining));
             progress.accept(String.format("round %d: %s device + %s memory, %d dirty pages, %s remaining, "
-                    + "%.0f MB/s", round, mib(devBytes), mib(memBytes), memory.lastDirtyPages(), mib(remaining),
+                    + "%.0f MB/s", round, TextReport.mib(devBytes), TextReport.mib(memBytes), memory.lastDirtyPages(),
+                    TextReport.mib(remaining),
                     bandwidth / 1e6));
             synchronized (acked) {
                 if (peerFailed) {
@@ -226,7 +228,4 @@ final class SourceRounds {
                 spans);
     }
 
-    static String mib(final long bytes) {
-        return String.format("%.1f MiB", bytes / 1048576.0);
-    }
 }

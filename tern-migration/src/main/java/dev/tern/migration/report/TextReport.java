@@ -30,7 +30,18 @@ public final class TextReport {
         return sb.toString();
     }
 
-    static String mib(final long bytes) {
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    /** @return a size a person reads at a glance: {@code 312 B}, {@code 4.0 KiB}, {@code 256.7 MiB}, {@code 1.2 GiB} */
+    public static String mib(final long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        final String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes / 1024.0;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }
