@@ -1,11 +1,10 @@
 package dev.tern.migration;
 
+import dev.tern.device.StateChecksum;
 import dev.tern.sys.SharedMemory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.zip.CRC32C;
 
 /**
  * A guest's RAM: a memfd (so a vfio-user server can map it for DMA, and in-process devices map the same segment),
@@ -100,15 +99,9 @@ public final class GuestMemory implements AutoCloseable {
         }
     }
 
-    /** @return a CRC32C of the whole memory, for verifying a migration */
+    /** @return a checksum of the whole memory, for verifying a migration ({@link StateChecksum}) */
     public long checksum() {
-        final CRC32C crc = new CRC32C();
-        final long slice = 64L << 20;
-        for (long off = 0; off < size; off += slice) {
-            final ByteBuffer bb = memory.segment().asSlice(off, Math.min(slice, size - off)).asByteBuffer();
-            crc.update(bb);
-        }
-        return crc.getValue();
+        return StateChecksum.of(memory.segment(), null);
     }
 
     /** @return the words of a bitmap with one bit per page */

@@ -261,6 +261,27 @@ public final class Posix {
   }
 
   /** read(2) of up to {@code count} bytes into {@code buf}, a native segment. 0 means EOF. */
+  /**
+   * pread(2): {@code count} bytes at file {@code offset} into {@code buf}. On a memfd, holes read as zeros without
+   * allocating pages — unlike a read fault through a shared mapping, which allocates (and zeroes) a page each.
+   */
+  public static long pread(int fd, MemorySegment buf, long count, long offset) throws PosixException {
+    checkBounds(buf, count);
+    MemorySegment st = Libc.state();
+    while (true) {
+      long n;
+      try {
+        n = (long) Libc.PREAD.invokeExact(st, fd, buf, count, offset);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (n >= 0) return n;
+      if (Libc.errno(st) != Errno.EINTR) {
+        throw Libc.fail(st, "pread(fd=" + fd + ", count=" + count + ", offset=" + offset + ")");
+      }
+    }
+  }
+
   public static long read(int fd, MemorySegment buf, long count) throws PosixException {
     checkBounds(buf, count);
     MemorySegment st = Libc.state();

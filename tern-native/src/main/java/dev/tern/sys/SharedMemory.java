@@ -120,6 +120,22 @@ public final class SharedMemory implements AutoCloseable {
     }
   }
 
+  /**
+   * Copies {@code dst.byteSize()} bytes at {@code offset} of this memory into native memory {@code dst} with
+   * pread(2) on the fd: same bytes as the mapping, but pages never touched read as zeros without being allocated.
+   */
+  public void readInto(long offset, MemorySegment dst) throws PosixException {
+    if (offset < 0 || offset > size() - dst.byteSize()) {
+      throw new IndexOutOfBoundsException("read of " + dst.byteSize() + " at " + offset + " outside " + size());
+    }
+    long done = 0;
+    while (done < dst.byteSize()) {
+      long n = Posix.pread(fd.value(), dst.asSlice(done), dst.byteSize() - done, this.offset + offset + done);
+      if (n == 0) throw new PosixException("pread", Errno.EIO, "unexpected end of memfd at " + (offset + done));
+      done += n;
+    }
+  }
+
   /** Whether the mapping may be written. */
   public boolean isWritable() {
     return !segment.isReadOnly();

@@ -9,6 +9,7 @@ import dev.tern.device.IrqType;
 import dev.tern.device.PciConfigSpace;
 import dev.tern.device.Region;
 import dev.tern.device.RegionInfo;
+import dev.tern.device.StateChecksum;
 import dev.tern.device.migration.LoadSink;
 import dev.tern.device.migration.MigratableDevice;
 import dev.tern.device.migration.SaveSource;
@@ -24,7 +25,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.zip.CRC32C;
 
 /**
  * The {@code dma-engine} sample: a copy engine with a descriptor ring in guest memory (see
@@ -194,6 +194,11 @@ public final class DmaEngine implements MigratableDevice {
         return memory.segment();
     }
 
+    /** @return the memfd behind device memory (the save source preads it so untouched pages cost nothing) */
+    SharedMemory memoryFile() {
+        return memory;
+    }
+
     long memoryBytes() {
         return config.memoryBytes();
     }
@@ -348,13 +353,7 @@ public final class DmaEngine implements MigratableDevice {
 
     @Override
     public long checksum() {
-        final CRC32C crc = new CRC32C();
-        final MemorySegment mem = memory.segment();
-        for (long off = 0; off < mem.byteSize(); off += 1 << 30) {
-            crc.update(mem.asSlice(off, Math.min(1 << 30, mem.byteSize() - off)).asByteBuffer());
-        }
-        crc.update(saveRegisters());
-        return crc.getValue();
+        return StateChecksum.of(memory.segment(), ByteBuffer.wrap(saveRegisters()));
     }
 
     @Override

@@ -57,6 +57,24 @@ final class DmaEngineSaveSource implements SaveSource {
         return DmaEngineRecord.HEADER * (3 + runs) + memoryBytes + DmaEngine.REGS_SIZE;
     }
 
+    /**
+     * Copies {@code k} bytes of the current run into {@code dst}. Into native buffers it preads the memfd: device
+     * memory is allocated lazily, and a read fault through the mapping would allocate and zero every page never
+     * written, while pread returns zeros for them at memory speed.
+     */
+    private void copyRun(final MemorySegment mem, final ByteBuffer dst, final int k) {
+        final MemorySegment out = MemorySegment.ofBuffer(dst).asSlice(0, k);
+        if (dst.isDirect()) {
+            try {
+                device.memoryFile().readInto(runOffset, out);
+                return;
+            } catch (final dev.tern.sys.PosixException | IllegalStateException e) {
+                // Fall through to the mapping: same bytes, only slower on untouched pages.
+            }
+        }
+        MemorySegment.copy(mem, runOffset, out, 0, k);
+    }
+
     @Override
     public int read(final ByteBuffer dst, final boolean stopCopy) {
         final MemorySegment mem = device.memory();
@@ -66,7 +84,7 @@ final class DmaEngineSaveSource implements SaveSource {
                 n += put(header, dst);
             } else if (runRemaining > 0) {
                 final int k = (int) Math.min(dst.remaining(), runRemaining);
-                MemorySegment.copy(mem, runOffset, MemorySegment.ofBuffer(dst), 0, k);
+                copyRun(mem, dst, k);
                 dst.position(dst.position() + k);
                 runOffset += k;
                 runRemaining -= k;
