@@ -2,8 +2,12 @@ package dev.tern.cli;
 
 import dev.tern.device.conformance.CheckResult;
 import dev.tern.device.conformance.ConformanceKit;
+import dev.tern.device.conformance.Subject;
 import dev.tern.device.sample.SampleDevices;
+import dev.tern.vfiouser.client.ClientOptions;
+import dev.tern.vfiouser.client.SocketSubject;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,17 +19,26 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code tern check}: runs the conformance kit against a device — a line per check, then {@code N passed, N failed};
- * exit 1 if any check failed.
+ * exit 1 if any check failed. The device is an in-process sample or, with {@code --socket}, whatever serves
+ * vfio-user there (one client per socket, so the round trips need several servers of the same device).
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Check a device against the VFIO migration uAPI: every state request, save/load round trip, "
-                + "failing arcs, misuse.")
+        description = {"Check a device against the VFIO migration uAPI: every state request, save/load round trip, "
+                + "failing arcs, misuse.",
+            "With --socket the device is reached over vfio-user: give at least two (better three) sockets serving "
+                    + "the same device, since a check holding a source and a destination open (the pre-copy ones "
+                    + "also a probe) needs one server each; every check resets the devices it opens, so never point it at devices in use. The failing-arc checks need servers started with "
+                    + "'tern serve --fault-injection' and are skipped otherwise."})
 final class CheckCommand implements Callable<Integer> {
 
     static final class Target {
         @Option(names = "--device", paramLabel = "NAME", required = true,
                 description = "An in-process sample device: uart or dma-engine.")
         String device;
+
+        @Option(names = "--socket", paramLabel = "PATH", required = true, arity = "1..*",
+                description = "vfio-user sockets serving the same device (repeat, or list several).")
+        List<Path> sockets;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -36,13 +49,9 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!SampleDevices.names().contains(target.device)) {
-            throw new CliException("unknown device '" + target.device + "' (expected one of "
-                    + String.join(", ", SampleDevices.names()) + ")");
-        }
         final PrintWriter out = spec.commandLine().getOut();
         final List<CheckResult> results = new ArrayList<>();
-        ConformanceKit.run(ConformanceKit.forSample(target.device), r -> {
+        ConformanceKit.run(subject(), r -> {
             results.add(r);
             out.println(r);
             out.flush();
@@ -50,5 +59,16 @@ final class CheckCommand implements Callable<Integer> {
         out.println(ConformanceKit.summary(results));
         out.flush();
         return results.stream().allMatch(CheckResult::passed) ? 0 : 1;
+    }
+
+    private Subject subject() {
+        if (target.sockets != null) {
+            return new SocketSubject(target.sockets, ClientOptions.defaults());
+        }
+        if (!SampleDevices.names().contains(target.device)) {
+            throw new CliException("unknown device '" + target.device + "' (expected one of "
+                    + String.join(", ", SampleDevices.names()) + ")");
+        }
+        return ConformanceKit.forSample(target.device);
     }
 }

@@ -1,0 +1,155 @@
+package dev.tern.cli;
+
+import dev.tern.migration.MigrationFailedException;
+import dev.tern.migration.MigrationOptions;
+import dev.tern.migration.MigrationReport;
+import dev.tern.migration.SourceMigration;
+import dev.tern.migration.channel.TlsConfig;
+import dev.tern.migration.report.HtmlReport;
+import dev.tern.migration.report.TextReport;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tern migrate}: the source of a live migration between vfio-user devices. This process plays the source
+ * VMM: it maps its guest memory into every device (so their DMA is tracked), then runs {@link SourceMigration}
+ * against a {@code tern receive} on the destination host. A failure before the commit point puts every source device
+ * back to RUNNING with its state; the one-line error says whether that worked.
+ */
+@Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Live-migrate the running devices behind vfio-user sockets to a 'tern receive' on HOST:PORT.",
+            "List the sockets in the same order as the destination does (devices are paired by position), and give "
+                    + "both sides the same --guest-memory.",
+            "Exit status: 0 migrated and verified (or migrated, with --no-verify); 1 the migration failed (the last line on stderr says whether the "
+                    + "source devices run again) or the checksums differed; 2 bad arguments or an unreachable "
+                    + "device."},
+        footer = {"", "Example:",
+            "  dst$ tern receive --listen 0.0.0.0:7000 --socket d0.sock d1.sock --guest-memory 1G",
+            "  src$ tern migrate --to dst:7000 --socket s0.sock s1.sock --guest-memory 1G"})
+final class MigrateCommand implements Callable<Integer> {
+
+    @Option(names = "--to", required = true, paramLabel = "HOST:PORT", converter = HostPort.class,
+            description = "Where 'tern receive' listens.")
+    InetSocketAddress to;
+
+    @Option(names = "--socket", required = true, arity = "1..*", paramLabel = "PATH",
+            description = "vfio-user sockets of the devices to migrate (each device RUNNING), in order.")
+    List<Path> sockets;
+
+    @Option(names = "--guest-memory", required = true, converter = Sizes.class, paramLabel = "SIZE",
+            description = "Guest memory this side maps into the devices at IOVA 0; the destination's must be equal.")
+    long guestMemory;
+
+    @Option(names = "--no-precopy", description = "Move everything during the downtime.")
+    boolean noPrecopy;
+
+    @Option(names = "--downtime-limit", defaultValue = "300", paramLabel = "MS",
+            description = "Switch over once the rest fits in this many ms (default: ${DEFAULT-VALUE}).")
+    long downtimeLimitMs;
+
+    @Option(names = "--timeout", defaultValue = "30", paramLabel = "SEC",
+            description = "How long to wait for the destination at any step before failing and recovering "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long timeoutSec;
+
+    @Option(names = "--no-verify",
+            description = "Skip the checksum comparison (needed for servers without the Tern extension).")
+    boolean noVerify;
+
+    @Mixin
+    TlsOptions tls;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
+
+    @Option(names = "--report", paramLabel = "FILE.html", description = "Also write a self-contained HTML report.")
+    Path report;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
+    boolean quiet;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        if (to.getPort() == 0) {
+            throw new CliException("--to " + HostPort.format(to) + ": port 0 is not a destination");
+        }
+        final MigrationOptions options = options(noPrecopy, downtimeLimitMs, timeoutSec).withVerify(!noVerify);
+        if (report != null && !Files.isDirectory(report.toAbsolutePath().getParent())) {
+            throw new CliException("--report " + report + ": no such directory");
+        }
+        final Optional<TlsConfig> secure = tls.config();
+        final MigrationReport result;
+        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.SOURCE)) {
+            final SourceMigration migration = new SourceMigration(side.devices(), side.memory(),
+                    SourceMigration.Guest.NONE, options, System::nanoTime);
+            if (!quiet) {
+                migration.onProgress(line -> {
+                    err.println("  " + line);
+                    err.flush();
+                });
+            }
+            try {
+                result = migration.migrate(to, secure);
+            } catch (final MigrationFailedException e) {
+                err.println("tern: " + oneLine(e.getMessage()) + " [source devices running: "
+                        + (e.sourceRecovered() ? "yes" : "no") + "]");
+                err.flush();
+                return 1;
+            }
+        }
+        // The result first: the devices have moved whatever happens to the report file.
+        if (json) {
+            out.println(result.toJson());
+        } else {
+            out.print(TextReport.render(result));
+        }
+        out.flush();
+        if (report != null) {
+            try {
+                HtmlReport.write(result, "Tern: live migration of " + sockets.size() + " vfio-user device(s) to "
+                        + HostPort.format(to), report);
+            } catch (final IOException e) {
+                throw new CliException("migrated, but cannot write the report " + report + ": " + e.getMessage());
+            }
+            if (!json) {
+                out.println("report: " + report.toAbsolutePath());
+                out.flush();
+            }
+        }
+        return result.verified() || noVerify ? 0 : 1;
+    }
+
+    /** The options both sides build from the command line. */
+    static MigrationOptions options(final boolean noPrecopy, final long downtimeLimitMs, final long timeoutSec) {
+        if (downtimeLimitMs < 0) {
+            throw new CliException("--downtime-limit must not be negative");
+        }
+        if (timeoutSec <= 0 || timeoutSec > 86_400) {
+            throw new CliException("--timeout must be 1..86400 seconds");
+        }
+        return MigrationOptions.DEFAULT.withPrecopy(!noPrecopy).withDowntimeLimit(Duration.ofMillis(downtimeLimitMs))
+                .withTimeout(Duration.ofSeconds(timeoutSec));
+    }
+
+    /** @return the first line of {@code message}, the CLI's error format */
+    static String oneLine(final String message) {
+        return message == null ? "failed" : message.lines().findFirst().orElse("failed").strip();
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tern.cli;
+
+import dev.tern.migration.DestinationMigration;
+import dev.tern.migration.MigratingDevice;
+import dev.tern.migration.MigrationFailedException;
+import dev.tern.migration.MigrationOptions;
+import dev.tern.migration.channel.MigrationListener;
+import dev.tern.migration.channel.Session;
+import dev.tern.migration.channel.TlsConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tern receive}: the destination of a live migration between vfio-user devices. It connects to fresh
+ * devices first (reset, guest memory mapped), so that by the time it says it is listening it can load anything the
+ * source sends; then it accepts exactly one migration and exits. A failure before the commit point resets the
+ * destination devices; the source then recovers its own.
+ */
+@Command(name = "receive", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Receive one live migration from 'tern migrate' into the devices behind vfio-user sockets.",
+            "Each device is reset first. List the sockets in the same order as the source does (devices are paired "
+                    + "by position; kind, flags and regions must match), and give both sides the same "
+                    + "--guest-memory.",
+            "Once ready it prints 'tern: listening on HOST:PORT' on stderr.",
+            "Exit status: 0 received, devices RUNNING here; 1 no migration completed (none arrived in time, "
+                    + "refused, or failed: the destination devices are reset); 2 bad arguments, an unreachable "
+                    + "device or an address that cannot be bound."})
+final class ReceiveCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT", converter = HostPort.class,
+            description = "Where to listen; port 0 picks a free port (see the 'listening on' line).")
+    InetSocketAddress listen;
+
+    @Option(names = "--socket", required = true, arity = "1..*", paramLabel = "PATH",
+            description = "vfio-user sockets of the destination devices, in the source's order.")
+    List<Path> sockets;
+
+    @Option(names = "--guest-memory", required = true, converter = Sizes.class, paramLabel = "SIZE",
+            description = "Guest memory this side maps into the devices at IOVA 0; must equal the source's.")
+    long guestMemory;
+
+    @Option(names = "--timeout", defaultValue = "30", paramLabel = "SEC",
+            description = "How long to wait for the source to connect, and for it at any later step "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long timeoutSec;
+
+    @Mixin
+    TlsOptions tls;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr ('listening on' is still printed).")
+    boolean quiet;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final PrintWriter out = spec.commandLine().getOut();
+        final PrintWriter err = spec.commandLine().getErr();
+        final MigrationOptions options = MigrateCommand.options(false, 0, timeoutSec);
+        final Optional<TlsConfig> secure = tls.config();
+        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.DESTINATION);
+                MigrationListener listener = bind(secure)) {
+            err.println("tern: listening on " + HostPort.format(listener.address()));
+            err.flush();
+            final Session session;
+            try {
+                session = listener.accept(options.timeout());
+            } catch (final SocketTimeoutException e) {
+                return fail(err, MigrateCommand.oneLine(e.getMessage()));
+            } catch (final IOException e) {
+                return fail(err, "accepting on " + HostPort.format(listener.address()) + ": " + e.getMessage());
+            }
+            final String peer = session.control().peer();
+            if (!quiet) {
+                err.println("  session from " + peer + (session.control().secure() ? " (TLS)" : ""));
+                err.flush();
+            }
+            final DestinationMigration migration = new DestinationMigration(side.devices(), side.memory(), options,
+                    System::nanoTime);
+            if (!quiet) {
+                migration.onPhase(phase -> {
+                    err.println("  phase " + phase);
+                    err.flush();
+                });
+            }
+            final DestinationMigration.Result result;
+            try {
+                result = migration.receive(session);
+            } catch (final MigrationFailedException e) {
+                return fail(err, e.getMessage());
+            }
+            if (json) {
+                out.println(json(result, peer, side.devices()));
+            } else {
+                out.print(text(result, peer, side.devices()));
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    private MigrationListener bind(final Optional<TlsConfig> secure) {
+        try {
+            return MigrationListener.bind(listen, secure);
+        } catch (final IOException e) {
+            throw new CliException("cannot listen on " + HostPort.format(listen) + ": " + e.getMessage());
+        }
+    }
+
+    private static int fail(final PrintWriter err, final String message) {
+        err.println("tern: " + MigrateCommand.oneLine(message));
+        err.flush();
+        return 1;
+    }
+
+    private static String text(final DestinationMigration.Result r, final String peer,
+            final List<MigratingDevice> devices) {
+        final StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "received from %s in %.1f ms: %s of device state, %s of guest memory%n", peer, r.totalMs(),
+                mib(r.deviceBytes()), mib(r.memoryBytes())));
+        for (final MigratingDevice d : devices) {
+            sb.append(String.format(Locale.ROOT, "  %-16s %-14s %s%n", d.descriptor().name(), d.descriptor().kind(),
+                    d.target().state()));
+        }
+        return sb.toString();
+    }
+
+    private static String json(final DestinationMigration.Result r, final String peer,
+            final List<MigratingDevice> devices) {
+        final StringBuilder sb = new StringBuilder("{\"from\":").append(str(peer))
+                .append(",\"total_ms\":").append(String.format(Locale.ROOT, "%.3f", r.totalMs()))
+                .append(",\"device_bytes\":").append(r.deviceBytes())
+                .append(",\"memory_bytes\":").append(r.memoryBytes()).append(",\"devices\":[");
+        for (int i = 0; i < devices.size(); i++) {
+            final MigratingDevice d = devices.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(str(d.descriptor().name())).append(",\"kind\":")
+                    .append(str(d.descriptor().kind())).append(",\"state\":").append(str(d.target().state().name()))
+                    .append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    private static String mib(final long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    private static String str(final String s) {
+        final StringBuilder sb = new StringBuilder("\"");
+        for (final char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.tern.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code tern serve} in a child JVM, as a script runs it: it serves until its standard input ends. (In-process it
+ * would read the test JVM's stdin, which belongs to the test runner.)
+ */
+@Timeout(60)
+class ServeCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void servesUntilStdinEndsThenRemovesTheSocket() throws Exception {
+        final Path socket = dir.resolve("uart.sock");
+        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        final String classpath = System.getProperty("surefire.test.class.path",
+                System.getProperty("java.class.path"));
+        final Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+                "-XX:TieredStopAtLevel=1", "-cp", classpath, Main.class.getName(), "serve", "--device", "uart",
+                "--socket", socket.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            final BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8));
+            final String first = out.readLine();
+            assertThat(first).startsWith("tern: serving uart on " + socket + " (vfio-user 0.").contains("pid "
+                    + p.pid());
+            final Cli.Run info = Cli.run("info", "--socket", socket.toString());
+            assertThat(info.code()).as(info.err()).isZero();
+            assertThat(info.out()).contains("PCI 7e27:0001");
+            p.getOutputStream().close();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isZero();
+            assertThat(Files.exists(socket)).isFalse();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void badArgumentsAreOneLineAndExitTwo() {
+        final String socket = dir.resolve("x.sock").toString();
+        for (final String[] args : List.of(new String[] {"serve", "--device", "toaster", "--socket", socket},
+                new String[] {"serve", "--device", "dma-engine", "--memory", "1000", "--socket", socket},
+                new String[] {"serve", "--device", "uart"},
+                new String[] {"serve", "--device", "uart", "--socket", dir.resolve("no/such/dir.sock").toString()})) {
+            MigrateCommandTest.assertOneLineError(Cli.run(args), 2, "");
+        }
+    }
+}
