@@ -34,8 +34,10 @@ public final class DestinationMigration {
      * @param deviceBytes device state bytes loaded
      * @param memoryBytes guest memory bytes written
      * @param totalMs handshake → devices RUNNING
+     * @param applyMs RESUMING → STOP of every device (validating and applying the state), inside the downtime
+     * @param verifyMs the checksums taken while stopped, inside the downtime (0 without verification)
      */
-    public record Result(long deviceBytes, long memoryBytes, double totalMs) {
+    public record Result(long deviceBytes, long memoryBytes, double totalMs, double applyMs, double verifyMs) {
     }
 
     private final List<MigratingDevice> devices;
@@ -116,10 +118,12 @@ public final class DestinationMigration {
             for (final MigratingDevice d : devices) {
                 d.target().setState(MigrationState.STOP);
             }
+            final long applied = timeline.now();
             // Checksums while everything is stopped: RUNNING_P2P is a running state (only P2P DMA is held back),
             // so a device there may already change its own state and DMA into guest memory.
             final Checksums loaded = hello.verify() ? Checksums.of(devices, memory)
                     : new Checksums(new long[devices.size()], 0);
+            final long verified = timeline.now();
             for (final MigratingDevice d : devices) {
                 if (d.target().flags().has(MigrationFeature.P2P)) {
                     d.target().setState(MigrationState.RUNNING_P2P);
@@ -138,7 +142,7 @@ public final class DestinationMigration {
             control.write(RecordKind.COMMITTED, -1);
             final long memBytes = received.get(devices.size());
             return new Result(received.stream().mapToLong(Long::longValue).sum() - memBytes, memBytes,
-                    timeline.now() / 1e6);
+                    timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6);
         } catch (final Exception e) {
             final String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (committed) {

@@ -81,6 +81,9 @@ public final class Demo {
             if (why != null) {
                 throw new IOException("destination: " + why);
             }
+            final DestinationMigration.Result dest = received.join();
+            progress.accept(String.format(java.util.Locale.ROOT, "destination: load %.1f ms, checksums %.1f ms"
+                    + " (both inside the downtime)", dest.applyMs(), dest.verifyMs()));
             return report;
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
