@@ -3,6 +3,7 @@ package dev.tern.cli;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
+import dev.tern.migration.AbortOnExit;
 import dev.tern.migration.SourceMigration;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.migration.report.HtmlReport;
@@ -106,7 +107,7 @@ final class MigrateCommand implements Callable<Integer> {
                 });
             }
             try {
-                result = migration.migrate(to, secure);
+                result = AbortOnExit.run(migration, () -> migration.migrate(to, secure));
             } catch (final MigrationFailedException e) {
                 err.println("tern: " + oneLine(e.getMessage()) + " [source devices running: "
                         + (e.sourceRecovered() ? "yes" : "no") + "]");

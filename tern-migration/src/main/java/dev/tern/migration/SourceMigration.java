@@ -55,6 +55,10 @@ public final class SourceMigration {
     private final Timeline timeline;
     private final SourceRounds rounds;
     private Consumer<Phase> phaseListener = p -> { };
+    private volatile Session active;
+    private volatile boolean aborted;
+    private volatile MigrationFailedException failure;
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     private Consumer<String> progress = s -> { };
 
     /**
@@ -86,6 +90,26 @@ public final class SourceMigration {
     }
 
     /**
+     * Aborts a running migration from another thread (e.g. Ctrl-C): its connections close, so {@link #migrate}
+     * fails into its usual recovery — before the commit point the source runs again — and this waits for that.
+     *
+     * @return true if the migration finished (recovered, failed or completed) within {@code timeout}
+     */
+    public boolean abort(final java.time.Duration timeout) throws InterruptedException {
+        aborted = true;
+        final Session s = active;
+        if (s != null) {
+            s.abort();
+        }
+        return finished.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** @return how the last {@link #migrate} failed, or null */
+    public MigrationFailedException failure() {
+        return failure;
+    }
+
+    /**
      * Migrates everything to the destination listening at {@code to}.
      *
      * @throws MigrationFailedException if it did not complete; {@link MigrationFailedException#sourceRecovered()}
@@ -103,6 +127,10 @@ public final class SourceMigration {
             enter(phase);
             long t = timeline.now();
             session = MigrationConnector.connect(to, devices.size() + 1, tls, options.timeout());
+            active = session;
+            if (aborted) {
+                throw new IOException("aborted");
+            }
             inbox = new ControlInbox(session.control().reader(), "tern-source-control", rounds::onControl);
             final RecordWriter control = session.control().writer();
             final Hello hello = new Hello(memory.size(), options.verify(), options.precopy(),
@@ -214,15 +242,18 @@ public final class SourceMigration {
                     / 1e6, total));
             return rounds.report(verified, (downtimeEnd - downtimeStart) / 1e6, total, timeline.spans());
         } catch (final Exception e) {
-            final String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            final String cause = aborted ? "aborted" : e.getMessage() == null ? e.getClass().getSimpleName()
+                    : e.getMessage();
             if (committed) {
-                throw new MigrationFailedException(phase, false, "after the commit point: " + cause
+                failure = new MigrationFailedException(phase, false, "after the commit point: " + cause
                         + "; the destination owns the devices, the source keeps them stopped with state intact", e);
+                throw failure;
             }
             final boolean recovered = SourceRecovery.recover(devices, logging, paused ? guest : null, session);
-            throw new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
+            failure = new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
                     + (recovered ? "; source devices are RUNNING with their state intact"
                             : "; some source device could not be recovered"), e);
+            throw failure;
         } finally {
             if (inbox != null) {
                 inbox.close();
@@ -230,6 +261,7 @@ public final class SourceMigration {
             if (session != null) {
                 session.close();
             }
+            finished.countDown();
         }
     }
 
@@ -253,7 +285,14 @@ public final class SourceMigration {
         }
     }
 
-    private void enter(final Phase phase) {
+    private static boolean committedPhase(final Phase phase) {
+        return phase == Phase.CLEANUP;
+    }
+
+    private void enter(final Phase phase) throws IOException {
+        if (aborted && !committedPhase(phase)) {
+            throw new IOException("aborted");
+        }
         progress.accept("phase " + phase);
         phaseListener.accept(phase);
     }

@@ -76,6 +76,36 @@ class SourceMigrationTest {
     }
 
     @Test
+    void anAbortFromAnotherThreadRecoversTheSource() throws Exception {
+        try (MigrationRig rig = new MigrationRig(8 * MIB, 4 * MIB, 8 * MIB)) {
+            final long[] before = rig.sourceChecksums();
+            rig.receive(OPTIONS, p -> { });
+            final SourceMigration m = new SourceMigration(rig.source, rig.sourceMemory, SourceMigration.Guest.NONE,
+                    OPTIONS, System::nanoTime);
+            final java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+            m.onPhase(p -> {
+                if (p == Phase.PRE_COPY) {
+                    // What the Ctrl-C hook does, from its own thread; it returns once the migration has recovered.
+                    Thread.ofPlatform().start(() -> {
+                        try {
+                            finished.set(m.abort(Duration.ofSeconds(10)));
+                        } catch (final InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+            });
+            assertFailsAndRecovers(() -> m.migrate(rig.listener.address(), Optional.empty()), null);
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (!finished.get() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(finished).isTrue();
+            assertIntact(rig, before);
+        }
+    }
+
+    @Test
     void aDestinationThatCannotLoadFailsTheMigrationPromptly() throws Exception {
         // Same kind, version, flags and regions, but 8 MiB of device memory against 4: only the load can tell.
         try (MigrationRig rig = new MigrationRig(4 * MIB, 4 * MIB, 8 * MIB)) {

@@ -12,6 +12,7 @@ import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
+import dev.tern.migration.AbortOnExit;
 import dev.tern.migration.SourceMigration;
 import dev.tern.migration.channel.MigrationListener;
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class Demo {
             migration.onProgress(progress);
             final MigrationReport report;
             try {
-                report = migration.migrate(listener.address(), Optional.empty());
+                report = AbortOnExit.run(migration, () -> migration.migrate(listener.address(), Optional.empty()));
             } catch (final MigrationFailedException e) {
                 // The source only sees a closed connection when the destination fails; say what it saw.
                 final String why = destinationFailure(received);
