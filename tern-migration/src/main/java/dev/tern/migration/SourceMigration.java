@@ -195,8 +195,10 @@ public final class SourceMigration {
                 drains.add(() -> rounds.drainToEnd(connected.data().get(index).writer(), index, streams[index]));
             }
             drains.add(() -> {
+                final long start = timeline.now();
                 final long sent = mem.sendDirty();
                 mem.end();
+                timeline.record(Phase.STOP_COPY, "memory", 0, start, sent);
                 return sent;
             });
             final List<Long> drained = Parallel.run(drains, options.parallelDevices());

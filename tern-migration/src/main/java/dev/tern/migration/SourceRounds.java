@@ -82,14 +82,20 @@ final class SourceRounds {
         long sent = 0;
         for (int round = 1;; round++) {
             final long t = timeline.now();
+            final int r = round;
             final List<Callable<Long>> tasks = new ArrayList<>();
             for (int i = 0; i < devices.size(); i++) {
                 final int index = i;
                 if (streams[i] != null) {
-                    tasks.add(() -> drainAvailable(session.data().get(index).writer(), index, streams[index]));
+                    tasks.add(() -> drainAvailable(session.data().get(index).writer(), index, streams[index], r));
                 }
             }
-            tasks.add(memory::sendDirty);
+            tasks.add(() -> {
+                final long began = timeline.now();
+                final long pages = memory.sendDirty();
+                timeline.record(Phase.PRE_COPY, "memory", r, began, pages);
+                return pages;
+            });
             final List<Long> moved = Parallel.run(tasks);
             final long memBytes = moved.get(moved.size() - 1);
             final long devBytes = moved.stream().mapToLong(Long::longValue).sum() - memBytes;
@@ -124,11 +130,13 @@ final class SourceRounds {
     }
 
     /** Reads whatever pre-copy data a device has now and sends it; then says when its initial data is all sent. */
-    private long drainAvailable(final RecordWriter writer, final int i, final MigrationStream stream)
+    private long drainAvailable(final RecordWriter writer, final int i, final MigrationStream stream,
+            final int round)
             throws IOException, DeviceException {
         final ByteBuffer buf = buffer(i);
         // A round takes what the device reports pending at its start, so a device dirtying faster than the link
         // cannot hold a round open; the rest goes in later rounds or the stop-copy.
+        final long start = timeline.now();
         final PrecopyInfo pending = devices.get(i).target().precopyInfo();
         final long budget = pending.initialBytes() + pending.dirtyBytes();
         long total = 0;
@@ -137,6 +145,7 @@ final class SourceRounds {
             total += n;
         }
         precopyBytes[i] += total;
+        timeline.record(Phase.PRE_COPY, devices.get(i).descriptor().name(), round, start, total);
         if (!initSent[i] && devices.get(i).target().precopyInfo().initialBytes() == 0) {
             writer.write(RecordKind.INIT_DATA_SENT, i);
             initSent[i] = true;
@@ -148,6 +157,7 @@ final class SourceRounds {
     long drainToEnd(final RecordWriter writer, final int i, final MigrationStream stream)
             throws IOException, DeviceException {
         final ByteBuffer buf = buffer(i);
+        final long start = timeline.now();
         long total = 0;
         for (int n; (n = stream.read(buf.clear())) != -1;) {
             if (n == 0) {
@@ -158,6 +168,7 @@ final class SourceRounds {
             total += n;
         }
         stopCopyBytes[i] = total;
+        timeline.record(Phase.STOP_COPY, devices.get(i).descriptor().name(), 0, start, total);
         writer.write(RecordKind.DEVICE_END, i, ByteBuffer.allocate(8).putLong(precopyBytes[i] + total).flip());
         return total;
     }
