@@ -74,6 +74,7 @@ public final class DestinationMigration {
         Phase phase = Phase.HANDSHAKE;
         boolean committed = false;
         final RecordWriter control = session.control().writer();
+        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout());
         try (ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { })) {
             phaseListener.accept(phase);
             final Hello hello;
@@ -144,7 +145,8 @@ public final class DestinationMigration {
             return new Result(received.stream().mapToLong(Long::longValue).sum() - memBytes, memBytes,
                     timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6);
         } catch (final Exception e) {
-            final String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            final String cause = watchdog.fired() ? "no progress from the source for " + options.timeout().toMillis()
+                    + " ms" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (committed) {
                 throw new MigrationFailedException(phase, false, "after the commit point: " + cause, e);
             }
@@ -158,6 +160,7 @@ public final class DestinationMigration {
             throw new MigrationFailedException(phase, true, "receive failed in " + phase + ": " + cause
                     + "; destination devices reset", e);
         } finally {
+            watchdog.close();
             session.close();
         }
     }

@@ -122,12 +122,14 @@ public final class SourceMigration {
         boolean paused = false;
         Session session = null;
         ControlInbox inbox = null;
+        ProgressWatchdog watchdog = null;
         final List<MigratingDevice> logging = new ArrayList<>();
         try {
             enter(phase);
             long t = timeline.now();
             session = MigrationConnector.connect(to, devices.size() + 1, tls, options.timeout());
             active = session;
+            watchdog = new ProgressWatchdog(session, options.timeout());
             if (aborted) {
                 throw new IOException("aborted");
             }
@@ -244,8 +246,9 @@ public final class SourceMigration {
                     / 1e6, total));
             return rounds.report(verified, (downtimeEnd - downtimeStart) / 1e6, total, timeline.spans());
         } catch (final Exception e) {
-            final String cause = aborted ? "aborted" : e.getMessage() == null ? e.getClass().getSimpleName()
-                    : e.getMessage();
+            final String cause = aborted ? "aborted" : watchdog != null && watchdog.fired()
+                    ? "no progress from the destination for " + options.timeout().toMillis() + " ms"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (committed) {
                 failure = new MigrationFailedException(phase, false, "after the commit point: " + cause
                         + "; the destination owns the devices, the source keeps them stopped with state intact", e);
@@ -257,6 +260,9 @@ public final class SourceMigration {
                             : "; some source device could not be recovered"), e);
             throw failure;
         } finally {
+            if (watchdog != null) {
+                watchdog.close();
+            }
             if (inbox != null) {
                 inbox.close();
             }
