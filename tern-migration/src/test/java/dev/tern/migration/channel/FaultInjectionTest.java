@@ -119,6 +119,11 @@ class FaultInjectionTest {
                 Session source = MigrationConnector.connect(front.address(), 2, Optional.empty(),
                         Duration.ofSeconds(10));
                 Session destination = listener.accept(Duration.ofSeconds(10))) {
+            // The proxy counts a byte after forwarding it, so the session can form before the count catches up.
+            final long deadline = System.nanoTime() + 5_000_000_000L;
+            while (front.bytesForwarded() < 3L * Preamble.SIZE && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
             assertThat(front.bytesForwarded()).isEqualTo(3L * Preamble.SIZE);
             source.data().get(1).writer().write(RecordKind.DEVICE_DATA, 1, ByteBuffer.allocate(PAYLOAD));
             assertThat(destination.data().get(1).reader().read().payload().remaining()).isEqualTo(PAYLOAD);
