@@ -4,28 +4,12 @@ import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
 import dev.tern.migration.Phase;
 import dev.tern.migration.Timeline;
-import dev.tern.migration.channel.MigrationConnector;
-import dev.tern.migration.channel.MigrationListener;
-import dev.tern.migration.channel.Session;
 import dev.tern.migration.demo.Demo;
 import dev.tern.migration.demo.DemoConfig;
-import dev.tern.migration.wire.RecordKind;
-import dev.tern.migration.wire.RecordReader;
-import dev.tern.migration.wire.RecordWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -51,9 +35,7 @@ import java.util.stream.Collectors;
  * (defaults 3, 256 and 64). GB/s means 10<sup>9</sup> bytes/s.
  */
 public final class MigrationBench {
-    private static final int CHUNK = 1 << 20;
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-    private static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    private static final ByteBuffer PAYLOAD = LoopbackCopy.payload();
     private static final Consumer<String> QUIET = line -> { };
     /** Width of the "all runs" column: room for every run's value. */
     private static int width = 26;
@@ -90,7 +72,7 @@ public final class MigrationBench {
         final DemoConfig d = DemoConfig.DEFAULT;
         final MigrationOptions noPrecopy = MigrationOptions.DEFAULT.withPrecopy(false);
         Demo.run(config(d, 32L << 20, 32L << 20, 0, false, 1), noPrecopy, QUIET);
-        raw(32L << 20);
+        LoopbackCopy.raw(PAYLOAD, 32L << 20);
 
         downtime(runs);
         throughput(runs, deviceMiB << 20);
@@ -119,9 +101,9 @@ public final class MigrationBench {
         header("1. downtime, default demo: %d MiB dma-engine, %d MiB guest, %.1f %%/s dirty, limit %d ms",
                 on.deviceMemory() >> 20, on.guestMemory() >> 20, on.dirtyPercentPerSecond(),
                 on.downtimeLimit().toMillis());
-        row("pre-copy downtime", median(pre), "ms", pre, "verified " + preOk + "/" + runs);
-        row("no-pre-copy downtime", median(stop), "ms", stop, "verified " + stopOk + "/" + runs);
-        ratio("pre-copy / no-pre-copy", median(pre) / median(stop), "<=", 0.1);
+        row("pre-copy downtime", LoopbackCopy.median(pre), "ms", pre, "verified " + preOk + "/" + runs);
+        row("no-pre-copy downtime", LoopbackCopy.median(stop), "ms", stop, "verified " + stopOk + "/" + runs);
+        ratio("pre-copy / no-pre-copy", LoopbackCopy.median(pre) / LoopbackCopy.median(stop), "<=", 0.1);
     }
 
     /** Figure 2: STOP_COPY throughput of a no-pre-copy demo against a raw TCP copy of the same bytes. */
@@ -140,19 +122,19 @@ public final class MigrationBench {
             bytes = span.bytes();
             ok += report.verified() ? 1 : 0;
             demo[r] = span.bytes() / (double) (span.endNanos() - span.startNanos());
-            raw[r] = raw(bytes);
-            records[r] = records(bytes);
+            raw[r] = LoopbackCopy.raw(PAYLOAD, bytes);
+            records[r] = LoopbackCopy.records(PAYLOAD, bytes, Optional.empty());
             System.out.printf("  run %d: migration %.2f GB/s (%d bytes in %.1f ms, verified %s), raw %.2f GB/s,"
                     + " records %.2f GB/s%n", r + 1, demo[r], bytes, span.millis(), report.verified(), raw[r],
                     records[r]);
         }
         header("2. state throughput, no pre-copy, dirty 0: %d MiB dma-engine + %d MiB guest = %.1f MiB in"
                 + " STOP_COPY, 1 MiB chunks", deviceMemory >> 20, config.guestMemory() >> 20, bytes / 1048576.0);
-        row("migration STOP_COPY", median(demo), "GB/s", demo, "verified " + ok + "/" + runs);
-        row("raw SocketChannel copy", median(raw), "GB/s", raw, "same bytes, 1 writer + 1 reader");
-        row("records, plain TCP", median(records), "GB/s", records, "context: " + fmt(median(records)
-                / median(raw)) + "x raw, no devices");
-        ratio("migration / raw", median(demo) / median(raw), ">=", 0.7);
+        row("migration STOP_COPY", LoopbackCopy.median(demo), "GB/s", demo, "verified " + ok + "/" + runs);
+        row("raw SocketChannel copy", LoopbackCopy.median(raw), "GB/s", raw, "same bytes, 1 writer + 1 reader");
+        row("records, plain TCP", LoopbackCopy.median(records), "GB/s", records, "context: " + fmt(LoopbackCopy.median(records)
+                / LoopbackCopy.median(raw)) + "x raw, no devices");
+        ratio("migration / raw", LoopbackCopy.median(demo) / LoopbackCopy.median(raw), ">=", 0.7);
     }
 
     /** Figure 3: four devices' STOP_COPY in parallel against one after another. */
@@ -175,9 +157,9 @@ public final class MigrationBench {
         }
         header("3. 4 dma-engines x %d MiB + %d MiB guest, no pre-copy, dirty 0: STOP_COPY span duration",
                 deviceMemory >> 20, config.guestMemory() >> 20);
-        row("parallel devices", median(p), "ms", p, "");
-        row("one after another", median(s), "ms", s, "verified " + ok + "/" + (2 * runs));
-        ratio("serial / parallel", median(s) / median(p), ">=", 1.8);
+        row("parallel devices", LoopbackCopy.median(p), "ms", p, "");
+        row("one after another", LoopbackCopy.median(s), "ms", s, "verified " + ok + "/" + (2 * runs));
+        ratio("serial / parallel", LoopbackCopy.median(s) / LoopbackCopy.median(p), ">=", 1.8);
     }
 
     private static DemoConfig config(final DemoConfig base, final long device, final long guest, final double dirty,
@@ -190,87 +172,9 @@ public final class MigrationBench {
                 .orElseThrow(() -> new IllegalStateException("report has no STOP_COPY span"));
     }
 
-    /** @return GB/s of a raw loopback copy of {@code bytes}: writer start → reader has everything */
-    static double raw(final long bytes) throws Exception {
-        final ByteBuffer payload = payload();
-        try (ServerSocketChannel server = ServerSocketChannel.open().bind(LOOPBACK);
-                SocketChannel client = SocketChannel.open(server.getLocalAddress());
-                SocketChannel accepted = server.accept()) {
-            final CompletableFuture<Long> reading = CompletableFuture.supplyAsync(() -> {
-                final ByteBuffer in = ByteBuffer.allocateDirect(CHUNK);
-                long total = 0;
-                try {
-                    while (total < bytes) {
-                        in.clear();
-                        final int n = accepted.read(in);
-                        if (n < 0) {
-                            throw new IOException("EOF after " + total + " bytes");
-                        }
-                        total += n;
-                    }
-                } catch (final IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                return System.nanoTime();
-            });
-            final long start = System.nanoTime();
-            for (long left = bytes; left > 0; left -= CHUNK) {
-                final ByteBuffer out = payload.duplicate().limit((int) Math.min(CHUNK, left));
-                while (out.hasRemaining()) {
-                    client.write(out);
-                }
-            }
-            return bytes / (double) (reading.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS) - start);
-        }
-    }
 
-    /** @return GB/s of {@code bytes} as 1 MiB DEVICE_DATA records over a plain-TCP Session (CRC32C both ends) */
-    static double records(final long bytes) throws Exception {
-        final ByteBuffer payload = payload();
-        final long chunks = (bytes + CHUNK - 1) / CHUNK;
-        try (MigrationListener listener = MigrationListener.bind(LOOPBACK, Optional.empty())) {
-            final CompletableFuture<Session> connecting = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return MigrationConnector.connect(listener.address(), 1, Optional.empty(), TIMEOUT);
-                } catch (final IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            try (Session destination = listener.accept(TIMEOUT);
-                    Session source = connecting.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                final RecordReader reader = destination.data().getFirst().reader();
-                final CompletableFuture<Long> reading = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        for (long i = 0; i < chunks; i++) {
-                            reader.read();
-                        }
-                    } catch (final IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                    return System.nanoTime();
-                });
-                final RecordWriter writer = source.data().getFirst().writer();
-                final long start = System.nanoTime();
-                for (long left = bytes; left > 0; left -= CHUNK) {
-                    writer.write(RecordKind.DEVICE_DATA, 0, payload.duplicate().limit((int) Math.min(CHUNK, left)));
-                }
-                return bytes / (double) (reading.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS) - start);
-            }
-        }
-    }
 
-    private static ByteBuffer payload() {
-        final byte[] noise = new byte[CHUNK];
-        new Random(1).nextBytes(noise);
-        return ByteBuffer.allocateDirect(CHUNK).put(noise).flip();
-    }
 
-    private static double median(final double[] values) {
-        final double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        final int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
 
     private static String fmt(final double v) {
         return String.format(v >= 100 ? "%.0f" : v >= 10 ? "%.1f" : "%.2f", v);
