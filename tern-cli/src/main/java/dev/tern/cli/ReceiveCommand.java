@@ -7,6 +7,7 @@ import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.channel.TlsConfig;
+import dev.tern.vfiouser.codec.JsonWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -143,14 +144,14 @@ final class ReceiveCommand implements Callable<Integer> {
 
     private static String json(final DestinationMigration.Result r, final String peer,
             final List<MigratingDevice> devices) {
-        final StringBuilder sb = new StringBuilder("{\"from\":").append(str(peer))
+        final StringBuilder sb = new StringBuilder("{\"from\":").append(JsonWriter.quote(peer))
                 .append(",\"total_ms\":").append(String.format(Locale.ROOT, "%.3f", r.totalMs()))
                 .append(",\"device_bytes\":").append(r.deviceBytes())
                 .append(",\"memory_bytes\":").append(r.memoryBytes()).append(",\"devices\":[");
         for (int i = 0; i < devices.size(); i++) {
             final MigratingDevice d = devices.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(str(d.descriptor().name())).append(",\"kind\":")
-                    .append(str(d.descriptor().kind())).append(",\"state\":").append(str(d.target().state().name()))
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(JsonWriter.quote(d.descriptor().name())).append(",\"kind\":")
+                    .append(JsonWriter.quote(d.descriptor().kind())).append(",\"state\":").append(JsonWriter.quote(d.target().state().name()))
                     .append('}');
         }
         return sb.append("]}").toString();
@@ -160,17 +161,4 @@ final class ReceiveCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
-    private static String str(final String s) {
-        final StringBuilder sb = new StringBuilder("\"");
-        for (final char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.append('"').toString();
-    }
 }

@@ -1,5 +1,6 @@
 package dev.tern.migration;
 
+import dev.tern.vfiouser.codec.JsonWriter;
 import java.util.List;
 import java.util.Locale;
 
@@ -69,8 +70,8 @@ public record MigrationReport(boolean verified, double downtimeMs, double totalM
                 .append(",\"devices\":[");
         for (int i = 0; i < devices.size(); i++) {
             final DeviceStats d = devices.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(str(d.name())).append(",\"kind\":")
-                    .append(str(d.kind())).append(",\"precopy_bytes\":").append(d.precopyBytes())
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(JsonWriter.quote(d.name())).append(",\"kind\":")
+                    .append(JsonWriter.quote(d.kind())).append(",\"precopy_bytes\":").append(d.precopyBytes())
                     .append(",\"stop_copy_bytes\":").append(d.stopCopyBytes()).append('}');
         }
         sb.append("],\"round_stats\":[");
@@ -85,8 +86,8 @@ public record MigrationReport(boolean verified, double downtimeMs, double totalM
         sb.append("],\"timeline\":[");
         for (int i = 0; i < spans.size(); i++) {
             final Timeline.Span s = spans.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(str(s.phase().name())).append(",\"subject\":")
-                    .append(str(s.subject())).append(",\"round\":").append(s.round()).append(",\"start_ms\":")
+            sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(JsonWriter.quote(s.phase().name())).append(",\"subject\":")
+                    .append(JsonWriter.quote(s.subject())).append(",\"round\":").append(s.round()).append(",\"start_ms\":")
                     .append(num(s.startNanos() / 1e6)).append(",\"end_ms\":").append(num(s.endNanos() / 1e6))
                     .append(",\"bytes\":").append(s.bytes()).append('}');
         }
@@ -95,23 +96,5 @@ public record MigrationReport(boolean verified, double downtimeMs, double totalM
 
     private static String num(final double v) {
         return String.format(Locale.ROOT, "%.3f", v);
-    }
-
-    static String str(final String s) {
-        final StringBuilder sb = new StringBuilder("\"");
-        for (final char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

@@ -55,6 +55,13 @@ public final class JsonWriter {
         }
     }
 
+    /** @return {@code s} as a JSON string literal, quotes and escapes included (for hand-built JSON elsewhere) */
+    public static String quote(final String s) {
+        final StringBuilder sb = new StringBuilder(s.length() + 2);
+        string(sb, s);
+        return sb.toString();
+    }
+
     private static void string(final StringBuilder sb, final String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
