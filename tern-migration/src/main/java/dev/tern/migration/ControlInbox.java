@@ -35,7 +35,7 @@ final class ControlInbox implements AutoCloseable {
                     final ByteBuffer copy = ByteBuffer.allocate(r.payload().remaining()).put(r.payload()).flip();
                     final Message m = new Message(r.kind(), r.deviceId(), copy);
                     if (r.kind() == RecordKind.ABORT) {
-                        fail(new IOException("peer aborted: " + DeviceDescriptor.getText(copy.duplicate())), immediate);
+                        fail(new IOException("peer aborted: " + WireText.get(copy.duplicate())), immediate);
                         return;
                     }
                     if (!immediateHandled(immediate, m)) {

@@ -13,7 +13,6 @@ import dev.tern.protocol.MigrationState;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -100,8 +99,7 @@ public final class DestinationMigration {
                 sinks[i] = devices.get(i).target().setState(MigrationState.RESUMING).stream().orElseThrow(
                         () -> new IOException("device entered RESUMING without a data stream"));
             }
-            control.write(RecordKind.HELLO_REPLY, -1, ByteBuffer.allocate(3).put((byte) 1).putShort((short) 0)
-                    .flip());
+            control.write(RecordKind.HELLO_REPLY, -1, WireText.reply(true, ""));
 
             phase = hello.precopy() ? Phase.PRE_COPY : Phase.STOP_COPY;
             phaseListener.accept(phase);
@@ -221,10 +219,7 @@ public final class DestinationMigration {
 
     private static void refuse(final RecordWriter control, final String why) {
         try {
-            final byte[] b = why.getBytes(StandardCharsets.UTF_8);
-            final int len = Math.min(b.length, 1024);
-            control.write(RecordKind.HELLO_REPLY, -1, ByteBuffer.allocate(3 + len).put((byte) 0)
-                    .putShort((short) len).put(b, 0, len).flip());
+            control.write(RecordKind.HELLO_REPLY, -1, WireText.reply(false, why));
         } catch (final IOException e) {
             // The source learns of the refusal from the closed connection instead.
         }

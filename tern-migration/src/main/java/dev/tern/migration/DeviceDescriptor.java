@@ -2,7 +2,6 @@ package dev.tern.migration;
 
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -27,7 +26,6 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
         List<RegionLayout> regions) {
 
     private static final int MAX_REGIONS = 64;
-    private static final int MAX_TEXT = 1024;
 
     /** Copies the region list. */
     public DeviceDescriptor {
@@ -66,8 +64,8 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
 
     /** Appends the encoding to {@code out}. */
     public void encode(final ByteBuffer out) {
-        putText(out, name);
-        putText(out, kind);
+        WireText.put(out, name);
+        WireText.put(out, kind);
         out.putInt(formatVersion).putInt(migrationFlags).putInt(regions.size());
         for (final RegionLayout r : regions) {
             out.putInt(r.index()).putLong(r.size()).putInt(r.flags());
@@ -76,7 +74,7 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
 
     /** @return the encoded size */
     public int encodedSize() {
-        return 4 + utf8(name).length + utf8(kind).length + 12 + regions.size() * 16;
+        return WireText.size(name) + WireText.size(kind) + 12 + regions.size() * 16;
     }
 
     /**
@@ -86,8 +84,8 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
      */
     public static DeviceDescriptor decode(final ByteBuffer in) {
         try {
-            final String name = getText(in);
-            final String kind = getText(in);
+            final String name = WireText.get(in);
+            final String kind = WireText.get(in);
             final int version = in.getInt();
             final int flags = in.getInt();
             final int count = in.getInt();
@@ -104,22 +102,4 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
         }
     }
 
-    private static byte[] utf8(final String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static void putText(final ByteBuffer out, final String s) {
-        final byte[] b = utf8(s);
-        out.putShort((short) b.length).put(b);
-    }
-
-    static String getText(final ByteBuffer in) {
-        final int len = Short.toUnsignedInt(in.getShort());
-        if (len > MAX_TEXT || len > in.remaining()) {
-            throw new IllegalArgumentException("text of " + len + " bytes in a descriptor");
-        }
-        final byte[] b = new byte[len];
-        in.get(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
 }

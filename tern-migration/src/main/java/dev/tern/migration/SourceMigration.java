@@ -140,7 +140,7 @@ public final class SourceMigration {
             control.write(RecordKind.HELLO, -1, hello.encode());
             final ByteBuffer reply = inbox.expect(RecordKind.HELLO_REPLY, options.timeout()).payload();
             if (reply.get() == 0) {
-                throw new MigrationRefusedException(DeviceDescriptor.getText(reply));
+                throw new MigrationRefusedException(WireText.get(reply));
             }
             timeline.record(phase, "all", 0, t, 0);
 

@@ -4,8 +4,6 @@ import dev.tern.device.DeviceException;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.protocol.MigrationState;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -45,9 +43,7 @@ final class SourceRecovery {
         }
         if (session != null) {
             try {
-                final byte[] why = "source aborted the migration".getBytes(StandardCharsets.UTF_8);
-                session.control().writer().write(RecordKind.ABORT, -1,
-                        ByteBuffer.allocate(2 + why.length).putShort((short) why.length).put(why).flip());
+                session.control().writer().write(RecordKind.ABORT, -1, WireText.of("source aborted the migration"));
             } catch (final Exception e) {
                 // The connection may be what failed; the destination then sees it closed, which also aborts.
             }
