@@ -106,6 +106,11 @@ public final class MigrationEngine implements MigrationTarget {
     }
 
     @Override
+    public TargetCapabilities capabilities() {
+        return TargetCapabilities.all();
+    }
+
+    @Override
     public MigrationFlags flags() {
         return flags;
     }

@@ -27,6 +27,12 @@ public interface MigrationTarget extends AutoCloseable {
     /** @return the migration capability flags */
     MigrationFlags flags();
 
+    /**
+     * @return which optional calls this target really answers; a caller checks before relying on one (the others
+     *         fail with ENOTTY)
+     */
+    TargetCapabilities capabilities();
+
     /** @return the current state */
     MigrationState state();
 

@@ -99,6 +99,11 @@ class ConformanceKitTest {
         }
 
         @Override
+        public dev.tern.device.migration.TargetCapabilities capabilities() {
+            return e.capabilities();
+        }
+
+        @Override
         public MigrationFlags flags() {
             return e.flags();
         }

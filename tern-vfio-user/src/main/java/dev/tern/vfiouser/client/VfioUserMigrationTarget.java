@@ -8,6 +8,7 @@ import dev.tern.device.migration.MigrationStream;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.StateChange;
+import dev.tern.device.migration.TargetCapabilities;
 import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationFlags;
 import dev.tern.protocol.MigrationState;
@@ -91,6 +92,16 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
     @Override
     public int formatVersion() {
         return 0;
+    }
+
+    /**
+     * Only a Tern server that accepted the {@code tern} object answers PRECOPY_INFO, MIG_DATA_SIZE and CHECKSUM;
+     * DMA logging is part of the vfio-user specification.
+     */
+    @Override
+    public TargetCapabilities capabilities() {
+        final boolean tern = client.ternAccepted();
+        return new TargetCapabilities(client.session().tern().precopyInfo(), tern, tern, true);
     }
 
     @Override
