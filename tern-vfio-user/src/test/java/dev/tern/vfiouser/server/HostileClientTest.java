@@ -231,4 +231,23 @@ class HostileClientTest {
             assertThat(server.served().device().dma().mappings()).hasSize(1);
         }
     }
+
+    /** Issue 9 item 7: argsz 0xffffffff was accepted by DMA_UNMAP and SET_IRQS; libvfio-user bounds it by 1 MiB. */
+    @Test
+    void argszBeyondTheMessageOrOneMibIsEinval() throws Exception {
+        try (RawPeer p = RawPeer.negotiated(server.path())) {
+            p.send(command(60, Command.DMA_UNMAP.code(), le(0xffff_ffff, 0, 0x100000L, 0x1000L)));
+            expectError(p, 60, Command.DMA_UNMAP.code(), Errno.EINVAL);
+            p.send(command(61, Command.DMA_UNMAP.code(), le((1 << 20) + 1, 0, 0x100000L, 0x1000L)));
+            expectError(p, 61, Command.DMA_UNMAP.code(), Errno.EINVAL);
+            p.send(command(62, Command.DEVICE_SET_IRQS.code(), le(0xffff_ffff, 1 | 32, 0, 0, 0)));
+            expectError(p, 62, Command.DEVICE_SET_IRQS.code(), Errno.EINVAL);
+            p.send(command(63, Command.DEVICE_SET_IRQS.code(), le(24, 1 | 32, 0, 0, 0)));
+            expectError(p, 63, Command.DEVICE_SET_IRQS.code(), Errno.EINVAL);
+            p.send(command(64, Command.DEVICE_SET_IRQS.code(), le(20, 1 | 32, 0, 0, 0)));
+            assertThat(p.reply().isError()).isFalse();
+            p.send(command(65, Command.DMA_UNMAP.code(), le(1 << 20, 0, 0x100000L, 0x1000L)));
+            expectError(p, 65, Command.DMA_UNMAP.code(), Errno.ENOENT);
+        }
+    }
 }
