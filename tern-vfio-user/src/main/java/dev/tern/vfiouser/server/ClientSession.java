@@ -174,7 +174,7 @@ final class ClientSession implements Runnable {
         final IrqHandler irqs = new IrqHandler(served.device());
         final CommandDispatcher dispatcher = new CommandDispatcher(served, dma, irqs,
                 new FeatureHandler(served, s.tern(), ternProposed, config.faultInjection(),
-                        s.clientMaxDataXferSize()),
+                        Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize())),
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
         final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader").start(this::readLoopGuarded);
         try {
