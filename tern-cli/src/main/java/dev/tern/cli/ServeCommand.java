@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -46,15 +47,35 @@ final class ServeCommand implements Callable<Integer> {
             description = "Offer the Tern test hook FAIL_NEXT_ARC (for tern check --socket); off by default.")
     boolean faultInjection;
 
+    // --- slot holding (issue 9 item 5): nobody keeps the one client slot by stalling ---
+    @Option(names = "--handshake-timeout", defaultValue = "10", paramLabel = "SEC",
+            description = "Seconds a new connection has to deliver its VERSION (default: ${DEFAULT-VALUE}).")
+    long handshakeTimeoutSec;
+
+    @Option(names = "--message-timeout", defaultValue = "10", paramLabel = "SEC",
+            description = "Seconds one message may take to arrive once begun; a client idle between messages is kept"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long messageTimeoutSec;
+
+    private ServerConfig config() {
+        if (handshakeTimeoutSec < 1 || handshakeTimeoutSec > 3600 || messageTimeoutSec < 1
+                || messageTimeoutSec > 3600) {
+            throw new CliException("--handshake-timeout and --message-timeout must be 1..3600 seconds");
+        }
+        return ServerConfig.defaults().withFaultInjection(faultInjection)
+                .withDeadlines(Duration.ofSeconds(handshakeTimeoutSec), Duration.ofSeconds(messageTimeoutSec));
+    }
+    // --- end of slot holding ---
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        final ServerConfig config = config();
         final VfioUserServer server;
         try {
-            server = VfioUserServer.listen(socket, create(), ServerConfig.defaults()
-                    .withFaultInjection(faultInjection));
+            server = VfioUserServer.listen(socket, create(), config);
         } catch (final IOException e) {
             throw new CliException("cannot listen on " + socket + ": " + e.getMessage());
         }

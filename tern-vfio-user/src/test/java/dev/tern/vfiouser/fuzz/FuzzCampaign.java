@@ -99,6 +99,7 @@ public final class FuzzCampaign {
         };
         tern.addHandler(guard);
         final long[] heap = {usedHeapAfterGcMiB(), 0, 0};
+        final java.util.Set<String> fdsAtStart = fdTargets();
         final long[] fds = {openFds(), 0, 0};
         heap[1] = heap[0];
         fds[1] = fds[0];
@@ -130,6 +131,11 @@ public final class FuzzCampaign {
         fds[2] = openFds();
         final Figures f = new Figures(target, done, time, heap, fds, Duration.ofNanos(slowest), List.copyOf(failures));
         record(f);
+        final java.util.Set<String> added = fdTargets();
+        added.removeAll(fdsAtStart);
+        if (!added.isEmpty()) {
+            System.out.println("  fds opened during the campaign and still open: " + added);
+        }
         return f;
     }
 
@@ -146,6 +152,23 @@ public final class FuzzCampaign {
     public static long openFds() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
             return s.count();
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @return "fd -> what it refers to" of every open descriptor */
+    private static java.util.Set<String> fdTargets() {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            final java.util.Set<String> out = new java.util.TreeSet<>();
+            s.forEach(p -> {
+                try {
+                    out.add(p.getFileName() + " -> " + Files.readSymbolicLink(p));
+                } catch (final IOException e) {
+                    // closed meanwhile (the directory stream's own fd)
+                }
+            });
+            return out;
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -69,7 +69,9 @@ class ServerFuzzTest {
             assertThat(f.failures()).isEmpty();
             assertThat(ANSWERED.get()).as("most messages reach the dispatcher").isGreaterThan(f.inputs() / 2);
             assertThat(f.heapMiB()[2] - f.heapMiB()[0]).as("heap growth, MiB").isLessThan(64);
-            assertThat(f.fds()[2] - f.fds()[0]).as("fds left open").isLessThanOrEqualTo(2);
+            // the dma-engine may hold its staging memfd (RESUMING) and pre-copy snapshot at the end: device state,
+            // bounded by the device, not by the number of inputs
+            assertThat(f.fds()[2] - f.fds()[0]).as("fds left open").isLessThanOrEqualTo(4);
         }
     }
 
