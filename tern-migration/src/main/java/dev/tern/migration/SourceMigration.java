@@ -22,8 +22,9 @@ import java.util.function.LongSupplier;
 /**
  * The source side of a live migration (the sequence of QEMU's hw/vfio/migration.c, spec live-migration.md §1.1):
  * handshake → pre-copy rounds → P2P for every device → STOP_COPY drained in parallel → destination loads →
- * commit. Any failure before the commit point puts every source device back to RUNNING with its state (recovery
- * state, then reset if that fails) and resumes the guest; after it, the source never runs the devices again.
+ * commit. Any failure before the commit point puts every source device back to RUNNING (recovery state, then reset
+ * if that fails), resumes the guest, and reports each device as read back afterwards ({@link SourceOutcome}); after
+ * it, the source never runs the devices again.
  */
 public final class SourceMigration {
 

@@ -1,6 +1,7 @@
 package dev.tern.migration;
 
 import dev.tern.protocol.MigrationState;
+import dev.tern.vfiouser.codec.JsonWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -68,9 +69,9 @@ public record SourceOutcome(String name, MigrationState state, boolean reset, In
 
     /** @return the outcome as a JSON object (name, state, reset, integrity, note) */
     public String toJson() {
-        return "{\"name\":" + dev.tern.vfiouser.codec.JsonWriter.quote(name) + ",\"state\":"
+        return "{\"name\":" + JsonWriter.quote(name) + ",\"state\":"
                 + (state == null ? "null" : "\"" + state + "\"") + ",\"reset\":" + reset + ",\"integrity\":\""
                 + integrity.name().toLowerCase(Locale.ROOT) + "\",\"lost\":" + lost() + ",\"note\":"
-                + dev.tern.vfiouser.codec.JsonWriter.quote(note) + "}";
+                + JsonWriter.quote(note) + "}";
     }
 }
