@@ -16,7 +16,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Descriptor (32 bytes, little-endian): {@code u32 op, u32 status, u64 src, u64 dst, u64 len}; ops
  * {@link #OP_COPY} (guest→guest), {@link #OP_DEV_TO_GUEST}, {@link #OP_GUEST_TO_DEV}; the device writes status 1
  * on success or {@code 0x80000000 | errno}. A descriptor the device may not execute now (P2P quiesced, or DMA
- * refused by the migration state) stays at the head of the ring and runs later, so no work is lost.
+ * refused by the migration state) stays at the head of the ring and runs later, so no work is lost. With Bus Master
+ * Enable clear the descriptor cannot even be fetched: it is retired as failed (ERRORS + 1) and the PCI status
+ * register shows Received Master Abort, as a device whose bus transaction was aborted.
  *
  * <p>Each step runs under {@link #step}; quiescing P2P takes that lock once, which waits for in-flight DMA.
  */
@@ -214,7 +216,9 @@ final class DmaEngineWorkload implements Runnable {
         try {
             device.dma().write(s[0], status);
         } catch (final DeviceException e) {
-            if (e.errno() != Errno.EPERM) {
+            // not counted while stopped (retried) or while the guest cleared Bus Master Enable (the master abort
+            // is in the PCI status register already)
+            if (e.errno() != Errno.EPERM && e.errno() != Errno.ENODEV) {
                 device.statusFailed();
             }
         }

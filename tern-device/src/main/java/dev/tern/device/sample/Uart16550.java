@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
  *
  * <p>Interrupt sources by priority: line status (overrun, if IER.ELSI), received data (at the FIFO trigger level:
  * IIR 0x04; below it a character timeout, IIR 0x0C — a real 16550 waits four character times, this model reports it
- * at once), transmitter empty (IER.ETBEI; cleared by reading IIR or writing THR). MCR.LOOP sends THR to RBR.
+ * at once), transmitter empty (IER.ETBEI; cleared by reading IIR or writing THR). MCR.LOOP sends THR to RBR and
+ * reflects MCR's modem outputs in MSR.
  *
  * <p>State image (little-endian, {@link #STATE_SIZE} bytes): ier, fcr, lcr, mcr, lsrSticky, msr, scr, flags
  * (bit 0: THR-empty interrupt pending), dll, dlm, rxCount, txCount, rx[16], tx[16] (FIFO order, oldest first).
@@ -129,10 +130,18 @@ final class Uart16550 {
                 lsrSticky = 0;
                 yield lsr;
             }
-            case MSR -> msr;
+            case MSR -> (mcr & MCR_LOOP) != 0 ? loopbackMsr() : msr;
             case SCR -> scr;
             default -> throw new DeviceException(Errno.EINVAL, "no UART register " + reg);
         };
+    }
+
+    /**
+     * In loopback the modem inputs are wired to the outputs (PC16550D, MCR bit 4): DTR→DSR, RTS→CTS, OUT1→RI,
+     * OUT2→DCD. Like QEMU's 16550, no delta bits are reported for the internal change.
+     */
+    private int loopbackMsr() {
+        return (mcr & 0x01) << 5 | (mcr & 0x02) << 3 | (mcr & 0x0C) << 4;
     }
 
     /** A guest register write. */
