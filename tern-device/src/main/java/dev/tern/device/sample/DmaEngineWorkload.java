@@ -30,6 +30,7 @@ final class DmaEngineWorkload implements Runnable {
     static final int DESCRIPTOR = 32;
     static final int STATUS_OK = 1;
     static final int STATUS_ERROR = 0x8000_0000;
+    private static final System.Logger LOG = System.getLogger(DmaEngineWorkload.class.getName());
     private static final long TICK_NANOS = 1_000_000;
     private static final int BATCH = 64;
     private static final long MAX_LEN = 1L << 30;
@@ -149,6 +150,7 @@ final class DmaEngineWorkload implements Runnable {
                 if (e.errno() == Errno.EPERM) {
                     return false;
                 }
+                failed("fetching the descriptor at 0x" + Long.toHexString(at), e);
                 device.complete(false);
                 continue;
             }
@@ -167,6 +169,7 @@ final class DmaEngineWorkload implements Runnable {
                 if (e.errno() == Errno.EPERM) {
                     return false;
                 }
+                failed("descriptor at 0x" + Long.toHexString(at) + " (op " + op + ")", e);
                 result = STATUS_ERROR | e.errno();
             }
             try {
@@ -175,11 +178,18 @@ final class DmaEngineWorkload implements Runnable {
                 if (e.errno() == Errno.EPERM) {
                     return false;
                 }
+                failed("writing the status of the descriptor at 0x" + Long.toHexString(at), e);
                 result = STATUS_ERROR | e.errno();
             }
             device.complete(result == STATUS_OK);
         }
         return device.ringSnapshot() != null;
+    }
+
+    /** One line per failed DMA, at INFO: the guest's driver sees the error; the operator should too. */
+    private static void failed(final String what, final DeviceException e) {
+        LOG.log(System.Logger.Level.INFO, "dma-engine: DMA failed: {0}: {1} ({2})", what,
+                Errno.name(e.errno()), e.getMessage());
     }
 
     private void execute(final int op, final long src, final long dst, final long len) throws DeviceException {

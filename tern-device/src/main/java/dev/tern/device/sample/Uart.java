@@ -128,13 +128,28 @@ public final class Uart implements MigratableDevice {
     }
 
     /** The far end of the line takes what the guest transmitted (nothing while stopped). */
-    public synchronized byte[] takeTx() throws DeviceException {
+    public byte[] takeTx() throws DeviceException {
+        return takeTx(Uart16550.FIFO);
+    }
+
+    /** The far end of the line takes up to {@code max} transmitted bytes (nothing while stopped). */
+    public synchronized byte[] takeTx(final int max) throws DeviceException {
         if (!gate.running()) {
             return new byte[0];
         }
-        final byte[] out = regs.drainTx();
+        final byte[] out = regs.drainTx(max);
         updateInterrupt();
         return out;
+    }
+
+    /** @return free bytes in the RX FIFO (what the far end may send without an overrun) */
+    public synchronized int rxSpace() {
+        return regs.rxSpace();
+    }
+
+    /** @return the line rate the guest programmed, in characters per second */
+    public synchronized int charsPerSecond() {
+        return regs.charsPerSecond();
     }
 
     /** @return the divisor latch value (115200 / baud) */

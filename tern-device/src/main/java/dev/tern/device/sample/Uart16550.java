@@ -202,16 +202,25 @@ final class Uart16550 {
         return false;
     }
 
-    /** The line takes every byte of the TX FIFO. */
-    byte[] drainTx() {
-        final byte[] out = new byte[tx.count];
+    /** The line takes up to {@code max} bytes of the TX FIFO; THR-empty is raised when it runs empty. */
+    byte[] drainTx(final int max) {
+        final byte[] out = new byte[Math.min(max, tx.count)];
         for (int i = 0; i < out.length; i++) {
             out[i] = (byte) tx.poll();
         }
-        if (out.length > 0 && (ier & IER_THRI) != 0) {
+        if (out.length > 0 && tx.count == 0 && (ier & IER_THRI) != 0) {
             thriPending = true;
         }
         return out;
+    }
+
+    /**
+     * @return characters per second on the line: baud (115200 / divisor) over the frame of LCR (start bit, 5-8
+     *         data bits, optional parity, 1 or 2 stop bits)
+     */
+    int charsPerSecond() {
+        final int bits = 1 + 5 + (lcr & 3) + ((lcr & 0x08) != 0 ? 1 : 0) + ((lcr & 0x04) != 0 ? 2 : 1);
+        return Math.max(1, 115_200 / Math.max(1, divisor()) / bits);
     }
 
     /** @return free bytes in the RX FIFO */
