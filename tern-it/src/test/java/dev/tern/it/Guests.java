@@ -14,12 +14,15 @@ final class Guests {
 
     /**
      * Shell functions for guest scripts: {@code tern_dev DEVICE_ID} prints the sysfs folder of the Tern device with
-     * that id; {@code bar_size DEV N} the size of BAR N; {@code cfg_read DEV OFF WIDTH} / {@code cfg_write DEV OFF
+     * that id; {@code tty_of DEV} the serial port the 8250 driver made of it; {@code bar_size DEV N} the size of BAR N; {@code cfg_read DEV OFF WIDTH} / {@code cfg_write DEV OFF
      * WIDTH VALUE} access config space through sysfs (little-endian, as PCI).
      */
     static final String LIB = """
             tern_dev() { for d in /sys/bus/pci/devices/*; do
                 [ "$(cat $d/vendor)" = 0x7e27 ] && [ "$(cat $d/device)" = "$1" ] && echo $d && return 0; done
+                return 1; }
+            tty_of() { p=$(readlink -f $1); for t in /sys/class/tty/ttyS*; do
+                case "$(readlink -f $t/device)" in "$p"/*) echo /dev/${t##*/}; return 0;; esac; done
                 return 1; }
             bar_size() { set -- $(sed -n "$(($2 + 1))p" $1/resource); [ $(($2)) = 0 ] && echo 0 || echo $(( $2 - $1 + 1 )); }
             bar_addr() { set -- $(sed -n "$(($2 + 1))p" $1/resource); printf '0x%x\\n' $(( $1 )); }
