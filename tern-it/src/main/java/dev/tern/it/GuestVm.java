@@ -40,6 +40,7 @@ public final class GuestVm implements AutoCloseable {
     private final List<String> devices = new ArrayList<>();
     private final List<String> extraArgs = new ArrayList<>();
     private int memoryMiB = 256;
+    private String kernelArgs = "";
 
     private GuestVm(final GuestRoot root, final Path runDir) {
         this.root = root;
@@ -69,6 +70,16 @@ public final class GuestVm implements AutoCloseable {
     /** Adds QEMU options (another device, a 9p share, {@code -smp}). */
     public GuestVm qemuArgs(final String... args) {
         extraArgs.addAll(List.of(args));
+        return this;
+    }
+
+    /**
+     * Appends kernel command line options, e.g. {@code memmap=2M$200M}: the kernel then leaves that guest RAM alone
+     * (reserved), so a guest script can use it as DMA buffers through {@code /dev/mem} (STRICT_DEVMEM refuses System
+     * RAM) while QEMU still maps it for the device.
+     */
+    public GuestVm kernelArgs(final String args) {
+        this.kernelArgs = " " + args;
         return this;
     }
 
@@ -140,7 +151,7 @@ public final class GuestVm implements AutoCloseable {
                 "-no-reboot", "-serial", "stdio", "-monitor", "none", "-object",
                 "memory-backend-memfd,id=mem,size=" + memoryMiB + "M,share=on", "-machine",
                 "q35,memory-backend=mem", "-kernel", "/boot/vmlinuz-" + root.kernelVersion(), "-initrd",
-                root.guestView(initrd), "-append", "console=ttyS0 quiet loglevel=1 panic=-1"));
+                root.guestView(initrd), "-append", "console=ttyS0 quiet loglevel=1 panic=-1" + kernelArgs));
         for (final String d : devices) {
             q.add("-device");
             q.add(d);
