@@ -139,9 +139,11 @@ public final class GuestVm implements AutoCloseable {
         final List<String> lines = List.copyOf(console);
         final GuestRun run = new GuestRun(lines, exitCode(lines), Files.readString(stderr), exited
                 ? qemu.exitValue() : -1, !exited, toScript, total);
-        System.err.printf("tern-it: guest %s after %.1f s (script started at %s)%n", exited ? "powered off"
-                : "KILLED at the deadline", total.toMillis() / 1000.0,
-                toScript.map(d -> String.format("%.1f s", d.toMillis() / 1000.0)).orElse("never"));
+        System.err.printf("tern-it: guest %s after %.1f s (script started at %s, exit %s)%n", exited
+                ? "powered off" : "KILLED at the deadline", total.toMillis() / 1000.0,
+                toScript.map(d -> String.format("%.1f s", d.toMillis() / 1000.0)).orElse("never"),
+                run.exitCode().map(String::valueOf).orElse("none"));
+        run.output().forEach(l -> System.err.println("tern-it: guest| " + l));
         return run;
     }
 

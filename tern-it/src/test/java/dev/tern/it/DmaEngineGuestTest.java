@@ -12,27 +12,7 @@ import org.junit.jupiter.api.Test;
  */
 class DmaEngineGuestTest {
 
-    /**
-     * Guest RAM at 200 MiB, reserved with {@code memmap=2M$200M}: not System RAM to the guest kernel, so STRICT_DEVMEM
-     * lets {@code /dev/mem} read and write it, and QEMU maps it for the device like all guest RAM.
-     */
-    private static final String SCRIPT = Guests.LIB + """
-            S=0x0C800000
-            d=$(tern_dev 0x0002) || exit 1
-            echo 1 > $d/enable
-            bar=$(bar_addr $d 0)
-            reg() { devmem $((bar + $1)) 32; }
-            setreg() { devmem $((bar + $1)) 32 $2; devmem $((bar + $1 + 4)) 32 0; }
-            page() { dd if=/dev/mem bs=4096 skip=$(( ($S + $1) / 4096 )) count=1 2>/dev/null > /tmp/page
-                [ $(wc -c < /tmp/page) = 4096 ] && md5sum < /tmp/page | cut -c1-32 || echo "unreadable"; }
-            fill() { dd if=/dev/urandom of=/tmp/p bs=4096 count=1 2>/dev/null
-                dd if=/tmp/p of=/dev/mem bs=4096 seek=$(( ($S + $1) / 4096 )) count=1 conv=notrunc 2>/dev/null; }
-            zero() { dd if=/dev/zero of=/dev/mem bs=4096 seek=$(( ($S + $1) / 4096 )) count=1 conv=notrunc 2>/dev/null; }
-            desc() { a=$(($S + 32 * $1)); devmem $a 32 1; devmem $((a + 4)) 32 0
-                devmem $((a + 8)) 32 $(($S + $2)); devmem $((a + 12)) 32 0
-                devmem $((a + 16)) 32 $(($S + $3)); devmem $((a + 20)) 32 0
-                devmem $((a + 24)) 32 4096; devmem $((a + 28)) 32 0; }
-            await() { i=0; while [ $(( $(reg $1) )) -lt $2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
+    private static final String SCRIPT = Guests.LIB + Guests.DMA_LIB + """
             echo "width8=$(devmem $bar 8) width16=$(devmem $((bar + 2)) 16) width32=$(devmem $bar 32)"
             zero 0
             cfg_write $d 4 2 0x0006
@@ -66,7 +46,7 @@ class DmaEngineGuestTest {
         final GuestRoot root = Guests.root();
         try (GuestVm vm = GuestVm.create(root);
                 TernServe dma = TernServe.start(vm.file("dma.sock"), "--device", "dma-engine", "--memory", "1MiB")) {
-            vm.vfioUser(vm.file("dma.sock")).kernelArgs("memmap=2M$200M");
+            vm.vfioUser(vm.file("dma.sock")).kernelArgs(Guests.DMA_MEMMAP);
             final GuestRun run = vm.boot(SCRIPT, Guests.BOOT_DEADLINE);
 
             assertThat(run.exitCode()).as(run.describe()).contains(0);

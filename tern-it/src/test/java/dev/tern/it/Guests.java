@@ -34,6 +34,38 @@ final class Guests {
                     count=1 conv=notrunc 2>/dev/null; i=$((i + 1)); done; }
             """;
 
+    /**
+     * Guest RAM at 200 MiB, reserved with this kernel option: not System RAM to the guest kernel, so STRICT_DEVMEM
+     * lets {@code /dev/mem} read and write it, and QEMU maps it for the device like all guest RAM.
+     */
+    static final String DMA_MEMMAP = "memmap=2M$200M";
+
+    /**
+     * A dma-engine driver in shell (registers in {@link dev.tern.device.sample.DmaEngineRegisters}, descriptors in
+     * {@link dev.tern.device.sample.DmaEngineWorkload}): finds the device, enables it, and offers {@code reg OFF},
+     * {@code setreg OFF VALUE}, {@code desc SLOT SRC DST} (a 4 KiB copy, offsets from the buffer base {@code S}),
+     * {@code page OFF} (md5 of a 4 KiB buffer), {@code fill OFF}, {@code zero OFF} and {@code await OFF N} (until a
+     * register reaches N, at most 10 s).
+     */
+    static final String DMA_LIB = """
+            S=0x0C800000
+            d=$(tern_dev 0x0002) || exit 1
+            echo 1 > $d/enable
+            bar=$(bar_addr $d 0)
+            reg() { devmem $((bar + $1)) 32; }
+            setreg() { devmem $((bar + $1)) 32 $2; devmem $((bar + $1 + 4)) 32 0; }
+            page() { dd if=/dev/mem bs=4096 skip=$(( ($S + $1) / 4096 )) count=1 2>/dev/null > /tmp/page
+                [ $(wc -c < /tmp/page) = 4096 ] && md5sum < /tmp/page | cut -c1-32 || echo "unreadable"; }
+            fill() { dd if=/dev/urandom of=/tmp/p bs=4096 count=1 2>/dev/null
+                dd if=/tmp/p of=/dev/mem bs=4096 seek=$(( ($S + $1) / 4096 )) count=1 conv=notrunc 2>/dev/null; }
+            zero() { dd if=/dev/zero of=/dev/mem bs=4096 seek=$(( ($S + $1) / 4096 )) count=1 conv=notrunc 2>/dev/null; }
+            desc() { a=$(($S + 32 * $1)); devmem $a 32 1; devmem $((a + 4)) 32 0
+                devmem $((a + 8)) 32 $(($S + $2)); devmem $((a + 12)) 32 0
+                devmem $((a + 16)) 32 $(($S + $3)); devmem $((a + 20)) 32 0
+                devmem $((a + 24)) 32 4096; devmem $((a + 28)) 32 0; }
+            await() { i=0; while [ $(( $(reg $1) )) -lt $2 ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
+            """;
+
     private static GuestRoot root;
 
     private Guests() {
