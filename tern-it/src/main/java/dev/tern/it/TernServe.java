@@ -23,11 +23,14 @@ public final class TernServe implements AutoCloseable {
     private static final Duration READY = Duration.ofSeconds(90);
 
     private final Process process;
+    private final boolean stdioConsole;
     private final List<String> log = Collections.synchronizedList(new ArrayList<>());
+    private final StringBuffer stdout = new StringBuffer();
     private final Thread logReader;
 
-    private TernServe(final Process process) {
+    private TernServe(final Process process, final boolean stdioConsole) {
         this.process = process;
+        this.stdioConsole = stdioConsole;
         this.logReader = Thread.ofPlatform().daemon().name("tern-serve-log").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(),
                     StandardCharsets.UTF_8))) {
@@ -51,7 +54,7 @@ public final class TernServe implements AutoCloseable {
                 .toString(), "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
                 System.getProperty("java.class.path"), "dev.tern.cli.Main", "serve", "--socket", socket.toString()));
         cmd.addAll(List.of(args));
-        final TernServe s = new TernServe(new ProcessBuilder(cmd).start());
+        final TernServe s = new TernServe(new ProcessBuilder(cmd).start(), List.of(args).contains("stdio"));
         final CompletableFuture<String> ready = CompletableFuture.supplyAsync(s::readServingLine);
         try {
             final String line = ready.get(READY.toMillis(), TimeUnit.MILLISECONDS);
@@ -73,6 +76,7 @@ public final class TernServe implements AutoCloseable {
                     StandardCharsets.UTF_8));
             for (String l = r.readLine(); l != null; l = r.readLine()) {
                 if (l.startsWith("tern: serving")) {
+                    Thread.ofPlatform().daemon().name("tern-serve-stdout").start(() -> collect(r));
                     return l;
                 }
             }
@@ -82,6 +86,28 @@ public final class TernServe implements AutoCloseable {
         }
     }
 
+    private void collect(final BufferedReader r) {
+        final char[] buf = new char[4096];
+        try {
+            for (int n = r.read(buf); n >= 0; n = r.read(buf)) {
+                stdout.append(buf, 0, n);
+            }
+        } catch (final IOException e) {
+            // the process ended
+        }
+    }
+
+    /** @return what the server wrote on stdout after its banner (with {@code --console stdio}: the guest's output) */
+    public String stdout() {
+        return stdout.toString();
+    }
+
+    /** Writes {@code text} to the server's stdin (with {@code --console stdio}: typed into the guest's port). */
+    public void type(final String text) throws IOException {
+        process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
     /** @return the log lines so far */
     public List<String> log() {
         synchronized (log) {
@@ -89,13 +115,19 @@ public final class TernServe implements AutoCloseable {
         }
     }
 
-    /** Stops the server (closes its stdin), killing it if it does not end within 20 s; returns its log. */
+    /**
+     * Stops the server: closes its stdin (or, when stdin is the console, sends SIGTERM), killing it if it does not
+     * end within 20 s. Idempotent.
+     */
     @Override
     public void close() throws InterruptedException {
         try {
             process.getOutputStream().close();
         } catch (final IOException e) {
             // already gone
+        }
+        if (stdioConsole) {
+            process.destroy();
         }
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.descendants().forEach(ProcessHandle::destroyForcibly);

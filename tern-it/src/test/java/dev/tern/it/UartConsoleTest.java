@@ -123,4 +123,41 @@ class UartConsoleTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(
                 StandardCharsets.US_ASCII)));
     }
+
+    /** What the README shows: {@code tern serve --console stdio}, and typing into a shell on the guest's port. */
+    @Test
+    void aPersonTypesIntoAGuestShellThroughStdio() throws Exception {
+        final GuestRoot root = Guests.root();
+        try (GuestVm vm = GuestVm.create(root);
+                TernServe uart = TernServe.start(vm.file("uart.sock"), "--device", "uart", "--console", "stdio")) {
+            final CompletableFuture<Void> person = CompletableFuture.runAsync(() -> typeAtThePrompt(uart));
+            vm.vfioUser(vm.file("uart.sock"));
+            final GuestRun run = vm.boot(Guests.LIB + """
+                    tty=$(tty_of $(tern_dev 0x0001)) || exit 1
+                    setsid sh -c "exec sh -i <$tty >$tty 2>&1" &
+                    i=0; while [ ! -s /tmp/done ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+                    echo "done=$(cat /tmp/done)"
+                    """, Guests.BOOT_DEADLINE);
+            person.get(30, TimeUnit.SECONDS);
+            assertThat(run.exitCode()).as(run.describe()).contains(0);
+            assertThat(run.value("done")).as(run.describe()).contains("ok");
+            assertThat(uart.stdout()).as("the shell's answer on tern serve's stdout").contains("typed-42");
+            GuestAssertions.noErrors(run, uart);
+        }
+    }
+
+    /** Waits (at most 4 minutes) for the guest shell's prompt on stdout, then types a command line. */
+    private static void typeAtThePrompt(final TernServe uart) {
+        final long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        try {
+            while (!uart.stdout().contains("# ") && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            uart.type("echo typed-$((6 * 7)); echo ok > /tmp/done\n");
+        } catch (final IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
