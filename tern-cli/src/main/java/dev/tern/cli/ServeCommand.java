@@ -71,12 +71,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ServeLog.install(logLevel, jsonLog, System.err);
+        final java.util.logging.Level level = ServeLog.level(logLevel);
         final MigratableDevice served = create();
         if (!console.equals("none") && !(served instanceof Uart)) {
             throw new CliException("--console applies to the uart only");
         }
         final Console line = Console.open(console);
+        ServeLog.install(level, jsonLog, System.err);
         final UartLine uartLine = served instanceof Uart u ? UartLine.start(u, line.in(), line.out()) : null;
         final VfioUserServer server;
         try {

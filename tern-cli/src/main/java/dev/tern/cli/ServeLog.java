@@ -26,16 +26,20 @@ final class ServeLog {
     }
 
     /**
-     * Installs the handler on the root logger.
-     *
-     * @param level one of {@link #LEVELS}' keys
-     * @throws CliException for an unknown level
+     * @param name one of {@link #LEVELS}' keys
+     * @return its level
+     * @throws CliException for an unknown name
      */
-    static void install(final String level, final boolean json, final PrintStream err) {
-        final Level l = LEVELS.get(level.toLowerCase(java.util.Locale.ROOT));
+    static Level level(final String name) {
+        final Level l = LEVELS.get(name.toLowerCase(java.util.Locale.ROOT));
         if (l == null) {
-            throw new CliException("--log-level must be one of error, warn, info, debug, trace, not '" + level + "'");
+            throw new CliException("--log-level must be one of error, warn, info, debug, trace, not '" + name + "'");
         }
+        return l;
+    }
+
+    /** Installs the handler on the root logger (process-wide: only once arguments are valid). */
+    static void install(final Level l, final boolean json, final PrintStream err) {
         LogManager.getLogManager().reset();
         final Logger root = Logger.getLogger("");
         root.setLevel(l);

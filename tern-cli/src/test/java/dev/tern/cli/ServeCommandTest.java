@@ -56,8 +56,48 @@ class ServeCommandTest {
         for (final String[] args : List.of(new String[] {"serve", "--device", "toaster", "--socket", socket},
                 new String[] {"serve", "--device", "dma-engine", "--memory", "1000", "--socket", socket},
                 new String[] {"serve", "--device", "uart"},
-                new String[] {"serve", "--device", "uart", "--socket", dir.resolve("no/such/dir.sock").toString()})) {
+                new String[] {"serve", "--device", "uart", "--socket", dir.resolve("no/such/dir.sock").toString()},
+                new String[] {"serve", "--device", "uart", "--socket", socket, "--log-level", "loud"},
+                new String[] {"serve", "--device", "uart", "--socket", socket, "--console", "tty:/dev/ttyS0"},
+                new String[] {"serve", "--device", "dma-engine", "--socket", socket, "--console", "stdio"})) {
             MigrateCommandTest.assertOneLineError(Cli.run(args), 2, "");
+        }
+    }
+
+    @Test
+    void uartOutputReachesTheUnixConsoleAndTheJsonLogHasOneObjectPerSessionEvent() throws Exception {
+        final Path socket = dir.resolve("uart.sock");
+        final Path console = dir.resolve("console.sock");
+        final Path log = dir.resolve("serve.log");
+        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                Main.class.getName(), "serve", "--device", "uart", "--socket", socket.toString(), "--console",
+                "unix:" + console, "--json-log").redirectError(log.toFile()).start();
+        try (java.nio.channels.SocketChannel far = java.nio.channels.SocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX)) {
+            assertThat(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))
+                    .readLine()).startsWith("tern: serving uart");
+            far.connect(java.net.UnixDomainSocketAddress.of(console));
+            try (dev.tern.vfiouser.client.VfioUserClient c = dev.tern.vfiouser.client.VfioUserClient.connect(socket,
+                    dev.tern.vfiouser.client.ClientOptions.defaults())) {
+                for (final byte b : "hi\n".getBytes(StandardCharsets.US_ASCII)) {
+                    c.writeRegion(0, 0, new byte[] {b});                         // THR, as the guest writes it
+                }
+            }
+            final java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(3);
+            while (got.hasRemaining() && far.read(got) >= 0) {
+                // the line drains the FIFO within a few character times
+            }
+            assertThat(new String(got.array(), StandardCharsets.US_ASCII)).isEqualTo("hi\n");
+            p.getOutputStream().close();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            final List<String> lines = Files.readAllLines(log);
+            assertThat(lines).isNotEmpty().allMatch(l -> l.startsWith("{\"time\":\"") && l.endsWith("\"}"));
+            assertThat(lines).anyMatch(l -> l.contains("\"level\":\"INFO\"") && l.contains("uart: session starts"));
+            assertThat(lines).anyMatch(l -> l.contains("uart: session ends"));
+        } finally {
+            p.destroyForcibly();
         }
     }
 }
