@@ -29,11 +29,13 @@ fi
 [ "$(id -u)" = 0 ] || die "preparing the guest root needs root (debootstrap, chroot); run as root or point TERN_IT_CACHE at a prepared cache"
 
 # The machine's own Debian mirror: first URIs line of the deb822 sources, else the first deb line (never a fixed host).
-mirror="$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1 | awk '{print $1}')"
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+# TERN_IT_SOURCES names another deb822 file (the test of the unreachable-mirror message uses it).
+sources="${TERN_IT_SOURCES:-/etc/apt/sources.list.d/debian.sources}"
+mirror="$(sed -n 's/^URIs:[[:space:]]*//p' "$sources" 2>/dev/null | head -n1 | awk '{print $1}')"
+if [ -z "$mirror" ] && [ -z "${TERN_IT_SOURCES:-}" ] && [ -f /etc/apt/sources.list ]; then
   mirror="$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' /etc/apt/sources.list)"
 fi
-[ -n "$mirror" ] || die "no Debian mirror configured (/etc/apt/sources.list.d/debian.sources has no URIs line)"
+[ -n "$mirror" ] || die "no Debian mirror configured ($sources has no URIs line)"
 mirror="${mirror%/}"
 
 say "checking the Debian mirror $mirror"
