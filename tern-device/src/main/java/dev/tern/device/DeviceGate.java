@@ -119,6 +119,16 @@ public final class DeviceGate {
     }
 
     /**
+     * @param bar a BAR index (0-5)
+     * @return true if the PCI function decodes accesses to that BAR now (its command register enables the BAR's
+     *         address space); true for a device without a PCI function
+     */
+    public boolean decodes(final int bar) {
+        final PciConfigSpace f = function;
+        return f == null || f.decodes(bar);
+    }
+
+    /**
      * Checks that a register access with side effects may happen now.
      *
      * @throws DeviceException EBUSY while the internal state is frozen

@@ -13,8 +13,9 @@ import java.nio.ByteBuffer;
  * stream.
  *
  * <p>The command register gates the device as hardware would: {@link #busMasterEnabled()} (bit 2) is consulted by
- * {@link DeviceGate#checkDma} before every DMA; a DMA refused for it sets "Received Master Abort" (status bit 13),
- * which a driver reads and clears (write 1). A power-state change D3hot→D0 with No_Soft_Reset clear (PCI PM 1.2
+ * {@link DeviceGate#checkBusMaster} before every DMA; a DMA refused for it sets "Received Master Abort" (status bit
+ * 13), which a driver reads and clears (write 1). I/O and Memory Space Enable (bits 0 and 1) decide whether the BARs
+ * answer ({@link #decodes}). A power-state change D3hot→D0 with No_Soft_Reset clear (PCI PM 1.2
  * §5.4.1) resets this header to its power-on values and runs the device's {@link #onSoftReset reset}: that is the
  * reset Linux performs with {@code reset_method=pm}.
  */
@@ -213,6 +214,16 @@ public final class PciConfigSpace implements RegionHandler {
     /** @return true if the command register lets the function master the bus (initiate DMA) */
     public synchronized boolean busMasterEnabled() {
         return (cfg[COMMAND] & COMMAND_MASTER) != 0;
+    }
+
+    /**
+     * @param bar a BAR index (0-5)
+     * @return true if the command register enables the address space of that BAR (I/O Space Enable for an I/O BAR,
+     *         Memory Space Enable for a memory BAR); a function whose decoding is off does not claim the access
+     */
+    public synchronized boolean decodes(final int bar) {
+        final int enable = (cfg[BAR0 + 4 * bar] & 1) == 1 ? COMMAND_IO : COMMAND_MEMORY;
+        return (cfg[COMMAND] & enable) != 0;
     }
 
     /** Records a DMA the function could not perform: status "Received Master Abort". */

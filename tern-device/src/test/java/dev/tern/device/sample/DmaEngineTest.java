@@ -68,6 +68,7 @@ class DmaEngineTest {
     private Rig rig(final long rate) throws Exception {
         final DmaEngine d = new DmaEngine(new DmaEngineConfig(MEM, rate, 42));
         d.dma().mapMemory(GUEST, guest.segment(), true, false);
+        command(d, PciConfigSpace.COMMAND_MEMORY);
         final MigrationEngine e = MigrationEngine.of(d);
         closeables.add(e);
         return new Rig(d, e);

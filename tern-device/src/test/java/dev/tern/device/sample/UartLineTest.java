@@ -36,6 +36,7 @@ class UartLineTest {
 
     /** 115200 baud (divisor 1), 8N1: 11,520 characters per second. */
     private void program115200() throws Exception {
+        UartTest.enableIo(uart);
         write(Uart16550.LCR, 0x83);
         write(Uart16550.RBR_THR, 1);
         write(Uart16550.IER, 0);

@@ -25,6 +25,29 @@ class UartTest {
     private final MigrationEngine engine = MigrationEngine.of(uart);
     private final Region bar0 = uart.regions().get(RegionInfo.PCI_BAR0);
 
+    UartTest() throws DeviceException {
+        enableIo(uart);
+    }
+
+    /** What the guest's PCI core does before a driver touches the port: set I/O Space Enable. */
+    static void enableIo(final Uart u) throws DeviceException {
+        u.regions().get(RegionInfo.PCI_CONFIG).write(PciConfigSpace.COMMAND,
+                ByteBuffer.wrap(new byte[] {PciConfigSpace.COMMAND_IO, 0}));
+    }
+
+    @Test
+    void withIoSpaceDisabledThePortReadsAllOnesAndIgnoresWrites() throws Exception {
+        final Region cfg = uart.regions().get(RegionInfo.PCI_CONFIG);
+        write(Uart16550.SCR, 0x12);
+        cfg.write(PciConfigSpace.COMMAND, ByteBuffer.wrap(new byte[] {PciConfigSpace.COMMAND_MEMORY, 0}));
+        assertThat(read(Uart16550.SCR)).as("not decoded: all ones").isEqualTo(0xFF);
+        write(Uart16550.SCR, 0x34);
+        write(Uart16550.RBR_THR, 'x');
+        enableIo(uart);
+        assertThat(read(Uart16550.SCR)).as("the write while disabled vanished").isEqualTo(0x12);
+        assertThat(uart.takeTx()).isEmpty();
+    }
+
     private int read(final Uart u, final int reg) throws DeviceException {
         final ByteBuffer b = ByteBuffer.allocate(1);
         u.regions().get(0).read(reg, b);
@@ -97,10 +120,11 @@ class UartTest {
         cfg.write(PciConfigSpace.PM_CAP + 4, ByteBuffer.wrap(new byte[] {3}));
         assertThat(read(Uart16550.SCR)).as("D3hot keeps state").isEqualTo(0x77);
         cfg.write(PciConfigSpace.PM_CAP + 4, ByteBuffer.wrap(new byte[] {0}));
-        assertThat(read(Uart16550.SCR)).as("D3hot->D0 soft reset").isZero();
         final ByteBuffer cmd = ByteBuffer.allocate(1);
         cfg.read(PciConfigSpace.COMMAND, cmd);
-        assertThat(cmd.get(0)).isZero();
+        assertThat(cmd.get(0)).as("config space back to power-on: decoding off").isZero();
+        enableIo(uart);
+        assertThat(read(Uart16550.SCR)).as("D3hot->D0 soft reset").isZero();
     }
 
     @Test

@@ -41,8 +41,11 @@ class ClientServerTest {
         server.close();
     }
 
+    /** Connects and, as the guest's PCI core would, enables the uart's I/O BAR (command register bit 0). */
     private static VfioUserClient connect() throws DeviceException {
-        return VfioUserClient.connect(server.path(), ClientOptions.defaults());
+        final VfioUserClient c = VfioUserClient.connect(server.path(), ClientOptions.defaults());
+        c.writeRegion(RegionInfo.PCI_CONFIG, 4, new byte[] {1, 0});
+        return c;
     }
 
     @Test
