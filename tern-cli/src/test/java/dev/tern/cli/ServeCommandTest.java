@@ -81,6 +81,7 @@ class ServeCommandTest {
             far.connect(java.net.UnixDomainSocketAddress.of(console));
             try (dev.tern.vfiouser.client.VfioUserClient c = dev.tern.vfiouser.client.VfioUserClient.connect(socket,
                     dev.tern.vfiouser.client.ClientOptions.defaults())) {
+                c.writeRegion(7, 4, new byte[] {1, 0});                             // PCI command: I/O space
                 for (final byte b : "hi\n".getBytes(StandardCharsets.US_ASCII)) {
                     c.writeRegion(0, 0, new byte[] {b});                         // THR, as the guest writes it
                 }

@@ -69,6 +69,8 @@ public final class GuestWorkload implements SourceMigration.Guest {
             writeReg(bar, 0x08, 1 | 4);                                           // CTRL: ring + status
         }
         for (final Uart u : uarts) {
+            u.regions().get(RegionInfo.PCI_CONFIG).write(PciConfigSpace.COMMAND,   // the port's I/O space on
+                    ByteBuffer.wrap(new byte[] {PciConfigSpace.COMMAND_IO, 0}));
             u.injectRx("hello from the host\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
     }
