@@ -34,6 +34,10 @@ class PciEnumerationTest {
             final String port = run.value("uart_port").orElseThrow();
             assertThat(run.values("serial")).as(run.describe()).contains("uart:16550A port:" + port);
             GuestAssertions.noErrors(run, uart, dma);
+            uart.close();
+            dma.close();
+            assertThat(uart.log()).as("one INFO line per session start and end").anyMatch(l -> l.contains(
+                    "INFO uart: session starts")).anyMatch(l -> l.contains("INFO uart: session ends"));
         }
     }
 }
