@@ -139,6 +139,11 @@ public final class VfioUserClient implements AutoCloseable {
                 return new RegionDescription(info, fds.isEmpty() ? Optional.empty() : Optional.of(fds.getFirst()));
             }
             r.fds().forEach(Fd::close);
+            if (Integer.toUnsignedLong(info.argsz()) > connection.maxDataPiece()) {
+                throw new DeviceException(Errno.EPROTO, "DEVICE_GET_REGION_INFO: the server asks for argsz "
+                        + Integer.toUnsignedLong(info.argsz()) + " for region " + index + ", above "
+                        + connection.maxDataPiece());
+            }
             argsz = info.argsz();
         }
         throw new IllegalStateException("unreachable");
