@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static dev.tern.vfiouser.testing.ScriptedServer.error;
 import static dev.tern.vfiouser.testing.ScriptedServer.le;
 import static dev.tern.vfiouser.testing.ScriptedServer.message;
 import static dev.tern.vfiouser.testing.ScriptedServer.reply;
@@ -87,6 +88,17 @@ class InfoCommandTest {
                 MigrateCommandTest.assertOneLineError(Cli.run("info", "--socket", s.path().toString(), "--timeout",
                         "5"), 2, "at most 256");
             }
+        }
+        try (ScriptedServer s = ScriptedServer.start(dir.resolve("areas.sock"), c -> {
+            c.answerVersion("{}");
+            c.send(reply(c.receive().header().msgId(), 4, le(16, 0, 1, 0)));
+            c.send(error(c.receive().header().msgId(), 16, 22, new byte[0]));
+            // REGION_INFO: flags CAPS, cap_offset 32, one sparse-mmap capability claiming 2^32-1 areas
+            c.send(reply(c.receive().header().msgId(), 5, le(48, 8, 0, 32, 4096, 0, 0, 0, 0x10001, 0, -1, 0)));
+            c.awaitClose();
+        })) {
+            MigrateCommandTest.assertOneLineError(Cli.run("info", "--socket", s.path().toString()), 2,
+                    "nr_areas 4294967295 does not fit");
         }
         try (ScriptedServer s = ScriptedServer.start(dir.resolve("huge.sock"), c -> {
             c.answerVersion("{}");
