@@ -17,7 +17,14 @@ import java.util.function.Consumer;
  * → RUNNING, misuse of streams and state requests, and the DMA-logging errno table.
  *
  * <p>Each check yields a {@link CheckResult}; a check whose target throws unexpectedly fails with the exception's
- * message rather than stopping the run. Checks that need diagnostic powers the {@link Subject} lacks are skipped.
+ * message rather than stopping the run.
+ *
+ * <p>The kit adapts to its subject rather than assuming Tern: what a target offers comes from
+ * {@link MigrationTarget#capabilities()} and what the subject can do from {@link Subject}. Checks that need a
+ * PRECOPY_INFO, a device checksum or fault injection the target lacks are skipped with the reason; states are then
+ * compared by digests of the streams computed here; checks that hold two targets skip when {@link Subject#maxOpen()}
+ * is 1; DMA logging is checked by the rules the target declares. Every check opens its targets through a
+ * {@link Lease}, which brings the device back to RUNNING when the check ends, whatever happened.
  */
 public final class ConformanceKit {
 

@@ -34,9 +34,11 @@ import java.util.Optional;
  * is the device's only client), {@link #queryState()} asks the server.
  * <p>
  * Not in the specification, hence only with a Tern server that accepted the {@code tern} capability object:
- * {@link #precopyInfo()} (TERN_PRECOPY_INFO), {@link #checksum()} and {@link #failNextArc} (see
- * {@link TernDiagnostics}); other servers answer them with ENOTTY here. {@link #kind()} is derived from the PCI ids
- * in config space and {@link #formatVersion()} is 0 (unknown): vfio-user does not carry them.
+ * {@link #precopyInfo()} (TERN_PRECOPY_INFO), {@link #stopCopySize()} (MIG_DATA_SIZE), {@link #checksum()} and
+ * {@link #failNextArc} (see {@link TernDiagnostics}); for other servers they fail with ENOTTY here, without a
+ * message, and {@link #capabilities()} says so up front. {@link #reset()} does not assume the server's reset
+ * returns to RUNNING (libvfio-user's does not). {@link #kind()} is derived from the PCI ids in config space and
+ * {@link #formatVersion()} is 0 (unknown): vfio-user does not carry them.
  */
 public final class VfioUserMigrationTarget implements MigrationTarget {
     private final VfioUserClient client;
