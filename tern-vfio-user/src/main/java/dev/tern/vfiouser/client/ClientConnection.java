@@ -140,9 +140,13 @@ final class ClientConnection implements AutoCloseable {
             final CompletableFuture<Incoming.Message> f = router.expect(id);
             try {
                 channel.send(MessageEncoder.command(id, request), fds);
-            } catch (final IOException | RuntimeException e) {
+            } catch (final IOException e) {
                 router.cancel(id);
                 throw e;
+            } catch (final IllegalStateException e) {
+                // the reader closed the socket (the server broke the framing) between expect and send
+                router.cancel(id);
+                throw new IOException("connection closed: " + e.getMessage(), e);
             }
             m = router.await(id, f, timeout);
         } catch (final ReplyRouter.NoReplyException e) {
@@ -186,8 +190,8 @@ final class ClientConnection implements AutoCloseable {
                         reply(r.header(), null, r.errno());
                     }
                     if (r.fatal()) {
-                        close();
                         router.closeAll("connection closed: " + r.reason());
+                        close();
                         return;
                     }
                 }

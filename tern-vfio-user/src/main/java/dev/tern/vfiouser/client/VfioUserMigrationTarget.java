@@ -135,9 +135,12 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
             client.feature(DeviceFeature.set(Feature.MIG_DEVICE_STATE,
                     new FeaturePayload.MigDeviceState(target.uapi(), -1)));
         } catch (final DeviceException e) {
-            settle(queryStateOr(MigrationState.ERROR), before);
+            final Optional<MigrationState> now = tryQueryState();
+            // Unknown is reported as ERROR (the uAPI's state for "cannot say"), but the message says it was not read.
+            settle(now.orElse(MigrationState.ERROR), before);
             throw new MigrationException(e.errno(), "SET " + target + " from " + before + " failed: "
-                    + e.getMessage() + "; the device is in " + state, state, e);
+                    + e.getMessage() + "; " + now.map(s -> "the device reads back " + s)
+                            .orElse("the state could not be read back"), state, e);
         }
         final MigrationState reached = queryState();
         settle(reached, before);
@@ -163,11 +166,11 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         state = now;
     }
 
-    private MigrationState queryStateOr(final MigrationState fallback) {
+    private Optional<MigrationState> tryQueryState() {
         try {
-            return queryState();
+            return Optional.of(queryState());
         } catch (final DeviceException e) {
-            return fallback;
+            return Optional.empty();
         }
     }
 

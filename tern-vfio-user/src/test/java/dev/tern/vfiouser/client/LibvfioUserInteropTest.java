@@ -80,6 +80,7 @@ class LibvfioUserInteropTest {
                     .isInstanceOfSatisfying(DeviceException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         }
         assertThat(p.relay().seen().get(Behaviour.VERSION_REWRITTEN)).isOne();
+        assertThat(p.relay().seen().get(Behaviour.FEATURE_REFUSED)).isOne();
     }
 
     /** Before the fix, the echo after the error header made every refusal EPROTO "16 unexpected trailing bytes". */
