@@ -11,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tern.device.DeviceException;
 import dev.tern.sys.Errno;
 import dev.tern.sys.EventFd;
+import dev.tern.sys.UnixServerSocket;
+import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.DeviceFeature;
 import dev.tern.vfiouser.codec.Feature;
 import dev.tern.vfiouser.codec.FeaturePayload;
@@ -63,6 +65,18 @@ class HostileServerTest {
                 VfioUserClient first = VfioUserClient.connect(server.path(), ClientOptions.defaults())) {
             expectErrno(() -> VfioUserClient.connect(server.path(), FAST), Errno.ETIMEDOUT, "another client");
             assertThat(first.deviceInfo().numRegions()).isPositive();
+        }
+    }
+
+    /** libvfio-user listens with a backlog of 0 (vfio-user-interop.md L8): a third client's connect is bounded. */
+    @Test
+    void aFullListenBacklogIsBoundedToo() throws Exception {
+        try (UnixServerSocket busy = UnixServerSocket.listen(dir.resolve("backlog.sock"), 0);
+                UnixSocket waiting = UnixSocket.connect(busy.path())) {
+            final long start = System.nanoTime();
+            expectErrno(() -> VfioUserClient.connect(busy.path(), FAST), Errno.EAGAIN, "listen backlog stayed full");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(waiting.fd().isOpen()).isTrue();
         }
     }
 
