@@ -50,8 +50,8 @@ final class CheckCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     long timeoutSec;
 
-    @Option(names = "--plain", description = "With --socket: propose no Tern extension, and check the device as a "
-            + "plain vfio-user client sees it.")
+    @Option(names = "--plain-vfio-user", description = "With --socket: propose no Tern extension, and check the "
+            + "device as a plain vfio-user client sees it.")
     boolean plain;
 
     @Spec

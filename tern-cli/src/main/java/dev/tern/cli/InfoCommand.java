@@ -47,8 +47,8 @@ final class InfoCommand implements Callable<Integer> {
             description = "How long to wait for each reply, VERSION included (default ${DEFAULT-VALUE}).")
     long timeoutSec;
 
-    @Option(names = "--plain", description = "Propose no Tern extension: see the server as a plain vfio-user "
-            + "client does.")
+    @Option(names = "--plain-vfio-user", description = "Propose no Tern extension: see the server as a plain "
+            + "vfio-user client does.")
     boolean plain;
 
     @Spec
@@ -97,8 +97,7 @@ final class InfoCommand implements Callable<Integer> {
         if (timeoutSec <= 0 || timeoutSec > 86_400) {
             throw new CliException("--timeout must be 1..86400 seconds");
         }
-        return (plain ? ClientOptions.plain() : ClientOptions.defaults())
-                .withReplyTimeout(Duration.ofSeconds(timeoutSec));
+        return SocketDevices.clientOptions(plain).withReplyTimeout(Duration.ofSeconds(timeoutSec));
     }
 
     private static String identity(final VfioUserClient c, final DeviceInfo info) {

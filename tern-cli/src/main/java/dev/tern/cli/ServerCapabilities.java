@@ -58,7 +58,7 @@ final class ServerCapabilities {
      */
     static String tern(final VfioUserClient client, final boolean plain) {
         if (plain) {
-            return "not proposed (--plain): plain vfio-user";
+            return "not proposed (--plain-vfio-user): plain vfio-user";
         }
         if (!client.ternAccepted()) {
             return "not offered: a plain vfio-user server (no PRECOPY_INFO, MIG_DATA_SIZE, checksum or P2P)";

@@ -69,7 +69,7 @@ class CheckCommandTest {
     @Test
     void plainPassesWithTheRightSkips() throws Exception {
         try (TestServers servers = new TestServers(dir)) {
-            final Cli.Run r = Cli.run("check", "--plain", "--socket", servers.uart("p1.sock").toString(),
+            final Cli.Run r = Cli.run("check", "--plain-vfio-user", "--socket", servers.uart("p1.sock").toString(),
                     servers.uart("p2.sock").toString());
             assertThat(r.code()).as(r.out()).isZero();
             assertThat(r.out()).contains("SKIP failing arcs").contains("SKIP PRECOPY_INFO")

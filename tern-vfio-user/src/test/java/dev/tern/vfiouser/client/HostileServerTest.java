@@ -26,7 +26,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Tern's client against fake servers that misbehave, over real UNIX sockets: every wait bounded, every count checked. */
+/**
+ * Tern's client against fake servers that misbehave, over real UNIX sockets: every wait bounded, every count
+ * checked.
+ */
 @Timeout(30)
 class HostileServerTest {
     private static final String CAPS = "{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":1048576}}";
