@@ -62,9 +62,12 @@ final class RemoteMigrationStream implements MigrationStream {
             return 0;
         }
         drained = false;
-        if (dst.remaining() == 0) {
-            return 0;
-        }
+        return dst.remaining() == 0 ? 0 : fetch(dst, state, stopCopy);
+    }
+
+    /** One MIG_DATA_READ of the size the sizer chooses; its data into {@code dst}. */
+    private int fetch(final ByteBuffer dst, final MigrationState state, final boolean stopCopy)
+            throws DeviceException {
         if (state != sizedFor) {
             sizer.expect(remainder(state));
             sizedFor = state;
