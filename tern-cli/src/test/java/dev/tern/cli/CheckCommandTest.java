@@ -74,6 +74,9 @@ class CheckCommandTest {
             assertThat(r.code()).as(r.out()).isZero();
             assertThat(r.out()).contains("SKIP failing arcs").contains("SKIP PRECOPY_INFO")
                     .contains("PASS round trip via STOP_COPY").contains("PASS DMA logging");
+            for (final String sock : List.of("p1.sock", "p2.sock")) {
+                assertThat(Cli.run("info", "--socket", dir.resolve(sock).toString()).out()).contains("state RUNNING");
+            }
         }
     }
 
