@@ -60,6 +60,10 @@ final class ReceiveCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Option(names = "--plain-vfio-user", description = "Propose no Tern extension to the servers: drive them as a "
+            + "plain vfio-user client would (no P2P, no checksum).")
+    boolean plain;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -75,7 +79,8 @@ final class ReceiveCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final MigrationOptions options = MigrateCommand.options(false, 0, timeoutSec);
         final Optional<TlsConfig> secure = tls.config();
-        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.DESTINATION);
+        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.DESTINATION,
+                SocketDevices.clientOptions(plain));
                 MigrationListener listener = bind(secure)) {
             err.println("tern: listening on " + HostPort.format(listener.address()));
             err.flush();
