@@ -1,5 +1,8 @@
 package dev.tern.cli;
 
+import dev.tern.sys.Errno;
+import dev.tern.sys.PosixException;
+import dev.tern.sys.Pty;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,11 +18,12 @@ import java.net.UnixDomainSocketAddress;
 
 /**
  * The host side of a served uart, named as QEMU names its character devices ({@code -chardev}):
- * {@code none} (output discarded at line rate), {@code stdio}, {@code file:PATH} (output only, truncated) and
- * {@code unix:PATH} (Tern listens, mode 0600; one client at a time, output is dropped while none is connected, as
- * QEMU's {@code server=on,wait=off} socket does).
+ * {@code none} (output discarded at line rate), {@code stdio}, {@code pty} (a new pseudo-terminal; its path is
+ * printed), {@code file:PATH} (output only, truncated) and {@code unix:PATH} (Tern listens, mode 0600; one client at
+ * a time). Output is dropped while nobody is on the far end of a pty or socket, as QEMU's {@code server=on,wait=off}
+ * socket and its pty do.
  */
-sealed interface Console extends AutoCloseable {
+sealed interface Console extends AutoCloseable permits Console.Fixed, Console.PtyLine, Console.Unix {
 
     /** @return what the far end sends */
     InputStream in();
@@ -46,6 +50,9 @@ sealed interface Console extends AutoCloseable {
             if (spec.equals("stdio")) {
                 return new Fixed(spec, System.in, System.out);
             }
+            if (spec.equals("pty")) {
+                return new PtyLine(Pty.open());
+            }
             if (spec.startsWith("file:") && spec.length() > 5) {
                 return new Fixed(spec, InputStream.nullInputStream(), Files.newOutputStream(Path.of(spec.substring(5))));
             }
@@ -55,7 +62,7 @@ sealed interface Console extends AutoCloseable {
         } catch (final IOException e) {
             throw new CliException("--console " + spec + ": " + e.getMessage());
         }
-        throw new CliException("--console must be none, stdio, file:PATH or unix:PATH, not '" + spec + "'");
+        throw new CliException("--console must be none, stdio, pty, file:PATH or unix:PATH, not '" + spec + "'");
     }
 
     /** Streams that exist for the server's lifetime. */
@@ -65,6 +72,76 @@ sealed interface Console extends AutoCloseable {
             if (describe.startsWith("file:")) {
                 out.close();
             }
+        }
+    }
+
+    /** A pty master: reads wait while nobody has the slave open (EIO) or nothing was typed (EAGAIN). */
+    record PtyLine(Pty pty) implements Console {
+        private static final long IDLE_MILLIS = 10;
+
+        @Override
+        public InputStream in() {
+            return new InputStream() {
+                @Override
+                public int read() throws IOException {
+                    final byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+                }
+
+                @Override
+                public int read(final byte[] b, final int off, final int len) throws IOException {
+                    while (pty.master().isOpen()) {
+                        try {
+                            final int n = pty.master().read(b, off, len);
+                            if (n > 0) {
+                                return n;
+                            }
+                        } catch (final PosixException e) {
+                            if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EIO) {
+                                throw e;
+                            }
+                        } catch (final IllegalStateException e) {
+                            break;
+                        }
+                        try {
+                            Thread.sleep(IDLE_MILLIS);
+                        } catch (final InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                    return -1;
+                }
+            };
+        }
+
+        @Override
+        public OutputStream out() {
+            return new OutputStream() {
+                @Override
+                public void write(final int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(final byte[] b, final int off, final int len) {
+                    try {
+                        pty.master().writeFully(b, off, len);
+                    } catch (final PosixException | IllegalStateException e) {
+                        // nobody reads the slave and its buffer is full (EAGAIN), or the pty is closed: dropped
+                    }
+                }
+            };
+        }
+
+        @Override
+        public String describe() {
+            return "pty:" + pty.slavePath();
+        }
+
+        @Override
+        public void close() {
+            pty.close();
         }
     }
 

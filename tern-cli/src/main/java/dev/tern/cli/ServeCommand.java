@@ -52,7 +52,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--console", defaultValue = "none", paramLabel = "BACKEND",
             description = "uart: the far end of the serial line, as QEMU's -chardev: none (output discarded), stdio, "
-                    + "file:PATH (output only) or unix:PATH (Tern listens; one client at a time). Default: "
+                    + "pty (its path is printed), file:PATH (output only) or unix:PATH (Tern listens; one client at "
+                    + "a time). Default: "
                     + "${DEFAULT-VALUE}.")
     String console;
 
@@ -96,6 +97,9 @@ final class ServeCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         out.printf("tern: serving %s on %s (vfio-user %d.%d, pid %d)%n", device, server.path(), Version.MAJOR,
                 Version.MINOR, ProcessHandle.current().pid());
+        if (uartLine != null && !console.equals("none")) {
+            out.printf("tern: uart console on %s%n", line.describe());
+        }
         out.flush();
         if (!stdinIsDevNull() && !console.equals("stdio")) {
             Thread.ofPlatform().daemon().name("tern-serve-stdin").start(() -> {

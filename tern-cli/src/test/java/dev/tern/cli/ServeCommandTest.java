@@ -101,4 +101,44 @@ class ServeCommandTest {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void aPtyConsoleCarriesTheLineBothWays() throws Exception {
+        final Path socket = dir.resolve("uart.sock");
+        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                Main.class.getName(), "serve", "--device", "uart", "--socket", socket.toString(), "--console", "pty")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            final BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(out.readLine()).startsWith("tern: serving uart");
+            final String pty = out.readLine();
+            assertThat(pty).startsWith("tern: uart console on pty:/dev/pts/");
+            final Path slave = Path.of(pty.substring(pty.indexOf("pty:") + 4));
+            try (java.io.FileInputStream in = new java.io.FileInputStream(slave.toFile());
+                    java.io.FileOutputStream typed = new java.io.FileOutputStream(slave.toFile());
+                    dev.tern.vfiouser.client.VfioUserClient c = dev.tern.vfiouser.client.VfioUserClient.connect(
+                            socket, dev.tern.vfiouser.client.ClientOptions.defaults())) {
+                c.writeRegion(7, 4, new byte[] {1, 0});                                 // PCI command: I/O space
+                for (final byte b : "ok\n".getBytes(StandardCharsets.US_ASCII)) {
+                    c.writeRegion(0, 0, new byte[] {b});                                 // THR
+                }
+                assertThat(in.readNBytes(3)).isEqualTo("ok\n".getBytes(StandardCharsets.US_ASCII));
+                typed.write('x');
+                typed.flush();
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while ((c.readRegion(0, 5, 1)[0] & 1) == 0) {                              // LSR.DR
+                    assertThat(System.nanoTime()).as("typed byte reached RBR").isLessThan(deadline);
+                    Thread.sleep(5);
+                }
+                assertThat(c.readRegion(0, 0, 1)).containsExactly('x');
+            }
+            p.getOutputStream().close();
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
 }
