@@ -40,6 +40,7 @@ public final class GuestVm implements AutoCloseable {
     private final List<String> devices = new ArrayList<>();
     private final List<String> extraArgs = new ArrayList<>();
     private int memoryMiB = 256;
+    private int cpus = 1;
     private String kernelArgs = "";
 
     private GuestVm(final GuestRoot root, final Path runDir) {
@@ -80,6 +81,12 @@ public final class GuestVm implements AutoCloseable {
      */
     public GuestVm kernelArgs(final String args) {
         this.kernelArgs = " " + args;
+        return this;
+    }
+
+    /** Sets the number of vCPUs (default 1; all run on one host thread, {@code thread=single}). */
+    public GuestVm cpus(final int n) {
+        this.cpus = n;
         return this;
     }
 
@@ -149,7 +156,7 @@ public final class GuestVm implements AutoCloseable {
 
     private List<String> qemuCommand(final Path initrd) {
         final List<String> q = new ArrayList<>(List.of("qemu-system-x86_64", "-nodefaults", "-accel",
-                "tcg,thread=single", "-cpu", "max", "-smp", "1", "-m", memoryMiB + "M", "-display", "none",
+                "tcg,thread=single", "-cpu", "max", "-smp", String.valueOf(cpus), "-m", memoryMiB + "M", "-display", "none",
                 "-no-reboot", "-serial", "stdio", "-monitor", "none", "-object",
                 "memory-backend-memfd,id=mem,size=" + memoryMiB + "M,share=on", "-machine",
                 "q35,memory-backend=mem", "-kernel", "/boot/vmlinuz-" + root.kernelVersion(), "-initrd",
