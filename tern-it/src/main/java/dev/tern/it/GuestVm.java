@@ -156,8 +156,8 @@ public final class GuestVm implements AutoCloseable {
 
     private List<String> qemuCommand(final Path initrd) {
         final List<String> q = new ArrayList<>(List.of("qemu-system-x86_64", "-nodefaults", "-accel",
-                "tcg,thread=single", "-cpu", "max", "-smp", String.valueOf(cpus), "-m", memoryMiB + "M", "-display", "none",
-                "-no-reboot", "-serial", "stdio", "-monitor", "none", "-object",
+                "tcg,thread=single", "-cpu", "max", "-smp", String.valueOf(cpus), "-m", memoryMiB + "M",
+                "-display", "none", "-no-reboot", "-serial", "stdio", "-monitor", "none", "-object",
                 "memory-backend-memfd,id=mem,size=" + memoryMiB + "M,share=on", "-machine",
                 "q35,memory-backend=mem", "-kernel", "/boot/vmlinuz-" + root.kernelVersion(), "-initrd",
                 root.guestView(initrd), "-append", "console=ttyS0 quiet loglevel=1 panic=-1" + kernelArgs));
