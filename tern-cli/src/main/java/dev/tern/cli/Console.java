@@ -54,7 +54,8 @@ sealed interface Console extends AutoCloseable permits Console.Fixed, Console.Pt
                 return new PtyLine(Pty.open());
             }
             if (spec.startsWith("file:") && spec.length() > 5) {
-                return new Fixed(spec, InputStream.nullInputStream(), Files.newOutputStream(Path.of(spec.substring(5))));
+                return new Fixed(spec, InputStream.nullInputStream(),
+                        Files.newOutputStream(Path.of(spec.substring(5))));
             }
             if (spec.startsWith("unix:") && spec.length() > 5) {
                 return Unix.listen(spec, Path.of(spec.substring(5)));

@@ -14,8 +14,8 @@ import java.util.List;
  *
  * <p>Every access is checked before any byte moves: an address outside the mappings is EFAULT, a write to a
  * read-only mapping EACCES, DMA the device may not initiate in its migration state EPERM, and any DMA while the
- * guest cleared Bus Master Enable ENODEV (see {@link DeviceGate}). The device gets a {@link DeviceException}, never a JVM crash. Writes are recorded in the
- * {@link DirtyLog} when logging is on.
+ * guest cleared Bus Master Enable ENODEV (see {@link DeviceGate}). The device gets a {@link DeviceException}, never
+ * a JVM crash. Writes are recorded in the {@link DirtyLog} when logging is on.
  *
  * <p>Mapping changes (transport thread) publish a new sorted array; device threads read it without locks.
  */

@@ -14,7 +14,8 @@ final class Guests {
 
     /**
      * Shell functions for guest scripts: {@code tern_dev DEVICE_ID} prints the sysfs folder of the Tern device with
-     * that id; {@code tty_of DEV} the serial port the 8250 driver made of it; {@code bar_size DEV N} the size of BAR N; {@code cfg_read DEV OFF WIDTH} / {@code cfg_write DEV OFF
+     * that id; {@code tty_of DEV} the serial port the 8250 driver made of it; {@code bar_size DEV N} and
+     * {@code bar_addr DEV N} the size and address of BAR N; {@code cfg_read DEV OFF WIDTH} / {@code cfg_write DEV OFF
      * WIDTH VALUE} access config space through sysfs (little-endian, as PCI).
      */
     static final String LIB = """
@@ -24,7 +25,8 @@ final class Guests {
             tty_of() { p=$(readlink -f $1); for t in /sys/class/tty/ttyS*; do
                 case "$(readlink -f $t/device)" in "$p"/*) echo /dev/${t##*/}; return 0;; esac; done
                 return 1; }
-            bar_size() { set -- $(sed -n "$(($2 + 1))p" $1/resource); [ $(($2)) = 0 ] && echo 0 || echo $(( $2 - $1 + 1 )); }
+            bar_size() { set -- $(sed -n "$(($2 + 1))p" $1/resource)
+                [ $(($2)) = 0 ] && echo 0 || echo $(( $2 - $1 + 1 )); }
             bar_addr() { set -- $(sed -n "$(($2 + 1))p" $1/resource); printf '0x%x\\n' $(( $1 )); }
             cfg_read() { v=0; i=$(($3 - 1)); while [ $i -ge 0 ]; do
                 b=$(dd if=$1/config bs=1 skip=$(($2 + i)) count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
@@ -44,8 +46,9 @@ final class Guests {
      * A dma-engine driver in shell (registers in {@link dev.tern.device.sample.DmaEngineRegisters}, descriptors in
      * {@link dev.tern.device.sample.DmaEngineWorkload}): finds the device, enables it, and offers {@code reg OFF},
      * {@code setreg OFF VALUE}, {@code desc SLOT SRC DST} (a 4 KiB copy, offsets from the buffer base {@code S}),
-     * {@code page OFF} (md5 of a 4 KiB buffer), {@code fill OFF}, {@code zero OFF} and {@code await OFF N} (until a
-     * register reaches N, at most 10 s).
+     * {@code page OFF} (md5 of a 4 KiB buffer), {@code fill OFF}, {@code zero OFF}, {@code same OFF OFF},
+     * {@code zeroed OFF} (yes/no; 620f… is the md5 of 4 KiB of zeros), {@code u32 OFF} (a word of the buffers) and
+     * {@code await OFF N} (until a register reaches N, at most 10 s).
      */
     static final String DMA_LIB = """
             S=0x0C800000
@@ -58,7 +61,11 @@ final class Guests {
                 [ $(wc -c < /tmp/page) = 4096 ] && md5sum < /tmp/page | cut -c1-32 || echo "unreadable"; }
             fill() { dd if=/dev/urandom of=/tmp/p bs=4096 count=1 2>/dev/null
                 dd if=/tmp/p of=/dev/mem bs=4096 seek=$(( ($S + $1) / 4096 )) count=1 conv=notrunc 2>/dev/null; }
-            zero() { dd if=/dev/zero of=/dev/mem bs=4096 seek=$(( ($S + $1) / 4096 )) count=1 conv=notrunc 2>/dev/null; }
+            zero() { dd if=/dev/zero of=/dev/mem bs=4096 seek=$(( ($S + $1) / 4096 )) count=1 conv=notrunc \
+                2>/dev/null; }
+            same() { [ "$(page $1)" = "$(page $2)" ] && echo yes || echo no; }
+            zeroed() { [ "$(page $1)" = 620f0b67a91f7f74151bc5be745b7110 ] && echo yes || echo no; }
+            u32() { echo $(( $(devmem $(($S + $1)) 32) )); }
             desc() { a=$(($S + 32 * $1)); devmem $a 32 1; devmem $((a + 4)) 32 0
                 devmem $((a + 8)) 32 $(($S + $2)); devmem $((a + 12)) 32 0
                 devmem $((a + 16)) 32 $(($S + $3)); devmem $((a + 20)) 32 0

@@ -58,7 +58,8 @@ class UartConsoleTest {
                     base=$(( $(cut -d' ' -f1 $d/resource | head -1) ))
                     stty -F $tty 115200 raw -echo -ixon || exit 1
                     i=0; while [ $i -lt 100 ]; do
-                      printf 'line %03d: the quick brown fox jumps over the lazy dog\\n' $i; i=$((i + 1)); done > /tmp/tx
+                      printf 'line %03d: the quick brown fox jumps over the lazy dog\\n' $i
+                      i=$((i + 1)); done > /tmp/tx
                     (timeout 120 head -c 2048 $tty > /tmp/rx) &
                     reader=$!
                     sleep 1
