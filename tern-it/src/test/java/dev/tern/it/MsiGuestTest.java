@@ -15,19 +15,20 @@ class MsiGuestTest {
 
     private static final String SCRIPT = Guests.LIB + Guests.DMA_LIB + """
             count() { dmesg | grep -c 'No irq handler for 0.102' ; }
+            upto() { i=0; while [ $(count) -lt $1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; count; }
             cfg_write $d 4 2 0x0406
             cfg_write $d 0x4c 4 0xfee00000; cfg_write $d 0x50 4 0; cfg_write $d 0x54 2 0x0066
             cfg_write $d 0x4a 2 0x0001
             echo "msi_control=$(cfg_read $d 0x4a 2)"
             echo "before=$(count)"
             setreg 0x10 $S; setreg 0x18 16; setreg 0x08 3
-            desc 0 0x1000 0x2000; setreg 0x28 1; await 0x30 1; sleep 0.5
-            echo "delivered=$(count)"
+            desc 0 0x1000 0x2000; setreg 0x28 1; await 0x30 1
+            echo "delivered=$(upto 1)"
             cfg_write $d 0x58 4 1
-            desc 1 0x1000 0x2000; setreg 0x28 2; await 0x30 2; sleep 0.5
+            desc 1 0x1000 0x2000; setreg 0x28 2; await 0x30 2; sleep 1
             echo "masked=$(count)"
-            cfg_write $d 0x58 4 0; sleep 0.5
-            echo "unmasked=$(count)"
+            cfg_write $d 0x58 4 0
+            echo "unmasked=$(upto 2)"
             dmesg | grep 'No irq handler' | head -1 | sed 's/^.*] /line=/'
             """;
 
