@@ -1,12 +1,16 @@
 package dev.tern.it;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -26,24 +30,50 @@ public record GuestRoot(Path path, Path kernel) {
     /**
      * Prepares the root (minutes the first time, instant when cached), printing progress on stderr.
      *
-     * @throws IllegalStateException with the script's reason (e.g. the Debian mirror is unreachable)
+     * @throws IllegalStateException with the script's last word (e.g. "the Debian mirror … is unreachable")
      */
     public static GuestRoot prepare() throws IOException, InterruptedException {
-        final Path script = scripts().resolve("prepare-root.sh");
+        return prepare(List.of(), Map.of());
+    }
+
+    /**
+     * Runs {@code prepare-root.sh ARGS} with {@code env} added to the environment (a cache folder, another sources
+     * file).
+     */
+    static GuestRoot prepare(final List<String> args, final Map<String, String> env) throws IOException,
+            InterruptedException {
+        final List<String> cmd = new java.util.ArrayList<>(List.of(scripts().resolve("prepare-root.sh").toString()));
+        cmd.addAll(args);
         final Path out = Files.createTempFile("tern-it-root", ".out");
         try {
-            final Process p = new ProcessBuilder(script.toString()).redirectOutput(out.toFile())
-                    .redirectError(ProcessBuilder.Redirect.INHERIT).redirectInput(ProcessBuilder.Redirect.from(
-                            Path.of("/dev/null").toFile())).start();
+            final ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            pb.environment().putAll(env);
+            final Process p = pb.start();
+            final AtomicReference<String> reason = new AtomicReference<>("see the output above");
+            final Thread progress = Thread.ofPlatform().daemon().name("tern-it-prepare").start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String l = r.readLine(); l != null; l = r.readLine()) {
+                        System.err.println(l);
+                        if (l.startsWith("tern-it: ")) {
+                            reason.set(l.substring("tern-it: ".length()));
+                        }
+                    }
+                } catch (final IOException e) {
+                    // the script ended
+                }
+            });
             if (!p.waitFor(PREPARE_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();
                 throw new IllegalStateException("preparing the guest root took longer than " + PREPARE_DEADLINE);
             }
+            progress.join(5_000);
             final List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0 || lines.isEmpty()) {
-                throw new IllegalStateException("preparing the guest root failed (exit " + p.exitValue()
-                        + "): see the tern-it: lines above");
+                throw new IllegalStateException("preparing the guest root failed (exit " + p.exitValue() + "): "
+                        + reason.get());
             }
             return of(Path.of(lines.getLast()));
         } finally {

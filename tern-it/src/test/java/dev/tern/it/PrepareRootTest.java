@@ -1,11 +1,12 @@
 package dev.tern.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,15 +20,9 @@ class PrepareRootTest {
     void anUnreachableMirrorFailsWithAMessageSayingSo() throws Exception {
         final Path sources = dir.resolve("debian.sources");
         Files.writeString(sources, "Types: deb\nURIs: http://127.0.0.1:9/debian\nSuites: trixie\nComponents: main\n");
-        final ProcessBuilder pb = new ProcessBuilder(GuestRoot.scripts().resolve("prepare-root.sh").toString(),
-                dir.resolve("cache").toString()).redirectErrorStream(true);
-        pb.environment().put("TERN_IT_SOURCES", sources.toString());
-        final Process p = pb.start();
-        p.getOutputStream().close();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        final String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(out).isNotZero();
-        assertThat(out).contains("the Debian mirror http://127.0.0.1:9/debian is unreachable");
+        assertThatThrownBy(() -> GuestRoot.prepare(List.of(dir.resolve("cache").toString()),
+                Map.of("TERN_IT_SOURCES", sources.toString()))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the Debian mirror http://127.0.0.1:9/debian is unreachable");
         assertThat(dir.resolve("cache/root")).doesNotExist();
     }
 }
