@@ -74,7 +74,10 @@ public final class DestinationMigration {
         boolean committed = false;
         final RecordWriter control = session.control().writer();
         final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout());
-        try (ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { })) {
+        // Closed only after the catch: closing it interrupts its read, which closes the control channel, and a
+        // failure must still send its ABORT there.
+        final ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { });
+        try {
             phaseListener.accept(phase);
             final Hello hello;
             try {
@@ -155,9 +158,13 @@ public final class DestinationMigration {
                     // Reported through the device's state; the source still owns the migration.
                 }
             }
-            throw new MigrationFailedException(phase, true, "receive failed in " + phase + ": " + cause
-                    + "; destination devices reset", e);
+            final String message = "receive failed in " + phase + ": " + cause + "; destination devices reset";
+            if (!(e instanceof MigrationRefusedException)) {
+                tellSource(control, message);
+            }
+            throw new MigrationFailedException(phase, true, message, e);
         } finally {
+            inbox.close();
             watchdog.close();
             session.close();
         }
@@ -216,6 +223,18 @@ public final class DestinationMigration {
         }
     }
 
+
+    /**
+     * Sends ABORT with the reason before the session closes (issue 9 item 10), so the source reports why instead of
+     * the broken pipe its next write meets. Best effort: the control connection may be what failed.
+     */
+    private static void tellSource(final RecordWriter control, final String why) {
+        try {
+            control.write(RecordKind.ABORT, -1, WireText.of(why));
+        } catch (final IOException e) {
+            // The source then learns of the failure from the closed connection alone.
+        }
+    }
 
     private static void refuse(final RecordWriter control, final String why) {
         try {

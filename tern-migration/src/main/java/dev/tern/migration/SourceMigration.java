@@ -48,6 +48,9 @@ public final class SourceMigration {
         void resume();
     }
 
+    /** How long a failed source waits for the destination's ABORT to be read (it is already in flight). */
+    private static final java.time.Duration PEER_REASON_WAIT = java.time.Duration.ofMillis(500);
+
     private final List<MigratingDevice> devices;
     private final GuestMemory memory;
     private final Guest guest;
@@ -246,15 +249,15 @@ public final class SourceMigration {
                     / 1e6, total));
             return rounds.report(verified, (downtimeEnd - downtimeStart) / 1e6, total, timeline.spans());
         } catch (final Exception e) {
-            final String cause = aborted ? "aborted" : watchdog != null && watchdog.fired()
-                    ? "no progress from the destination for " + options.timeout().toMillis() + " ms"
-                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            if (committed) {
+            // A destination's ABORT is only ever sent before it commits: with one, the source is not in doubt.
+            if (committed && theirReason(e, inbox).isEmpty()) {
+                final String cause = cause(e, inbox, watchdog);
                 failure = new MigrationFailedException(phase, false, "after the commit point: " + cause
                         + "; the destination owns the devices, the source keeps them stopped with state intact", e);
                 throw failure;
             }
             final boolean recovered = SourceRecovery.recover(devices, logging, paused ? guest : null, session);
+            final String cause = cause(e, inbox, watchdog);
             failure = new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
                     + (recovered ? "; source devices are RUNNING with their state intact"
                             : "; some source device could not be recovered"), e);
@@ -273,6 +276,29 @@ public final class SourceMigration {
         }
     }
 
+
+    /**
+     * Why the migration failed, in one line: the destination's own reason when it sent one (its ABORT reaches this
+     * side before the connection's end does), else this side's view.
+     */
+    private String cause(final Exception e, final ControlInbox inbox, final ProgressWatchdog watchdog) {
+        if (aborted) {
+            return "aborted";
+        }
+        final Optional<String> theirs = theirReason(e, inbox);
+        if (theirs.isPresent()) {
+            return "destination: " + theirs.get();
+        }
+        if (watchdog != null && watchdog.fired()) {
+            return "no progress from the destination for " + options.timeout().toMillis() + " ms";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** @return the reason of the destination's ABORT, if the failure was the connection's and one came */
+    private static Optional<String> theirReason(final Exception e, final ControlInbox inbox) {
+        return inbox == null || !(e instanceof IOException) ? Optional.empty() : inbox.peerReason(PEER_REASON_WAIT);
+    }
 
     private boolean startLogging(final MigratingDevice d) {
         try {
