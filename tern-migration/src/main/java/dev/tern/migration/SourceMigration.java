@@ -5,6 +5,7 @@ import dev.tern.device.DmaRange;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.migration.channel.MigrationConnector;
 import dev.tern.migration.channel.Session;
+import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordWriter;
@@ -120,6 +121,15 @@ public final class SourceMigration {
      */
     public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls)
             throws MigrationFailedException {
+        return migrate(to, tls, Optional.empty());
+    }
+
+    /**
+     * As {@link #migrate(InetSocketAddress, Optional)}, proving the receive's session secret on every connection
+     * (issue 9 item 11) when one is given.
+     */
+    public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls,
+            final Optional<SessionSecret> secret) throws MigrationFailedException {
         Phase phase = Phase.HANDSHAKE;
         boolean committed = false;
         boolean paused = false;
@@ -130,7 +140,7 @@ public final class SourceMigration {
         try {
             enter(phase);
             long t = timeline.now();
-            session = MigrationConnector.connect(to, devices.size() + 1, tls, options.timeout());
+            session = MigrationConnector.connect(to, devices.size() + 1, tls, secret, options.timeout());
             active = session;
             watchdog = new ProgressWatchdog(session, options.timeout());
             if (aborted) {

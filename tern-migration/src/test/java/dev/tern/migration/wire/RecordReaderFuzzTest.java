@@ -44,6 +44,19 @@ class RecordReaderFuzzTest {
     }
 
     @Test
+    void mutatedMacSealedStreamsOnlyEverYieldVerifiedRecordsOrTheDocumentedExceptions() throws Exception {
+        final byte[] key = new byte[32];
+        new SplittableRandom(SEED).nextBytes(key);
+        final RecordStreamMutator.Sealer sealer = RecordStreamMutator.mac(key);
+        campaign("record reader, HMAC-sealed", seed -> {
+            final SplittableRandom random = new SplittableRandom(seed);
+            final byte[] stream = RecordStreamMutator.mutated(random, sealer);
+            return readAll(new RecordReader(new ShortReads(stream, random.split()), MAX_PAYLOAD,
+                    RecordSeal.hmacSha256(key)), stream.length);
+        });
+    }
+
+    @Test
     void mutatedPreamblesAreReadOrRefusedWithTheDocumentedExceptions() throws Exception {
         campaign("preamble", seed -> {
             final SplittableRandom random = new SplittableRandom(seed);

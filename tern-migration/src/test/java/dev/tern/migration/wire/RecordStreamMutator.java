@@ -148,6 +148,23 @@ final class RecordStreamMutator {
         int trailerSize();
     }
 
+    /** @return a stream keyed like an authenticated session's, HMAC-SHA256/128 trailers under {@code key} */
+    static Sealer mac(final byte[] key) {
+        final RecordSeal seal = RecordSeal.hmacSha256(key);
+        return new Sealer() {
+            @Override
+            public byte[] record(final int kind, final int flags, final int deviceId, final int sequence,
+                    final byte[] payload) {
+                return RecordCodec.encode(kind, flags, deviceId, sequence, ByteBuffer.wrap(payload), seal).array();
+            }
+
+            @Override
+            public int trailerSize() {
+                return seal.size();
+            }
+        };
+    }
+
     /** The unauthenticated stream: CRC32C trailers, as {@link RecordCodec#encode}. */
     static final Sealer CRC = new Sealer() {
         @Override
