@@ -6,6 +6,7 @@ import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
+import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.vfiouser.codec.JsonWriter;
 import java.io.IOException;
@@ -60,6 +61,9 @@ final class ReceiveCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Mixin
+    AuthOptions auth;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -75,8 +79,13 @@ final class ReceiveCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final MigrationOptions options = MigrateCommand.options(false, 0, timeoutSec);
         final Optional<TlsConfig> secure = tls.config();
+        final Optional<SessionSecret> secret = auth.createOrRead(err);
         try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.DESTINATION);
-                MigrationListener listener = bind(secure)) {
+                MigrationListener listener = bind(secure, secret)) {
+            if (secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
+                err.println("tern: warning: no --auth-file: anyone who can reach " + HostPort.format(listen)
+                        + " can feed this receive its own device state, or abort it");
+            }
             err.println("tern: listening on " + HostPort.format(listener.address()));
             err.flush();
             final Session session;
@@ -89,7 +98,8 @@ final class ReceiveCommand implements Callable<Integer> {
             }
             final String peer = session.control().peer();
             if (!quiet) {
-                err.println("  session from " + peer + (session.control().secure() ? " (TLS)" : ""));
+                err.println("  session from " + peer + (session.control().secure() ? " (TLS)" : "")
+                        + (session.control().authenticated() ? " (authenticated)" : ""));
                 err.flush();
             }
             final DestinationMigration migration = new DestinationMigration(side.devices(), side.memory(), options,
@@ -116,9 +126,9 @@ final class ReceiveCommand implements Callable<Integer> {
         }
     }
 
-    private MigrationListener bind(final Optional<TlsConfig> secure) {
+    private MigrationListener bind(final Optional<TlsConfig> secure, final Optional<SessionSecret> secret) {
         try {
-            return MigrationListener.bind(listen, secure);
+            return MigrationListener.bind(listen, secure, secret);
         } catch (final IOException e) {
             throw new CliException("cannot listen on " + HostPort.format(listen) + ": " + e.getMessage());
         }
