@@ -44,6 +44,7 @@ public final class DestinationMigration {
     private final MigrationOptions options;
     private final Timeline timeline;
     private Consumer<Phase> phaseListener = p -> { };
+    private OutcomeStore outcomes = OutcomeStore.standard();
 
     /**
      * @param devices freshly opened devices (RUNNING, never used), matching the source's
@@ -62,6 +63,14 @@ public final class DestinationMigration {
     /** Called as each phase begins (tests inject faults here). */
     public void onPhase(final Consumer<Phase> listener) {
         this.phaseListener = listener;
+    }
+
+    /**
+     * Where this destination remembers what became of its sessions at the commit point (issue 9 item 13); give the
+     * same store to the listener ({@code answerQueries}) so a source in doubt can ask.
+     */
+    public void outcomes(final OutcomeStore store) {
+        this.outcomes = store;
     }
 
     /**
@@ -131,17 +140,23 @@ public final class DestinationMigration {
                     d.target().setState(MigrationState.RUNNING_P2P);
                 }
             }
+            // From LOADED on the source may commit, so from here a query about this session must be answerable.
+            outcomes.awaiting(session.id(), session::abort);
             control.write(RecordKind.LOADED, -1, loaded.encode());
             timeline.record(phase, "all", 0, t, 0);
 
             phase = Phase.COMMIT;
             phaseListener.accept(phase);
             inbox.expect(RecordKind.COMMIT, options.timeout());
+            if (!outcomes.commit(session.id())) {
+                throw new IOException("an outcome query decided this session first: rolled back, COMMIT refused");
+            }
             committed = true;
             for (final MigratingDevice d : devices) {
                 d.target().setState(MigrationState.RUNNING);
             }
             control.write(RecordKind.COMMITTED, -1);
+            awaitCommitSeen(inbox, session.id());
             final long memBytes = received.get(devices.size());
             return new Result(received.stream().mapToLong(Long::longValue).sum() - memBytes, memBytes,
                     timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6);
@@ -158,6 +173,7 @@ public final class DestinationMigration {
                     // Reported through the device's state; the source still owns the migration.
                 }
             }
+            outcomes.rolledBack(session.id());
             final String message = "receive failed in " + phase + ": " + cause + "; destination devices reset";
             if (!(e instanceof MigrationRefusedException)) {
                 tellSource(control, message);
@@ -223,6 +239,21 @@ public final class DestinationMigration {
         }
     }
 
+
+    /**
+     * The source confirms COMMITTED arrived; until it does, the outcome is kept for its query. Not a failure if it
+     * never comes: the destination has committed and runs the devices whatever the source saw.
+     */
+    private void awaitCommitSeen(final ControlInbox inbox, final long session) {
+        try {
+            inbox.expect(RecordKind.COMMIT_SEEN, options.timeout());
+            outcomes.released(session);
+        } catch (final IOException e) {
+            System.getLogger(DestinationMigration.class.getName()).log(System.Logger.Level.WARNING, String.format(
+                    "session %016x: committed, but the source did not confirm (%s); the outcome is kept for its "
+                    + "query", session, e.getMessage()));
+        }
+    }
 
     /**
      * Sends ABORT with the reason before the session closes (issue 9 item 10), so the source reports why instead of

@@ -42,6 +42,9 @@ import javax.net.ssl.SSLSocket;
  * connections wait in the backlog.
  */
 public final class MigrationListener implements Closeable {
+    /** Bound on one query connection's preamble, proof and answer while queries are served. */
+    private static final long QUERY_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final ServerSocketChannel server;
     private final Selector selector;
     private final SSLContext tls;
@@ -160,6 +163,54 @@ public final class MigrationListener implements Closeable {
             }
             accepting.unlock();
         }
+    }
+
+    /**
+     * Answers outcome queries ({@link #answerQueries}) and turns every other connection away, until {@code done}
+     * says so, {@code max} has passed or the listener closes: what a receive does while its session runs and after,
+     * so that a source in doubt after the commit point can ask (issue 9 item 13). Sessions are not formed here.
+     *
+     * @param max  bound on the whole call
+     * @param done polled at least every 100 ms
+     * @throws IOException if the listener fails
+     */
+    public void serveQueries(final Duration max, final java.util.function.BooleanSupplier done) throws IOException {
+        final long deadline = System.nanoTime() + max.toNanos();
+        accepting.lock();
+        final Round round = new Round();
+        try {
+            while (!closed && !done.getAsBoolean()) {
+                for (Handshake h = round.events.poll(); h != null; h = round.events.poll()) {
+                    switch (h) {
+                        case Arrival a -> {
+                            SessionAssembly.closeQuietly(a.connection());
+                            log(System.Logger.Level.WARNING, "turned away " + a.connection().peer()
+                                    + ": the session is taken; only outcome queries are answered");
+                        }
+                        case Refusal r -> log(System.Logger.Level.WARNING, "rejected " + r.peer() + ": " + r.reason());
+                        case Answered a -> log(System.Logger.Level.INFO, a.what() + " from " + a.peer());
+                    }
+                }
+                final long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                selector.select(Math.clamp(TimeUnit.NANOSECONDS.toMillis(left), 1, 100));
+                selector.selectedKeys().clear();
+                for (SocketChannel s = server.accept(); s != null; s = server.accept()) {
+                    round.start(s, Math.min(deadline, System.nanoTime() + QUERY_HANDSHAKE_NANOS));
+                }
+            }
+        } catch (final ClosedSelectorException e) {
+            throw new AsynchronousCloseException();
+        } finally {
+            round.close();
+            accepting.unlock();
+        }
+    }
+
+    private void log(final System.Logger.Level level, final String message) {
+        System.getLogger(MigrationListener.class.getName()).log(level, message);
     }
 
     /** The handshake threads of one {@link #accept} call and what they report. */
