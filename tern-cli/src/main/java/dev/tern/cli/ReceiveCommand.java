@@ -4,6 +4,7 @@ import dev.tern.migration.DestinationMigration;
 import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
+import dev.tern.migration.OutcomeStore;
 import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.channel.SessionSecret;
@@ -86,6 +87,8 @@ final class ReceiveCommand implements Callable<Integer> {
                 err.println("tern: warning: no --auth-file: anyone who can reach " + HostPort.format(listen)
                         + " can feed this receive its own device state, or abort it");
             }
+            final OutcomeStore outcomes = OutcomeStore.standard();
+            listener.answerQueries(outcomes);
             err.println("tern: listening on " + HostPort.format(listener.address()));
             err.flush();
             final Session session;
@@ -104,26 +107,36 @@ final class ReceiveCommand implements Callable<Integer> {
             }
             final DestinationMigration migration = new DestinationMigration(side.devices(), side.memory(), options,
                     System::nanoTime);
-            if (!quiet) {
-                migration.onPhase(phase -> {
-                    err.println("  phase " + phase);
-                    err.flush();
-                });
+            migration.outcomes(outcomes);
+            try (OutcomeLinger linger = OutcomeLinger.start(listener, outcomes, session.id(), options.timeout())) {
+                return receive(migration, session, linger, side, peer, out, err);
             }
-            final DestinationMigration.Result result;
-            try {
-                result = migration.receive(session);
-            } catch (final MigrationFailedException e) {
-                return fail(err, e.getMessage());
-            }
-            if (json) {
-                out.println(json(result, peer, side.devices()));
-            } else {
-                out.print(text(result, peer, side.devices()));
-            }
-            out.flush();
-            return 0;
         }
+    }
+
+    private int receive(final DestinationMigration migration, final Session session, final OutcomeLinger linger,
+            final SocketDevices side, final String peer, final PrintWriter out, final PrintWriter err) {
+        if (!quiet) {
+            migration.onPhase(phase -> {
+                err.println("  phase " + phase);
+                err.flush();
+            });
+        }
+        final DestinationMigration.Result result;
+        try {
+            result = migration.receive(session);
+        } catch (final MigrationFailedException e) {
+            linger.awaitQuery(err);
+            return fail(err, e.getMessage());
+        }
+        linger.awaitQuery(err);
+        if (json) {
+            out.println(json(result, peer, side.devices()));
+        } else {
+            out.print(text(result, peer, side.devices()));
+        }
+        out.flush();
+        return 0;
     }
 
     private MigrationListener bind(final Optional<TlsConfig> secure, final Optional<SessionSecret> secret) {
