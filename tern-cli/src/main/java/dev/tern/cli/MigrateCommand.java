@@ -5,6 +5,7 @@ import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
 import dev.tern.migration.AbortOnExit;
 import dev.tern.migration.SourceMigration;
+import dev.tern.migration.SourceOutcome;
 import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.migration.report.HtmlReport;
@@ -34,13 +35,18 @@ import picocli.CommandLine.Spec;
         description = {"Live-migrate the running devices behind vfio-user sockets to a 'tern receive' on HOST:PORT.",
             "List the sockets in the same order as the destination does (devices are paired by position), and give "
                     + "both sides the same --guest-memory.",
-            "Exit status: 0 migrated and verified (or migrated, with --no-verify); 1 the migration failed (the last line on stderr says whether the "
-                    + "source devices run again) or the checksums differed; 2 bad arguments or an unreachable "
-                    + "device."},
+            "Exit status: 0 migrated, and no checksum differed (see 'verified'); 1 the migration failed and "
+                    + "every source device runs again with its state intact (or, not reset, not verifiable), or a "
+                    + "checksum differed; 2 bad arguments or an unreachable device; 3 the migration failed and some "
+                    + "source device's state is lost or unknown (reset, changed, or not running again). The last "
+                    + "line on stderr gives each source device as read back after recovery."},
         footer = {"", "Example:",
             "  dst$ tern receive --listen 0.0.0.0:7000 --socket d0.sock d1.sock --guest-memory 1G",
             "  src$ tern migrate --to dst:7000 --socket s0.sock s1.sock --guest-memory 1G"})
 final class MigrateCommand implements Callable<Integer> {
+
+    /** Exit code: the migration failed and some source device's state is lost or unknown. */
+    static final int EXIT_STATE_LOST = 3;
 
     @Option(names = "--to", required = true, paramLabel = "HOST:PORT", converter = HostPort.class,
             description = "Where 'tern receive' listens.")
@@ -66,9 +72,12 @@ final class MigrateCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long timeoutSec;
 
-    @Option(names = "--no-verify",
-            description = "Skip the checksum comparison (needed for servers without the Tern extension).")
-    boolean noVerify;
+    @Mixin
+    VerifyOptions verify;
+
+    @Option(names = "--plain-vfio-user", description = "Propose no Tern extension to the servers: drive them as a "
+            + "plain vfio-user client would (no PRECOPY_INFO, MIG_DATA_SIZE, P2P or checksum).")
+    boolean plain;
 
     @Mixin
     TlsOptions tls;
@@ -95,14 +104,15 @@ final class MigrateCommand implements Callable<Integer> {
         if (to.getPort() == 0) {
             throw new CliException("--to " + HostPort.format(to) + ": port 0 is not a destination");
         }
-        final MigrationOptions options = options(noPrecopy, downtimeLimitMs, timeoutSec).withVerify(!noVerify);
+        final MigrationOptions options = options(noPrecopy, downtimeLimitMs, timeoutSec).withVerify(verify.mode());
         if (report != null && !Files.isDirectory(report.toAbsolutePath().getParent())) {
             throw new CliException("--report " + report + ": no such directory");
         }
         final Optional<TlsConfig> secure = tls.config();
         final Optional<SessionSecret> secret = auth.read();
         final MigrationReport result;
-        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.SOURCE)) {
+        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.SOURCE,
+                SocketDevices.clientOptions(plain))) {
             final SourceMigration migration = new SourceMigration(side.devices(), side.memory(),
                     SourceMigration.Guest.NONE, options, System::nanoTime);
             if (!quiet) {
@@ -114,10 +124,7 @@ final class MigrateCommand implements Callable<Integer> {
             try {
                 result = AbortOnExit.run(migration, () -> migration.migrate(to, secure, secret));
             } catch (final MigrationFailedException e) {
-                err.println("tern: " + oneLine(e.getMessage()) + " [source devices running: "
-                        + (e.sourceRecovered() ? "yes" : "no") + "]");
-                err.flush();
-                return 1;
+                return failed(e, out, err);
             }
         }
         // The result first: the devices have moved whatever happens to the report file.
@@ -139,7 +146,26 @@ final class MigrateCommand implements Callable<Integer> {
                 out.flush();
             }
         }
-        return result.verified() || noVerify ? 0 : 1;
+        return Boolean.FALSE.equals(result.verified()) ? 1 : 0;
+    }
+
+    /**
+     * Reports a failed migration: one line on stderr with each source device as read back after recovery (and, with
+     * --json, the same as data on stdout).
+     *
+     * @return {@link #EXIT_STATE_LOST} if some source device's state is lost or unknown, else 1
+     */
+    private int failed(final MigrationFailedException e, final PrintWriter out, final PrintWriter err) {
+        if (json) {
+            out.println("{\"failed\":true,\"phase\":\"" + e.phase() + "\",\"state_lost\":" + e.stateLost()
+                    + ",\"source_devices\":[" + String.join(",", e.sourceDevices().stream()
+                            .map(SourceOutcome::toJson).toList()) + "]}");
+            out.flush();
+        }
+        err.println("tern: " + oneLine(e.getMessage()) + " [source devices running: "
+                + (e.sourceRecovered() ? "yes" : "no") + (e.stateLost() ? ", state LOST or unknown" : "") + "]");
+        err.flush();
+        return e.stateLost() ? EXIT_STATE_LOST : 1;
     }
 
     /** The options both sides build from the command line. */

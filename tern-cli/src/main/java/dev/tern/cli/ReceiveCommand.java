@@ -65,6 +65,10 @@ final class ReceiveCommand implements Callable<Integer> {
     @Mixin
     AuthOptions auth;
 
+    @Option(names = "--plain-vfio-user", description = "Propose no Tern extension to the servers: drive them as a "
+            + "plain vfio-user client would (no P2P, no checksum).")
+    boolean plain;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -81,7 +85,8 @@ final class ReceiveCommand implements Callable<Integer> {
         final MigrationOptions options = MigrateCommand.options(false, 0, timeoutSec);
         final Optional<TlsConfig> secure = tls.config();
         final Optional<SessionSecret> secret = auth.createOrRead(err);
-        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.DESTINATION);
+        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.DESTINATION,
+                SocketDevices.clientOptions(plain));
                 MigrationListener listener = bind(secure, secret)) {
             if (secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
                 err.println("tern: warning: no --auth-file: anyone who can reach " + HostPort.format(listen)

@@ -50,9 +50,11 @@ final class SocketDevices implements AutoCloseable {
      * @param guestMemory bytes of guest memory, a multiple of 4 KiB, equal on both sides
      * @param role source: each device must be RUNNING and is left untouched; destination: each device is reset,
      *        so it starts fresh whatever a previous client left behind
+     * @param client what the clients propose in VERSION (see {@link #clientOptions})
      * @throws CliException naming the socket that failed; everything opened so far is closed again
      */
-    static SocketDevices open(final List<Path> sockets, final long guestMemory, final Role role) {
+    static SocketDevices open(final List<Path> sockets, final long guestMemory, final Role role,
+            final ClientOptions client) {
         final Set<Path> seen = new HashSet<>();
         for (final Path p : sockets) {
             if (!seen.add(p.toAbsolutePath().normalize())) {
@@ -73,7 +75,7 @@ final class SocketDevices implements AutoCloseable {
         final SocketDevices opened = new SocketDevices(memory, targets, devices);
         try {
             for (final Path socket : sockets) {
-                devices.add(connect(socket, memory, role, targets));
+                devices.add(connect(socket, memory, role, client, targets));
             }
             return opened;
         } catch (final RuntimeException e) {
@@ -83,10 +85,10 @@ final class SocketDevices implements AutoCloseable {
     }
 
     private static MigratingDevice connect(final Path socket, final GuestMemory memory, final Role role,
-            final List<VfioUserMigrationTarget> targets) {
+            final ClientOptions options, final List<VfioUserMigrationTarget> targets) {
         VfioUserClient client = null;
         try {
-            client = VfioUserClient.connect(socket, ClientOptions.defaults());
+            client = VfioUserClient.connect(socket, options);
             final VfioUserMigrationTarget target = new VfioUserMigrationTarget(client, () -> { });
             targets.add(target);
             client = null;
@@ -120,6 +122,11 @@ final class SocketDevices implements AutoCloseable {
         }
         return new DeviceDescriptor(socket.getFileName().toString(), target.kind(), target.formatVersion(),
                 target.flags().bits(), layout);
+    }
+
+    /** @return a plain vfio-user client's proposal ({@code --plain-vfio-user}), or Tern's, which a server may ignore */
+    static ClientOptions clientOptions(final boolean plain) {
+        return plain ? ClientOptions.plain() : ClientOptions.defaults();
     }
 
     /** @return the devices, in socket order */

@@ -29,7 +29,12 @@ final class TestServers implements AutoCloseable {
 
     /** @return a served 8 MiB dma-engine whose workload rewrites {@code rate} bytes/s; fault injection on */
     Path dmaEngine(final String name, final long rate) throws IOException, DeviceException {
-        return start(name, new DmaEngine(DmaEngineConfig.ofMemory(ENGINE_MEMORY).withRate(rate)));
+        return dmaEngine(name, rate, ENGINE_MEMORY);
+    }
+
+    /** @return a served dma-engine with {@code memory} bytes of on-device memory; fault injection on */
+    Path dmaEngine(final String name, final long rate, final long memory) throws IOException, DeviceException {
+        return start(name, new DmaEngine(DmaEngineConfig.ofMemory(memory).withRate(rate)));
     }
 
     /** @return a served uart; fault injection on */

@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 /**
  * Checksums of every device's state and of guest memory, taken on each side while nothing runs (source: after
  * STOP_COPY; destination: after loading, before RUNNING). Equal sets mean the destination holds exactly the state
- * the source had at switchover. Carried in the destination's LOADED record.
+ * the source had at switchover. Carried in the destination's LOADED record. Only what the {@link VerifyPlan}
+ * checks is computed; the other entries are 0 and never compared.
  *
  * <pre>  u32 device count | u64 checksum × count | u64 memory checksum</pre>
  *
@@ -24,13 +25,18 @@ public record Checksums(long[] devices, long memory) {
         devices = devices.clone();
     }
 
-    /** Takes every device's checksum and the memory's, in parallel (they are independent and each is a scan). */
-    public static Checksums of(final List<MigratingDevice> devices, final GuestMemory memory) throws Exception {
+    /**
+     * Takes the checksums {@code plan} checks, in parallel (they are independent and each is a scan); 0 for the
+     * others.
+     */
+    public static Checksums of(final List<MigratingDevice> devices, final GuestMemory memory, final VerifyPlan plan)
+            throws Exception {
         final List<Callable<Long>> tasks = new ArrayList<>();
-        for (final MigratingDevice d : devices) {
-            tasks.add(() -> d.target().checksum());
+        for (int i = 0; i < devices.size(); i++) {
+            final MigratingDevice d = devices.get(i);
+            tasks.add(plan.checks(i) ? () -> d.target().checksum() : () -> 0L);
         }
-        tasks.add(memory::checksum);
+        tasks.add(plan.checksMemory() ? memory::checksum : () -> 0L);
         final List<Long> sums = Parallel.run(tasks);
         final long[] device = new long[devices.size()];
         for (int i = 0; i < device.length; i++) {
@@ -63,21 +69,6 @@ public record Checksums(long[] devices, long memory) {
         } catch (final BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated checksum record");
         }
-    }
-
-    /** @return a one-line description of the first difference, or null if equal */
-    public String difference(final Checksums other, final List<DeviceDescriptor> names) {
-        for (int i = 0; i < Math.min(devices.length, other.devices.length); i++) {
-            if (devices[i] != other.devices[i]) {
-                return "device " + names.get(i).name() + ": checksum " + Long.toHexString(devices[i])
-                        + " on the source, " + Long.toHexString(other.devices[i]) + " on the destination";
-            }
-        }
-        if (devices.length != other.devices.length) {
-            return "checksums for " + devices.length + " vs " + other.devices.length + " devices";
-        }
-        return memory == other.memory ? null : "guest memory: checksum " + Long.toHexString(memory)
-                + " on the source, " + Long.toHexString(other.memory) + " on the destination";
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.tern.migration;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
+import dev.tern.device.migration.MigrationTarget;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.wire.CorruptStreamException;
 import dev.tern.migration.wire.Record;
@@ -101,6 +102,12 @@ public final class DestinationMigration {
                 refuse(control, why);
                 throw new MigrationRefusedException(why);
             }
+            final VerifyPlan plan = new VerifyPlan(hello.verify(), hello.checksums(), checksumOffers());
+            final String unverifiable = plan.refusal(hello.devices());
+            if (unverifiable != null) {
+                refuse(control, unverifiable);
+                throw new MigrationRefusedException(unverifiable);
+            }
             if (session.data().size() != devices.size() + 1) {
                 throw new IOException("expected " + (devices.size() + 1) + " data connections, got "
                         + session.data().size());
@@ -108,10 +115,9 @@ public final class DestinationMigration {
             memory.populate();
             final MigrationStream[] sinks = new MigrationStream[devices.size()];
             for (int i = 0; i < devices.size(); i++) {
-                sinks[i] = devices.get(i).target().setState(MigrationState.RESUMING).stream().orElseThrow(
-                        () -> new IOException("device entered RESUMING without a data stream"));
+                sinks[i] = openResuming(devices.get(i));
             }
-            control.write(RecordKind.HELLO_REPLY, -1, WireText.reply(true, ""));
+            control.write(RecordKind.HELLO_REPLY, -1, new HelloReply(true, "", plan.destination()).encode());
 
             phase = hello.precopy() ? Phase.PRE_COPY : Phase.STOP_COPY;
             phaseListener.accept(phase);
@@ -132,8 +138,7 @@ public final class DestinationMigration {
             final long applied = timeline.now();
             // Checksums while everything is stopped: RUNNING_P2P is a running state (only P2P DMA is held back),
             // so a device there may already change its own state and DMA into guest memory.
-            final Checksums loaded = hello.verify() ? Checksums.of(devices, memory)
-                    : new Checksums(new long[devices.size()], 0);
+            final Checksums loaded = Checksums.of(devices, memory, plan);
             final long verified = timeline.now();
             for (final MigratingDevice d : devices) {
                 if (d.target().flags().has(MigrationFeature.P2P)) {
@@ -166,15 +171,8 @@ public final class DestinationMigration {
             if (committed) {
                 throw new MigrationFailedException(phase, false, "after the commit point: " + cause, e);
             }
-            for (final MigratingDevice d : devices) {
-                try {
-                    d.target().reset();
-                } catch (final DeviceException resetFailed) {
-                    // Reported through the device's state; the source still owns the migration.
-                }
-            }
+            final String message = "receive failed in " + phase + ": " + cause + "; " + resetAll();
             outcomes.rolledBack(session.id());
-            final String message = "receive failed in " + phase + ": " + cause + "; destination devices reset";
             if (!(e instanceof MigrationRefusedException)) {
                 tellSource(control, message);
             }
@@ -184,6 +182,61 @@ public final class DestinationMigration {
             watchdog.close();
             session.close();
         }
+    }
+
+    /** @return per device: it offers a state checksum */
+    private boolean[] checksumOffers() {
+        final boolean[] offers = new boolean[devices.size()];
+        for (int i = 0; i < offers.length; i++) {
+            offers[i] = devices.get(i).target().capabilities().checksum();
+        }
+        return offers;
+    }
+
+    /**
+     * Opens a new RESUMING session. A device still in RESUMING from an earlier failed session (a vfio-user reset
+     * keeps the migration state, vfio-user-interop.md L2) is walked to STOP first — a reset if that arc fails — since
+     * SET RESUMING from RESUMING changes nothing and would append to the old session's data.
+     */
+    private static MigrationStream openResuming(final MigratingDevice d) throws DeviceException, IOException {
+        final MigrationTarget t = d.target();
+        if (t.state() == MigrationState.RESUMING) {
+            try {
+                t.setState(MigrationState.STOP);
+            } catch (final DeviceException e) {
+                t.reset();
+            }
+            if (t.state() == MigrationState.RESUMING) {
+                throw new IOException("device " + d.descriptor().name() + " stays in RESUMING after RESUMING→STOP"
+                        + " and a reset were tried: no new session can open");
+            }
+        }
+        return t.setState(MigrationState.RESUMING).stream().orElseThrow(
+                () -> new IOException("device " + d.descriptor().name() + " entered RESUMING without a data stream"));
+    }
+
+    /** Resets every device after a failure and says what each reports afterwards (read back, not assumed). */
+    private String resetAll() {
+        final List<String> states = new ArrayList<>();
+        boolean allRunning = true;
+        for (final MigratingDevice d : devices) {
+            String failed = "";
+            try {
+                d.target().reset();
+            } catch (final DeviceException | RuntimeException resetFailed) {
+                failed = " (reset failed: " + MigrationFailedException.reason(resetFailed) + ")";
+            }
+            MigrationState now;
+            try {
+                now = d.target().state();
+            } catch (final RuntimeException unreadable) {
+                now = null;
+            }
+            allRunning &= now == MigrationState.RUNNING && failed.isEmpty();
+            states.add(d.descriptor().name() + " " + (now == null ? "state unreadable" : now) + failed);
+        }
+        return (allRunning ? "destination devices reset, now " : "destination devices after reset: ")
+                + String.join(", ", states);
     }
 
     private long receiveDevice(final RecordReader reader, final int i, final MigrationStream sink,
@@ -269,7 +322,7 @@ public final class DestinationMigration {
 
     private static void refuse(final RecordWriter control, final String why) {
         try {
-            control.write(RecordKind.HELLO_REPLY, -1, WireText.reply(false, why));
+            control.write(RecordKind.HELLO_REPLY, -1, HelloReply.refuse(why).encode());
         } catch (final IOException e) {
             // The source learns of the refusal from the closed connection instead.
         }

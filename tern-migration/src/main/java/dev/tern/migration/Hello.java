@@ -10,35 +10,58 @@ import java.util.List;
  * before anything stops.
  *
  * <pre>
- *   u32 protocol version (1) | u32 options (bit 0 verify, bit 1 pre-copy) | u64 guest memory bytes
- *   | u32 device count | DeviceDescriptor × count
+ *   u32 protocol version (2) | u32 options (bit 0 verify, bit 1 pre-copy, bit 2 verification required)
+ *   | u64 guest memory bytes | u32 device count | DeviceDescriptor × count | u8 checksum offered × count
  * </pre>
  *
  * @param memoryBytes guest memory size
- * @param verify whether the destination computes checksums before the commit
+ * @param verify which checksums the destination computes before the commit (see {@link VerifyPlan})
  * @param precopy whether pre-copy data will arrive
  * @param devices the devices, by index; device i streams on data connection i, memory on data connection n
+ * @param checksums per source device, by index: it offers a state checksum
  */
-public record Hello(long memoryBytes, boolean verify, boolean precopy, List<DeviceDescriptor> devices) {
+public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<DeviceDescriptor> devices,
+        boolean[] checksums) {
 
-    /** The handshake version this code speaks. */
-    public static final int VERSION = 1;
+    /** The handshake version this code speaks (2: verification negotiated per device). */
+    public static final int VERSION = 2;
     private static final int MAX_DEVICES = 256;
 
-    /** Copies the device list. */
+    /** Copies the device list and the checksum offers, which must match in length. */
     public Hello {
         devices = List.copyOf(devices);
+        checksums = checksums.clone();
+        if (checksums.length != devices.size()) {
+            throw new IllegalArgumentException(checksums.length + " checksum offers for " + devices.size()
+                    + " devices");
+        }
+    }
+
+    /** @return the source's hello for {@code devices}, each saying whether it offers a checksum */
+    public static Hello of(final long memoryBytes, final VerifyMode verify, final boolean precopy,
+            final List<MigratingDevice> devices) {
+        final boolean[] offers = new boolean[devices.size()];
+        for (int i = 0; i < offers.length; i++) {
+            offers[i] = devices.get(i).target().capabilities().checksum();
+        }
+        return new Hello(memoryBytes, verify, precopy, devices.stream().map(MigratingDevice::descriptor).toList(),
+                offers);
     }
 
     /** @return the encoding */
     public ByteBuffer encode() {
-        int size = 20;
+        int size = 20 + checksums.length;
         for (final DeviceDescriptor d : devices) {
             size += d.encodedSize();
         }
         final ByteBuffer out = ByteBuffer.allocate(size);
-        out.putInt(VERSION).putInt((verify ? 1 : 0) | (precopy ? 2 : 0)).putLong(memoryBytes).putInt(devices.size());
+        final int options = (verify != VerifyMode.OFF ? 1 : 0) | (precopy ? 2 : 0)
+                | (verify == VerifyMode.REQUIRED ? 4 : 0);
+        out.putInt(VERSION).putInt(options).putLong(memoryBytes).putInt(devices.size());
         devices.forEach(d -> d.encode(out));
+        for (final boolean c : checksums) {
+            out.put((byte) (c ? 1 : 0));
+        }
         return out.flip();
     }
 
@@ -60,10 +83,16 @@ public record Hello(long memoryBytes, boolean verify, boolean precopy, List<Devi
             for (int i = 0; i < count; i++) {
                 devices.add(DeviceDescriptor.decode(in));
             }
+            final boolean[] checksums = new boolean[count];
+            for (int i = 0; i < count; i++) {
+                checksums[i] = in.get() != 0;
+            }
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException("handshake has " + in.remaining() + " trailing bytes");
             }
-            return new Hello(memory, (options & 1) != 0, (options & 2) != 0, devices);
+            final VerifyMode verify = (options & 1) == 0 ? VerifyMode.OFF
+                    : (options & 4) != 0 ? VerifyMode.REQUIRED : VerifyMode.AUTO;
+            return new Hello(memory, verify, (options & 2) != 0, devices, checksums);
         } catch (final BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated handshake");
         }

@@ -11,20 +11,22 @@ import java.time.Duration;
  *        {@code downtime-limit}, default 300 ms)
  * @param maxRounds switch over after this many pre-copy rounds even if not converged
  * @param chunkBytes migration data read per call (QEMU uses 1 MiB; larger buffers gave it no gain)
- * @param verify compare every device's and the guest memory's checksum on both sides before committing
+ * @param verify which checksums to compare (guest memory, and every device both sides can checksum); decided at
+ *        the handshake, see {@link VerifyPlan}
  * @param timeout how long to wait for the peer at any step before failing (and recovering)
  * @param parallelDevices stream devices on their connections at the same time (false: one after another, for
  *        comparison)
  */
 public record MigrationOptions(boolean precopy, Duration downtimeLimit, int maxRounds, int chunkBytes,
-        boolean verify, Duration timeout, boolean parallelDevices) {
+        VerifyMode verify, Duration timeout, boolean parallelDevices) {
 
-    /** Pre-copy, 300 ms, 30 rounds, 1 MiB chunks, verification on, 30 s timeout. */
+    /** Pre-copy, 300 ms, 30 rounds, 1 MiB chunks, verification {@link VerifyMode#AUTO}, 30 s timeout. */
     public static final MigrationOptions DEFAULT =
-            new MigrationOptions(true, Duration.ofMillis(300), 30, 1 << 20, true, Duration.ofSeconds(30), true);
+            new MigrationOptions(true, Duration.ofMillis(300), 30, 1 << 20, VerifyMode.AUTO, Duration.ofSeconds(30), true);
 
     /** Validates the values. */
     public MigrationOptions {
+        java.util.Objects.requireNonNull(verify, "verify");
         if (downtimeLimit.isNegative() || maxRounds < 1 || chunkBytes < 4096 || chunkBytes > (16 << 20)
                 || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("invalid migration options: downtime limit " + downtimeLimit
@@ -52,8 +54,8 @@ public record MigrationOptions(boolean precopy, Duration downtimeLimit, int maxR
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, on);
     }
 
-    /** @return these options with checksum verification on or off */
-    public MigrationOptions withVerify(final boolean on) {
+    /** @return these options with another verification mode */
+    public MigrationOptions withVerify(final VerifyMode on) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, on, timeout, parallelDevices);
     }
 }

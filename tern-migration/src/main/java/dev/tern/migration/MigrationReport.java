@@ -7,8 +7,8 @@ import java.util.Locale;
 /**
  * The outcome of a completed migration, as measured on the source.
  *
- * @param verified true if every device's and the guest memory's checksum on the destination equalled the
- *        source's at switchover; false if not checked
+ * @param verification per device and for guest memory: verified (the destination's checksum equalled the
+ *        source's at switchover), mismatch, not verifiable (with the reason) or off; see {@link #verified()}
  * @param downtimeMs first source device leaving RUNNING (its P2P arc) → the destination's last device RUNNING
  *        (the COMMITTED record's arrival)
  * @param totalMs connect → commit acknowledged
@@ -19,7 +19,7 @@ import java.util.Locale;
  * @param memoryBytes guest memory bytes sent
  * @param spans the timeline
  */
-public record MigrationReport(boolean verified, double downtimeMs, double totalMs, long bytes, int rounds,
+public record MigrationReport(Verification verification, double downtimeMs, double totalMs, long bytes, int rounds,
         List<RoundStats> roundStats, List<DeviceStats> devices, long memoryBytes, List<Timeline.Span> spans) {
 
     /**
@@ -56,23 +56,38 @@ public record MigrationReport(boolean verified, double downtimeMs, double totalM
         roundStats = List.copyOf(roundStats);
         devices = List.copyOf(devices);
         spans = List.copyOf(spans);
+        if (verification.devices().size() != devices.size()) {
+            throw new IllegalArgumentException(verification.devices().size() + " verifications for "
+                    + devices.size() + " devices");
+        }
     }
 
-    /** @return the report as one JSON object (keys: verified, downtime_ms, total_ms, bytes, rounds, …) */
+    /** @return {@link Verification#verified()}: true, false (a checksum differed) or null (not everything checked) */
+    public Boolean verified() {
+        return verification.verified();
+    }
+
+    /**
+     * @return the report as one JSON object (keys: verified — true, false or null —, downtime_ms, total_ms, bytes,
+     *         rounds, memory_bytes, memory_verification, devices with their verification, …)
+     */
     public String toJson() {
         final StringBuilder sb = new StringBuilder("{");
-        sb.append("\"verified\":").append(verified)
+        sb.append("\"verified\":").append(verified())
                 .append(",\"downtime_ms\":").append(num(downtimeMs))
                 .append(",\"total_ms\":").append(num(totalMs))
                 .append(",\"bytes\":").append(bytes)
                 .append(",\"rounds\":").append(rounds)
-                .append(",\"memory_bytes\":").append(memoryBytes)
-                .append(",\"devices\":[");
+                .append(",\"memory_bytes\":").append(memoryBytes);
+        check(sb, "memory_verification", verification.memory());
+        sb.append(",\"devices\":[");
         for (int i = 0; i < devices.size(); i++) {
             final DeviceStats d = devices.get(i);
             sb.append(i == 0 ? "" : ",").append("{\"name\":").append(JsonWriter.quote(d.name())).append(",\"kind\":")
                     .append(JsonWriter.quote(d.kind())).append(",\"precopy_bytes\":").append(d.precopyBytes())
-                    .append(",\"stop_copy_bytes\":").append(d.stopCopyBytes()).append('}');
+                    .append(",\"stop_copy_bytes\":").append(d.stopCopyBytes());
+            check(sb, "verification", verification.devices().get(i));
+            sb.append('}');
         }
         sb.append("],\"round_stats\":[");
         for (int i = 0; i < roundStats.size(); i++) {
@@ -92,6 +107,13 @@ public record MigrationReport(boolean verified, double downtimeMs, double totalM
                     .append(",\"bytes\":").append(s.bytes()).append('}');
         }
         return sb.append("]}").toString();
+    }
+
+    private static void check(final StringBuilder sb, final String key, final Verification.Check c) {
+        sb.append(",\"").append(key).append("\":").append(JsonWriter.quote(c.status().text()));
+        if (!c.detail().isEmpty()) {
+            sb.append(",\"").append(key).append("_detail\":").append(JsonWriter.quote(c.detail()));
+        }
     }
 
     private static String num(final double v) {

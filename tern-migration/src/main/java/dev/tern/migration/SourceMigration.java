@@ -13,7 +13,6 @@ import dev.tern.protocol.MigrationFeature;
 import dev.tern.protocol.MigrationState;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -24,8 +23,9 @@ import java.util.function.LongSupplier;
 /**
  * The source side of a live migration (the sequence of QEMU's hw/vfio/migration.c, spec live-migration.md §1.1):
  * handshake → pre-copy rounds → P2P for every device → STOP_COPY drained in parallel → destination loads →
- * commit. Any failure before the commit point puts every source device back to RUNNING with its state (recovery
- * state, then reset if that fails) and resumes the guest; after it, the source never runs the devices again.
+ * commit. Any failure before the commit point puts every source device back to RUNNING (recovery state, then reset
+ * if that fails), resumes the guest, and reports each device as read back afterwards ({@link SourceOutcome}); after
+ * it, the source never runs the devices again.
  */
 public final class SourceMigration {
 
@@ -137,6 +137,7 @@ public final class SourceMigration {
         ControlInbox inbox = null;
         ProgressWatchdog watchdog = null;
         final List<MigratingDevice> logging = new ArrayList<>();
+        final MigrationStream[] streams = new MigrationStream[devices.size()];
         try {
             enter(phase);
             long t = timeline.now();
@@ -148,13 +149,9 @@ public final class SourceMigration {
             }
             inbox = new ControlInbox(session.control().reader(), "tern-source-control", rounds::onControl);
             final RecordWriter control = session.control().writer();
-            final Hello hello = new Hello(memory.size(), options.verify(), options.precopy(),
-                    devices.stream().map(MigratingDevice::descriptor).toList());
+            final Hello hello = Hello.of(memory.size(), options.verify(), options.precopy(), devices);
             control.write(RecordKind.HELLO, -1, hello.encode());
-            final ByteBuffer reply = inbox.expect(RecordKind.HELLO_REPLY, options.timeout()).payload();
-            if (reply.get() == 0) {
-                throw new MigrationRefusedException(WireText.get(reply));
-            }
+            final VerifyPlan plan = handshake(hello, inbox);
             timeline.record(phase, "all", 0, t, 0);
 
             for (final MigratingDevice d : devices) {
@@ -168,7 +165,6 @@ public final class SourceMigration {
             if (logging.size() < devices.size()) {
                 progress.accept("a device cannot log its DMA: guest memory is re-sent whole at switchover");
             }
-            final MigrationStream[] streams = new MigrationStream[devices.size()];
             if (options.precopy()) {
                 phase = Phase.PRE_COPY;
                 enter(phase);
@@ -241,14 +237,7 @@ public final class SourceMigration {
             // The source's side of the verification runs here, off the downtime path: its devices stay in
             // STOP_COPY and its guest is paused, so this is exactly the state at switchover. (Corrupt transfers
             // are already refused before the commit by the records' CRC32C, byte counts and the device's load.)
-            boolean verified = false;
-            if (options.verify()) {
-                final String diff = Checksums.of(devices, memory).difference(theirs, hello.devices());
-                verified = diff == null;
-                if (!verified) {
-                    progress.accept("VERIFICATION FAILED: " + diff);
-                }
-            }
+            final Verification verified = verify(plan, theirs, hello.devices());
             for (final MigratingDevice d : devices) {
                 d.target().setState(MigrationState.STOP);
             }
@@ -269,11 +258,12 @@ public final class SourceMigration {
                         + String.format("%016x", session.id()) + "' to learn which side must run)", e);
                 throw failure;
             }
-            final boolean recovered = SourceRecovery.recover(devices, logging, paused ? guest : null, session);
+            final List<SourceOutcome> outcomes = SourceRecovery.recover(devices, streams, logging,
+                    paused ? guest : null, session);
+            final boolean recovered = outcomes.stream().allMatch(o -> o.state() == MigrationState.RUNNING);
             final String cause = cause(e, inbox, watchdog);
             failure = new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
-                    + (recovered ? "; source devices are RUNNING with their state intact"
-                            : "; some source device could not be recovered"), e);
+                    + "; source devices after recovery: " + SourceOutcome.describe(outcomes), e, outcomes);
             throw failure;
         } finally {
             if (watchdog != null) {
@@ -289,6 +279,57 @@ public final class SourceMigration {
         }
     }
 
+    /**
+     * Reads the destination's answer to the hello and derives the verification plan; with
+     * {@link VerifyMode#REQUIRED} the destination refuses what cannot be verified (this side checks too).
+     */
+    private VerifyPlan handshake(final Hello hello, final ControlInbox inbox) throws Exception {
+        final HelloReply reply = HelloReply.decode(inbox.expect(RecordKind.HELLO_REPLY, options.timeout()).payload());
+        if (!reply.accepted()) {
+            throw new MigrationRefusedException(reply.reason());
+        }
+        if (reply.checksums().length != devices.size()) {
+            throw new IOException("the destination's handshake reply names " + reply.checksums().length
+                    + " devices, " + devices.size() + " migrate");
+        }
+        final VerifyPlan plan = new VerifyPlan(options.verify(), hello.checksums(), reply.checksums());
+        final String refusal = plan.refusal(hello.devices());
+        if (refusal != null) {
+            throw new MigrationRefusedException(refusal);
+        }
+        if (options.verify() == VerifyMode.AUTO) {
+            for (final String d : plan.unverifiable(hello.devices())) {
+                progress.accept("not verifiable: " + d);
+            }
+        }
+        return plan;
+    }
+
+    /** Compares this side's checksums (devices frozen in STOP_COPY) with the destination's, as planned. */
+    private Verification verify(final VerifyPlan plan, final Checksums theirs, final List<DeviceDescriptor> names)
+            throws Exception {
+        if (options.verify() == VerifyMode.OFF) {
+            return Verification.off(devices.size());
+        }
+        final Verification v = plan.compare(Checksums.of(devices, memory, plan), theirs, names);
+        if (Boolean.FALSE.equals(v.verified())) {
+            progress.accept("VERIFICATION FAILED: " + mismatches(v, names));
+        }
+        return v;
+    }
+
+    private static String mismatches(final Verification v, final List<DeviceDescriptor> names) {
+        final List<String> out = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            if (v.devices().get(i).status() == Verification.Status.MISMATCH) {
+                out.add("device " + names.get(i).name() + ": " + v.devices().get(i).detail());
+            }
+        }
+        if (v.memory().status() == Verification.Status.MISMATCH) {
+            out.add("guest memory: " + v.memory().detail());
+        }
+        return String.join("; ", out);
+    }
 
     /**
      * Why the migration failed, in one line: the destination's own reason when it sent one (its ABORT reaches this

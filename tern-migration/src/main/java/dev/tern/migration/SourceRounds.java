@@ -2,7 +2,9 @@ package dev.tern.migration;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
+import dev.tern.device.migration.MigrationTarget;
 import dev.tern.device.migration.PrecopyInfo;
+import dev.tern.device.migration.TargetCapabilities;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.report.TextReport;
 import dev.tern.migration.wire.RecordKind;
@@ -21,8 +23,18 @@ import java.util.function.Consumer;
  * stream. Convergence follows QEMU: switch once the estimated remaining bytes fit in measured bandwidth × downtime
  * limit, but never before every pre-copy device's initial data is loaded on the destination (switchover-ack), or
  * after the round limit.
+ *
+ * <p>A device's pending bytes come from PRECOPY_INFO and MIG_DATA_SIZE only when its target offers them
+ * ({@link dev.tern.device.migration.TargetCapabilities}); otherwise (plain vfio-user) from its stream alone, as
+ * {@link ObservedPrecopy} describes.
  */
 final class SourceRounds {
+
+    /**
+     * Longest a round reads one device without PRECOPY_INFO, so a device producing data faster than the link can
+     * not hold a round (and the guest memory's rounds) open; its rest goes in later rounds or the stop-copy.
+     */
+    static final long ROUND_CAP_NANOS = 1_000_000_000L;
 
     private final List<MigratingDevice> devices;
     private final MigrationOptions options;
@@ -32,6 +44,7 @@ final class SourceRounds {
     private final long[] stopCopyBytes;
     private final boolean[] initSent;
     private final boolean[] acked;
+    private final ObservedPrecopy[] observed;
     private final List<MigrationReport.RoundStats> stats = new ArrayList<>();
     private long memoryBytes;
     private boolean peerFailed;
@@ -46,6 +59,10 @@ final class SourceRounds {
         this.stopCopyBytes = new long[devices.size()];
         this.initSent = new boolean[devices.size()];
         this.acked = new boolean[devices.size()];
+        this.observed = new ObservedPrecopy[devices.size()];
+        for (int i = 0; i < observed.length; i++) {
+            observed[i] = new ObservedPrecopy();
+        }
     }
 
     void onProgress(final Consumer<String> listener) {
@@ -119,7 +136,7 @@ final class SourceRounds {
             }
             // Round 1 sends everything, so its "dirty" count says nothing about the dirty rate; only from round 2
             // on does the estimate measure what the guest and devices dirty while a round runs.
-            if (round >= 2 && allAcked() && remaining <= budget) {
+            if (round >= 2 && allAcked() && allDrained() && remaining <= budget) {
                 return;
             }
             if (round >= options.maxRounds()) {
@@ -129,27 +146,65 @@ final class SourceRounds {
         }
     }
 
-    /** Reads whatever pre-copy data a device has now and sends it; then says when its initial data is all sent. */
+    /** Reads the pre-copy data a device has now and sends it; then says when its initial data is all sent. */
     private long drainAvailable(final RecordWriter writer, final int i, final MigrationStream stream,
             final int round)
             throws IOException, DeviceException {
-        final ByteBuffer buf = buffer(i);
-        // A round takes what the device reports pending at its start, so a device dirtying faster than the link
-        // cannot hold a round open; the rest goes in later rounds or the stop-copy.
         final long start = timeline.now();
-        final PrecopyInfo pending = devices.get(i).target().precopyInfo();
+        final MigrationTarget target = devices.get(i).target();
+        final boolean reported = target.capabilities().precopyInfo();
+        final long total = reported ? drainReported(writer, i, stream, target.precopyInfo())
+                : drainObserved(writer, i, stream);
+        precopyBytes[i] += total;
+        timeline.record(Phase.PRE_COPY, devices.get(i).descriptor().name(), round, start, total);
+        final boolean initialDone = reported ? target.precopyInfo().initialBytes() == 0
+                : observed[i].initialSent();
+        if (!initSent[i] && initialDone) {
+            writer.write(RecordKind.INIT_DATA_SENT, i);
+            initSent[i] = true;
+        }
+        return total;
+    }
+
+    /**
+     * With PRECOPY_INFO: a round takes what the device reports pending at its start, so a device dirtying faster
+     * than the link cannot hold a round open; the rest goes in later rounds or the stop-copy.
+     */
+    private long drainReported(final RecordWriter writer, final int i, final MigrationStream stream,
+            final PrecopyInfo pending) throws IOException, DeviceException {
+        final ByteBuffer buf = buffer(i);
         final long budget = pending.initialBytes() + pending.dirtyBytes();
         long total = 0;
         for (int n; total < budget && (n = stream.read(buf.clear())) > 0;) {
             writer.write(RecordKind.DEVICE_DATA, i, buf.flip());
             total += n;
         }
-        precopyBytes[i] += total;
-        timeline.record(Phase.PRE_COPY, devices.get(i).descriptor().name(), round, start, total);
-        if (!initSent[i] && devices.get(i).target().precopyInfo().initialBytes() == 0) {
-            writer.write(RecordKind.INIT_DATA_SENT, i);
-            initSent[i] = true;
+        return total;
+    }
+
+    /**
+     * Without PRECOPY_INFO (vfio-user spec): read until the device has nothing more for now — a read of 0 bytes
+     * (the stream's contract; a short MIG_DATA_READ reply is how a vfio-user server says it) — or until
+     * {@link #ROUND_CAP_NANOS}.
+     */
+    private long drainObserved(final RecordWriter writer, final int i, final MigrationStream stream)
+            throws IOException, DeviceException {
+        final ByteBuffer buf = buffer(i);
+        final long deadline = timeline.now() + ROUND_CAP_NANOS;
+        long total = 0;
+        int n;
+        while ((n = stream.read(buf.clear())) > 0) {
+            writer.write(RecordKind.DEVICE_DATA, i, buf.flip());
+            total += n;
+            if (timeline.now() >= deadline) {
+                break;
+            }
         }
+        if (n < 0) {
+            throw new IOException("device " + devices.get(i).descriptor().name()
+                    + " ended its stream in PRE_COPY (end of stream is for STOP_COPY only)");
+        }
+        observed[i].round(total, n == 0);
         return total;
     }
 
@@ -179,15 +234,40 @@ final class SourceRounds {
 
     private long remaining(final MemorySender memory) throws DeviceException {
         long remaining = memory.lastDirtyPages() * GuestMemory.PAGE;
-        for (final MigratingDevice d : devices) {
-            long device = d.target().stopCopySize();
-            if (d.target().state() == MigrationState.PRE_COPY) {
-                final PrecopyInfo info = d.target().precopyInfo();
-                device = Math.max(device, info.initialBytes() + info.dirtyBytes());
-            }
-            remaining += device;
+        for (int i = 0; i < devices.size(); i++) {
+            remaining += deviceRemaining(i);
         }
         return remaining;
+    }
+
+    /**
+     * @return what device {@code i} would still send if it stopped now: MIG_DATA_SIZE and PRECOPY_INFO where
+     *         offered, else what its stream showed (0 for a device outside pre-copy that reports nothing)
+     */
+    private long deviceRemaining(final int i) throws DeviceException {
+        final MigrationTarget t = devices.get(i).target();
+        final TargetCapabilities caps = t.capabilities();
+        long device = caps.stopCopySize() ? t.stopCopySize() : 0;
+        if (t.state() == MigrationState.PRE_COPY) {
+            if (caps.precopyInfo()) {
+                final PrecopyInfo info = t.precopyInfo();
+                device = Math.max(device, info.initialBytes() + info.dirtyBytes());
+            } else {
+                device = Math.max(device, observed[i].estimate());
+            }
+        }
+        return device;
+    }
+
+    /** @return true unless a device without PRECOPY_INFO had more data than its last round could read */
+    private boolean allDrained() {
+        for (int i = 0; i < devices.size(); i++) {
+            if (devices.get(i).target().state() == MigrationState.PRE_COPY
+                    && !devices.get(i).target().capabilities().precopyInfo() && !observed[i].drained()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean allAcked() {
@@ -201,10 +281,22 @@ final class SourceRounds {
         }
     }
 
+    /**
+     * At the round limit: waits for the acknowledgement of every device whose initial data was sent. A device whose
+     * initial data never drained cannot be acknowledged; the switchover goes ahead without it (its destination
+     * then loads more during the downtime), and says so.
+     */
     private void awaitAcks() throws IOException, InterruptedException {
+        for (int i = 0; i < devices.size(); i++) {
+            if (!initSent[i] && !acked[i]) {
+                progress.accept("device " + devices.get(i).descriptor().name() + ": its initial pre-copy data did"
+                        + " not drain in " + options.maxRounds() + " rounds; switching over without its"
+                        + " switchover-ack");
+            }
+        }
         final long deadline = System.nanoTime() + options.timeout().toNanos();
         synchronized (acked) {
-            while (!allAcked()) {
+            while (!sentAcked()) {
                 if (peerFailed) {
                     throw new IOException("the destination's control connection failed before every device's"
                             + " initial data was acknowledged");
@@ -219,6 +311,16 @@ final class SourceRounds {
         }
     }
 
+    /** @return true once every device whose initial data was sent is acknowledged (caller holds the lock) */
+    private boolean sentAcked() {
+        for (int i = 0; i < acked.length; i++) {
+            if (initSent[i] && !acked[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private ByteBuffer buffer(final int i) {
         if (buffers[i] == null) {
             buffers[i] = ByteBuffer.allocateDirect(options.chunkBytes());
@@ -226,7 +328,7 @@ final class SourceRounds {
         return buffers[i];
     }
 
-    MigrationReport report(final boolean verified, final double downtimeMs, final double totalMs,
+    MigrationReport report(final Verification verified, final double downtimeMs, final double totalMs,
             final List<Timeline.Span> spans) {
         final List<MigrationReport.DeviceStats> ds = new ArrayList<>();
         long bytes = memoryBytes;

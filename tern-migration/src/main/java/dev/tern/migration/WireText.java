@@ -38,13 +38,6 @@ final class WireText {
         return dev.tern.migration.wire.Records.text(s);
     }
 
-    /** @return a HELLO_REPLY payload: {@code u8 accepted | text reason} (cut to {@link #MAX} bytes) */
-    static ByteBuffer reply(final boolean accepted, final String reason) {
-        final byte[] b = reason(reason);
-        return ByteBuffer.allocate(3 + b.length).put((byte) (accepted ? 1 : 0)).putShort((short) b.length).put(b)
-                .flip();
-    }
-
     /**
      * @return the next text of {@code in}
      * @throws IllegalArgumentException for a length above {@link #MAX} or beyond the buffer

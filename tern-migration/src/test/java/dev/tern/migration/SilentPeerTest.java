@@ -7,7 +7,6 @@ import dev.tern.migration.channel.MigrationConnector;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.protocol.MigrationState;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +29,7 @@ class SilentPeerTest {
                     final Session s = rig.listener.accept(SHORT.timeout());
                     s.control().reader().read();
                     s.control().writer().write(RecordKind.HELLO_REPLY, -1,
-                            ByteBuffer.allocate(3).put((byte) 1).putShort((short) 0).flip());
+                            new HelloReply(true, "", new boolean[rig.destination.size()]).encode());
                     return s;
                 } catch (final Exception e) {
                     throw new IllegalStateException(e);
@@ -58,8 +57,8 @@ class SilentPeerTest {
             final CompletableFuture<DestinationMigration.Result> dest = rig.receive(SHORT, p -> { });
             try (Session s = MigrationConnector.connect(rig.listener.address(), rig.source.size() + 1,
                     Optional.empty(), SHORT.timeout())) {
-                s.control().writer().write(RecordKind.HELLO, -1, new Hello(rig.sourceMemory.size(), true, true,
-                        rig.source.stream().map(MigratingDevice::descriptor).toList()).encode());
+                s.control().writer().write(RecordKind.HELLO, -1, Hello.of(rig.sourceMemory.size(), VerifyMode.AUTO, true,
+                        rig.source).encode());
                 assertThat(s.control().reader().read().kind()).isEqualTo(RecordKind.HELLO_REPLY);
                 assertThatThrownBy(() -> dest.get(10, TimeUnit.SECONDS)).hasMessageContaining("no progress");
             }

@@ -93,8 +93,8 @@ public final class MigrationBench {
             final MigrationReport b = Demo.run(off, MigrationOptions.DEFAULT.withPrecopy(false), QUIET);
             pre[r] = a.downtimeMs();
             stop[r] = b.downtimeMs();
-            preOk += a.verified() ? 1 : 0;
-            stopOk += b.verified() ? 1 : 0;
+            preOk += Boolean.TRUE.equals(a.verified()) ? 1 : 0;
+            stopOk += Boolean.TRUE.equals(b.verified()) ? 1 : 0;
             System.out.printf("  run %d: pre-copy %.1f ms (%d rounds, verified %s), no pre-copy %.1f ms (verified"
                     + " %s)%n", r + 1, pre[r], a.rounds(), a.verified(), stop[r], b.verified());
         }
@@ -120,7 +120,7 @@ public final class MigrationBench {
             final MigrationReport report = Demo.run(config, options, QUIET);
             final Timeline.Span span = stopCopy(report);
             bytes = span.bytes();
-            ok += report.verified() ? 1 : 0;
+            ok += Boolean.TRUE.equals(report.verified()) ? 1 : 0;
             demo[r] = span.bytes() / (double) (span.endNanos() - span.startNanos());
             raw[r] = LoopbackCopy.raw(PAYLOAD, bytes);
             records[r] = LoopbackCopy.records(PAYLOAD, bytes, Optional.empty());
@@ -151,7 +151,7 @@ public final class MigrationBench {
             final MigrationReport b = Demo.run(config, ser, QUIET);
             p[r] = stopCopy(a).millis();
             s[r] = stopCopy(b).millis();
-            ok += (a.verified() ? 1 : 0) + (b.verified() ? 1 : 0);
+            ok += (Boolean.TRUE.equals(a.verified()) ? 1 : 0) + (Boolean.TRUE.equals(b.verified()) ? 1 : 0);
             System.out.printf("  run %d: parallel %.1f ms, serial %.1f ms (%d bytes)%n", r + 1, p[r], s[r],
                     stopCopy(a).bytes());
         }

@@ -42,17 +42,21 @@ public final class HtmlReport {
                         + "</style></head><body>\n<h1>").append(esc(title)).append("</h1>\n");
         sb.append(kpi("downtime", fmt(r.downtimeMs()) + " ms")).append(kpi("total", fmt(r.totalMs()) + " ms"))
                 .append(kpi("moved", mib(r.bytes()))).append(kpi("pre-copy rounds", Integer.toString(r.rounds())))
-                .append(kpi("verified", Boolean.toString(r.verified()))).append("\n<h2>Timeline</h2>\n")
+                .append(kpi("verified", String.valueOf(r.verified()))).append("\n<h2>Timeline</h2>\n")
                 .append(timeline(r)).append("\n<h2>Pre-copy rounds</h2>\n").append(rounds(r))
                 .append("\n<h2>Devices</h2>\n<table><tr><th>device</th><th>kind</th><th>pre-copy</th>"
-                        + "<th>stop-copy</th></tr>\n");
-        for (final MigrationReport.DeviceStats d : r.devices()) {
+                        + "<th>stop-copy</th><th>verification</th></tr>\n");
+        for (int i = 0; i < r.devices().size(); i++) {
+            final MigrationReport.DeviceStats d = r.devices().get(i);
             sb.append("<tr><td>").append(esc(d.name())).append("</td><td>").append(esc(d.kind())).append("</td><td>")
                     .append(mib(d.precopyBytes())).append("</td><td>").append(mib(d.stopCopyBytes()))
+                    .append("</td><td>").append(esc(r.verification().devices().get(i).describe()))
                     .append("</td></tr>\n");
         }
         return sb.append("<tr><td>guest memory</td><td></td><td colspan=\"2\">").append(mib(r.memoryBytes()))
-                .append("</td></tr></table>\n</body></html>\n").toString();
+                .append("</td><td>").append(esc(r.verification().memory().describe()))
+                .append("</td></tr></table>\n<p>verified: ").append(esc(TextReport.verdict(r.verification())))
+                .append("</p>\n</body></html>\n").toString();
     }
 
     private static String timeline(final MigrationReport r) {

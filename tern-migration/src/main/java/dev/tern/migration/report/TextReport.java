@@ -2,6 +2,7 @@ package dev.tern.migration.report;
 
 import dev.tern.migration.MigrationReport;
 import dev.tern.migration.Timeline;
+import dev.tern.migration.Verification;
 import java.util.Locale;
 
 /** The report for a terminal: the timeline, per-device bytes, the downtime, and the verdict. */
@@ -9,7 +10,10 @@ public final class TextReport {
     private TextReport() {
     }
 
-    /** @return several lines ending with {@code verified: true|false} */
+    /**
+     * @return several lines ending with {@code verified: true}, {@code verified: false (…)} or
+     *         {@code verified: null (…)} (nothing differed, but not everything was checked: the reason follows)
+     */
     public static String render(final MigrationReport r) {
         final StringBuilder sb = new StringBuilder("timeline (ms from start):\n");
         for (final Timeline.Span s : r.spans()) {
@@ -18,16 +22,35 @@ public final class TextReport {
                     s.bytes() > 0 ? mib(s.bytes()) : ""));
         }
         sb.append("devices:\n");
-        for (final MigrationReport.DeviceStats d : r.devices()) {
-            sb.append(String.format(Locale.ROOT, "  %-12s %-10s pre-copy %s, stop-copy %s%n", d.name(), d.kind(),
-                    mib(d.precopyBytes()), mib(d.stopCopyBytes())));
+        for (int i = 0; i < r.devices().size(); i++) {
+            final MigrationReport.DeviceStats d = r.devices().get(i);
+            sb.append(String.format(Locale.ROOT, "  %-12s %-10s pre-copy %s, stop-copy %s, %s%n", d.name(), d.kind(),
+                    mib(d.precopyBytes()), mib(d.stopCopyBytes()), r.verification().devices().get(i).describe()));
         }
-        sb.append(String.format(Locale.ROOT, "guest memory: %s sent%n", mib(r.memoryBytes())));
+        sb.append(String.format(Locale.ROOT, "guest memory: %s sent, %s%n", mib(r.memoryBytes()),
+                r.verification().memory().describe()));
         sb.append(String.format(Locale.ROOT, "rounds: %d, bytes: %s, total: %.1f ms%n", r.rounds(), mib(r.bytes()),
                 r.totalMs()));
         sb.append(String.format(Locale.ROOT, "downtime: %.1f ms%n", r.downtimeMs()));
-        sb.append("verified: ").append(r.verified()).append('\n');
+        sb.append("verified: ").append(verdict(r.verification())).append('\n');
         return sb.toString();
+    }
+
+    /** @return the overall verdict, with what it rests on when it is not a plain true */
+    public static String verdict(final Verification v) {
+        final Boolean verified = v.verified();
+        if (Boolean.TRUE.equals(verified)) {
+            return "true";
+        }
+        if (Boolean.FALSE.equals(verified)) {
+            return "false (a checksum differed)";
+        }
+        if (v.memory().status() == Verification.Status.OFF) {
+            return "null (verification off)";
+        }
+        final long unchecked = v.devices().stream().filter(c -> c.status() != Verification.Status.VERIFIED).count();
+        return "null (guest memory and " + (v.devices().size() - unchecked) + " of " + v.devices().size()
+                + " devices verified; " + unchecked + " not verifiable)";
     }
 
     /** @return a size a person reads at a glance: {@code 312 B}, {@code 4.0 KiB}, {@code 256.7 MiB}, {@code 1.2 GiB} */
