@@ -83,7 +83,7 @@ public final class DestinationMigration {
         Phase phase = Phase.HANDSHAKE;
         boolean committed = false;
         final RecordWriter control = session.control().writer();
-        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout());
+        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout(), "source");
         // Closed only after the catch: closing it interrupts its read, which closes the control channel, and a
         // failure must still send its ABORT there.
         final ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { });

@@ -143,7 +143,7 @@ public final class SourceMigration {
             long t = timeline.now();
             session = MigrationConnector.connect(to, devices.size() + 1, tls, secret, options.timeout());
             active = session;
-            watchdog = new ProgressWatchdog(session, options.timeout());
+            watchdog = new ProgressWatchdog(session, options.timeout(), "destination");
             if (aborted) {
                 throw new IOException("aborted");
             }

@@ -66,6 +66,27 @@ class DestinationReasonTest {
         }
     }
 
+    @Test
+    void theDestinationsNoProgressTimeoutIsReportedAsSuch() throws Exception {
+        // Nothing moves on any connection while the source stalls before its stop-copy: the destination's watchdog
+        // (1 s) gives up first and says so before it drops the session.
+        try (MigrationRig rig = new MigrationRig(4 * MIB, 4 * MIB, 4 * MIB)) {
+            rig.receive(OPTIONS.withTimeout(Duration.ofSeconds(1)), p -> { });
+            final SourceMigration m = source(rig, OPTIONS);
+            m.onPhase(p -> {
+                if (p == Phase.STOP_COPY) {
+                    sleep(2500);
+                }
+            });
+            assertThatThrownBy(() -> m.migrate(rig.listener.address(), Optional.empty()))
+                    .isInstanceOfSatisfying(MigrationFailedException.class, e -> {
+                        assertThat(e.getMessage()).contains("destination: no progress from the source for 1000 ms")
+                                .doesNotContainIgnoringCase("broken pipe");
+                        assertThat(e.sourceRecovered()).isTrue();
+                    });
+        }
+    }
+
     private static SourceMigration source(final MigrationRig rig, final MigrationOptions options) {
         return new SourceMigration(rig.source, rig.sourceMemory, SourceMigration.Guest.NONE, options,
                 System::nanoTime);
