@@ -227,7 +227,7 @@ public final class SourceMigration {
             t = timeline.now();
             control.write(RecordKind.COMMIT, -1);
             committed = true;
-            awaitCommitted(inbox, session, new Destination(to, tls, secret));
+            new CommitPoint(to, tls, secret, options.timeout(), progress).awaitCommitted(inbox, session);
             final long downtimeEnd = timeline.now();
             timeline.record(phase, "all", 0, t, 0);
 
@@ -349,50 +349,8 @@ public final class SourceMigration {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
-    /** Where the destination is and how to reach it again, for an outcome query. */
-    private record Destination(InetSocketAddress address, Optional<TlsConfig> tls, Optional<SessionSecret> secret) {
-    }
-
-    /**
-     * Waits for COMMITTED; if the connection fails first without the destination's ABORT, the source is in doubt
-     * (issue 9 item 13) and asks the destination, which remembers the outcome: committed, and this returns as if
-     * COMMITTED had arrived; rolled back, and this throws {@link CommitResolver.RolledBack} so the source recovers;
-     * no answer within the timeout, and the failure stands (the source stays stopped, in doubt).
-     */
-    private void awaitCommitted(final ControlInbox inbox, final Session session, final Destination where)
-            throws IOException {
-        try {
-            inbox.expect(RecordKind.COMMITTED, options.timeout());
-        } catch (final IOException e) {
-            if (theirReason(e, inbox).isPresent()) {
-                throw e;
-            }
-            session.abort();
-            progress.accept(String.format("connection lost after COMMIT (%s); asking the destination what became of "
-                    + "session %016x", e.getMessage(), session.id()));
-            final CommitResolver.Answer answer = CommitResolver.ask(where.address(), session.id(), where.tls(),
-                    where.secret(), options.timeout());
-            final CommitOutcome outcome = answer.outcome().orElse(CommitOutcome.UNKNOWN);
-            switch (outcome) {
-                case COMMITTED -> progress.accept(String.format("session %016x: the destination confirms the "
-                        + "commit (doubt resolved): it runs the devices; the source stays stopped", session.id()));
-                case ROLLED_BACK -> throw new CommitResolver.RolledBack(String.format("the connection failed after "
-                        + "COMMIT and the destination answered that session %016x is rolled back", session.id()));
-                case UNKNOWN -> throw new IOException(e.getMessage() + "; " + (answer.outcome().isEmpty()
-                        ? "no answer to " + answer.attempts() + " outcome queries (" + answer.lastError() + ")"
-                        : "the destination does not know the session"), e);
-            }
-            return;
-        }
-        try {
-            session.control().writer().write(RecordKind.COMMIT_SEEN, -1);
-        } catch (final IOException e) {
-            // The destination then keeps the outcome for a query that will not come, until it ages out.
-        }
-    }
-
     /** @return the reason of the destination's ABORT, if the failure was the connection's and one came */
-    private static Optional<String> theirReason(final Exception e, final ControlInbox inbox) {
+    static Optional<String> theirReason(final Exception e, final ControlInbox inbox) {
         return inbox == null || !(e instanceof IOException) ? Optional.empty() : inbox.peerReason(PEER_REASON_WAIT);
     }
 

@@ -163,7 +163,7 @@ class SessionAuthTest {
         }
         try (SocketChannel replay = SocketChannel.open(listener.address())) {
             replay.write(ByteBuffer.wrap(sent.toByteArray()));
-            assertThatThrownBy(() -> listener.accept(Duration.ofMillis(1500)))
+            assertThatThrownBy(() -> listener.accept(Duration.ofSeconds(3)))
                     .isInstanceOf(SocketTimeoutException.class)
                     .hasMessageContaining("wrong proof of the session secret");
         }

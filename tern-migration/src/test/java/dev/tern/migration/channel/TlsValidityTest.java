@@ -28,15 +28,23 @@ import org.junit.jupiter.api.Test;
  * date checks of their own), as a modified or older peer would.
  */
 class TlsValidityTest {
-    private static final Duration SHORT = Duration.ofMillis(1500);
+    /** The refused handshake must happen within this; keys and contexts are made before it starts. */
+    private static final Duration SHORT = Duration.ofSeconds(3);
+
+    @org.junit.jupiter.api.BeforeAll
+    static void keys() {
+        TestKeys.tern();
+        ValidityKeys.store("old");
+    }
 
     @Test
     void anExpiredSourceCertificateIsRefusedByTheListener() throws Exception {
         final Path old = ValidityKeys.store("old");
         try (MigrationListener listener = MigrationListener.bind(loopback(),
                 Optional.of(new TlsConfig(TestKeys.tern(), TestKeys.PASSWORD, old, TestKeys.PASSWORD)))) {
+            final SSLContext hostile = context(old, TestKeys.tern());
             final CompletableFuture<Void> client = CompletableFuture.runAsync(() -> rawClient(listener.address(),
-                    old, TestKeys.tern()));
+                    hostile));
             assertThatThrownBy(() -> listener.accept(SHORT)).isInstanceOf(SocketTimeoutException.class)
                     .hasMessageContaining("rejected 1").hasMessageContaining("certificate CN=old expired on");
             client.get(10, TimeUnit.SECONDS);
@@ -47,8 +55,9 @@ class TlsValidityTest {
     void aTrustAnchorThatExpiredIsRefusedThoughItsLeafIsValid() throws Exception {
         try (MigrationListener listener = MigrationListener.bind(loopback(), Optional.of(new TlsConfig(
                 TestKeys.tern(), TestKeys.PASSWORD, ValidityKeys.store("ca-trust"), TestKeys.PASSWORD)))) {
+            final SSLContext hostile = context(ValidityKeys.store("leaf"), TestKeys.tern());
             final CompletableFuture<Void> client = CompletableFuture.runAsync(() -> rawClient(listener.address(),
-                    ValidityKeys.store("leaf"), TestKeys.tern()));
+                    hostile));
             assertThatThrownBy(() -> listener.accept(SHORT)).isInstanceOf(SocketTimeoutException.class)
                     .hasMessageContaining("CN=ca expired on");
             client.get(10, TimeUnit.SECONDS);
@@ -107,9 +116,9 @@ class TlsValidityTest {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     }
 
-    /** A TLS 1.3 client with the JDK's plain PKIX checks: it offers {@code keys} whatever their dates. */
-    private static void rawClient(final InetSocketAddress to, final Path keys, final Path trusted) {
-        try (SSLSocket s = (SSLSocket) context(keys, trusted).getSocketFactory().createSocket(to.getAddress(),
+    /** A TLS 1.3 client with the JDK's plain PKIX checks: it offers its keys whatever their dates. */
+    private static void rawClient(final InetSocketAddress to, final SSLContext context) {
+        try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(to.getAddress(),
                 to.getPort())) {
             s.setSoTimeout(5000);
             s.startHandshake();
