@@ -91,6 +91,13 @@ public final class Layouts {
   public static final long POLLFD_EVENTS = offset(POLLFD, "events");
   public static final long POLLFD_REVENTS = offset(POLLFD, "revents");
 
+  // ---- struct timeval (<sys/time.h>), the value of SO_SNDTIMEO (socket(7)) ----
+  public static final StructLayout TIMEVAL =
+      MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_usec"))
+          .withName("timeval");
+  public static final long TV_SEC = offset(TIMEVAL, "tv_sec");
+  public static final long TV_USEC = offset(TIMEVAL, "tv_usec");
+
   // ---- struct sockaddr_un (<sys/un.h>, unix(7)) ----
   /** {@code sizeof(sun_path)}: the path and its terminating NUL must fit. */
   public static final int UNIX_PATH_MAX = 108;
@@ -138,6 +145,8 @@ public final class Layouts {
   public static final int SOCK_NONBLOCK = 0x800;
   public static final int SOCK_CLOEXEC = 0x80000;
   public static final int SOL_SOCKET = 1;
+  /** Send timeout; on an AF_UNIX stream socket it also bounds connect(2) to a full listen backlog. */
+  public static final int SO_SNDTIMEO = 21;
   public static final int SCM_RIGHTS = 1;
   /** Kernel limit on descriptors in one SCM_RIGHTS message ({@code include/net/scm.h}). */
   public static final int SCM_MAX_FD = 253;
@@ -164,6 +173,8 @@ public final class Layouts {
   public static final int POLLNVAL = 0x20;
 
   // ---- open(2) / pipe2(2) / fcntl(2) ----
+  public static final int O_RDWR = 0x2;
+  public static final int O_NOCTTY = 0x100;
   public static final int O_NONBLOCK = 0x800;
   public static final int O_CLOEXEC = 0x80000;
   public static final int F_DUPFD_CLOEXEC = 1030;
@@ -177,6 +188,11 @@ public final class Layouts {
   public static final int F_SEAL_SHRINK = 0x2;
   public static final int F_SEAL_GROW = 0x4;
   public static final int F_SEAL_WRITE = 0x8;
+
+  // ---- termios(3): only passed between tcgetattr, cfmakeraw and tcsetattr, never read field by field ----
+  /** sizeof(struct termios) with glibc on x86-64: 4 flag words, c_line, c_cc[32], padding, 2 speeds. */
+  public static final int TERMIOS_SIZE = 60;
+  public static final int TCSANOW = 0;
 
   // ---- memfd_create(2), eventfd(2) ----
   public static final int MFD_CLOEXEC = 0x1;

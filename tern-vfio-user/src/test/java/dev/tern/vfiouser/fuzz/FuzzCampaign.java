@@ -98,6 +98,8 @@ public final class FuzzCampaign {
             }
         };
         tern.addHandler(guard);
+        final Level level = tern.getLevel();
+        tern.setLevel(Level.WARNING); // the server logs every error reply at INFO: millions of lines otherwise
         final long[] heap = {usedHeapAfterGcMiB(), 0, 0};
         final java.util.Set<String> fdsAtStart = fdTargets();
         final long[] fds = {openFds(), 0, 0};
@@ -123,6 +125,7 @@ public final class FuzzCampaign {
                 }
             }
         } finally {
+            tern.setLevel(level);
             tern.removeHandler(guard);
             Thread.setDefaultUncaughtExceptionHandler(previous);
         }
