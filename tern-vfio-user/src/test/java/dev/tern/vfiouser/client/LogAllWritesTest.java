@@ -29,6 +29,7 @@ class LogAllWritesTest {
             t.startDirtyLogging(4096, List.of());
             final MemorySegment guest = arena.allocate(0x3000, 4096);
             c.mapDmaWithoutFd(SyncDmaDevice.IOVA, guest, true);
+            c.writeRegion(7, 4, new byte[] {5, 0}); // PCI command: I/O, bus master
             // the device reads IOVA and writes IOVA + 8
             c.writeRegion(0, 0, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(5).array());
             final long[] dirty = new long[1];

@@ -32,6 +32,7 @@ class ManyDmaMapsTest {
                 final long slot = (i * 40_503L) % MAPS;
                 c.mapDmaWithoutFd(0x1_0000_0000L + 2 * slot * PAGE, page, true);
             }
+            c.writeRegion(7, 4, new byte[] {4, 0}); // PCI command: bus master, so that the device may DMA
             final DmaSpace dma = server.served().device().dma();
             assertThat(dma.mappings()).hasSize(MAPS);
             page.set(ValueLayout.JAVA_LONG, 8, 0x5eed);

@@ -91,6 +91,7 @@ class SlotAndFloodTest {
                 ServerConfig.defaults())) {
             for (int i = 0; i < 3; i++) {
                 try (VfioUserClient c = VfioUserClient.connect(server.path(), options)) {
+                    c.writeRegion(7, 4, new byte[] {7, 0}); // PCI command: I/O, memory, bus master (BAR decoding)
                     assertThatThrownBy(() -> c.readRegion(0, 0, 8)).isInstanceOf(Exception.class);
                 }
             }
