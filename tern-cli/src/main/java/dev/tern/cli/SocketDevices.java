@@ -24,12 +24,7 @@ import java.util.Set;
  * migration's dirty tracking see the same memory on both sides. Closing disconnects the clients (the servers keep
  * their devices and migration state, per the vfio-user "Client Disconnection" rule) and frees the memory.
  */
-final class SocketDevices implements AutoCloseable {
-
-    /** Which side: a source keeps its devices as they are, a destination starts from a reset. */
-    enum Role {
-        SOURCE, DESTINATION
-    }
+final class SocketDevices implements DeviceSide {
 
     private final GuestMemory memory;
     private final List<VfioUserMigrationTarget> targets;
@@ -53,7 +48,7 @@ final class SocketDevices implements AutoCloseable {
      * @param client what the clients propose in VERSION (see {@link #clientOptions})
      * @throws CliException naming the socket that failed; everything opened so far is closed again
      */
-    static SocketDevices open(final List<Path> sockets, final long guestMemory, final Role role,
+    static SocketDevices open(final List<Path> sockets, final long guestMemory, final DeviceSide.Role role,
             final ClientOptions client) {
         final Set<Path> seen = new HashSet<>();
         for (final Path p : sockets) {
@@ -84,7 +79,7 @@ final class SocketDevices implements AutoCloseable {
         }
     }
 
-    private static MigratingDevice connect(final Path socket, final GuestMemory memory, final Role role,
+    private static MigratingDevice connect(final Path socket, final GuestMemory memory, final DeviceSide.Role role,
             final ClientOptions options, final List<VfioUserMigrationTarget> targets) {
         VfioUserClient client = null;
         try {
@@ -92,7 +87,7 @@ final class SocketDevices implements AutoCloseable {
             final VfioUserMigrationTarget target = new VfioUserMigrationTarget(client, () -> { });
             targets.add(target);
             client = null;
-            if (role == Role.DESTINATION) {
+            if (role == DeviceSide.Role.DESTINATION) {
                 target.reset();
             } else if (target.state() != MigrationState.RUNNING) {
                 throw new CliException(socket + ": the device is in " + target.state() + ", not RUNNING (it was "
@@ -129,13 +124,13 @@ final class SocketDevices implements AutoCloseable {
         return plain ? ClientOptions.plain() : ClientOptions.defaults();
     }
 
-    /** @return the devices, in socket order */
-    List<MigratingDevice> devices() {
+    @Override
+    public List<MigratingDevice> devices() {
         return devices;
     }
 
-    /** @return the guest memory every device has mapped at IOVA 0 */
-    GuestMemory memory() {
+    @Override
+    public GuestMemory memory() {
         return memory;
     }
 

@@ -39,6 +39,7 @@ public final class KernelMigrationTarget implements MigrationTarget {
     private final TargetCapabilities capabilities;
     private final String loggingNote;
     private final boolean precopyInfoV2;
+    private Runnable onClose = () -> { };
     private volatile MigrationState known;
     private DataFdStream stream;
 
@@ -76,6 +77,11 @@ public final class KernelMigrationTarget implements MigrationTarget {
             device.close();
             throw e;
         }
+    }
+
+    /** Runs {@code hook} after {@link #close()} (a subject releasing the device for the next open). */
+    public void onClose(final Runnable hook) {
+        this.onClose = hook;
     }
 
     /** @return the device underneath (regions, IRQs, the container for DMA mapping) */
@@ -234,6 +240,7 @@ public final class KernelMigrationTarget implements MigrationTarget {
             stream = null;
         }
         device.close();
+        onClose.run();
     }
 
     private MigrationState readState() throws DeviceException {
