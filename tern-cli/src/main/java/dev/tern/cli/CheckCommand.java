@@ -6,7 +6,6 @@ import dev.tern.device.conformance.Subject;
 import dev.tern.device.sample.SampleDevices;
 import dev.tern.vfio.KernelSubject;
 import dev.tern.vfio.VfioAddress;
-import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.SocketSubject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -28,10 +27,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Check a device against the VFIO migration uAPI: every state request, save/load round trip, "
                 + "failing arcs, misuse.",
-            "With --socket the device is reached over vfio-user: give at least two (better three) sockets serving "
-                    + "the same device, since a check holding a source and a destination open (the pre-copy ones "
-                    + "also a probe) needs one server each; every check resets the devices it opens, so never point it at devices in use. The failing-arc checks need servers started with "
-                    + "'tern serve --fault-injection' and are skipped otherwise."})
+            "With --socket the device is reached over vfio-user: any spec-conformant server (Tern's, libvfio-user's). "
+                    + "Give two or more sockets serving the same device for the round trips (one server serves one "
+                    + "client; with one socket they are skipped). Checks that need a Tern extension (checksum, "
+                    + "PRECOPY_INFO, fault injection via 'tern serve --fault-injection') are skipped where the "
+                    + "server does not offer it. Every check resets the devices it opens and leaves them RUNNING, "
+                    + "so never point it at devices in use."})
 final class CheckCommand implements Callable<Integer> {
 
     static final class Target {
@@ -54,6 +55,15 @@ final class CheckCommand implements Callable<Integer> {
 
     @Mixin
     VfioRoots roots;
+
+    @Option(names = "--timeout", defaultValue = "60", paramLabel = "SEC",
+            description = "With --socket: how long to wait for each reply, VERSION included (default "
+                    + "${DEFAULT-VALUE}).")
+    long timeoutSec;
+
+    @Option(names = "--plain-vfio-user", description = "With --socket: propose no Tern extension, and check the "
+            + "device as a plain vfio-user client sees it.")
+    boolean plain;
 
     @Spec
     CommandSpec spec;
@@ -81,7 +91,7 @@ final class CheckCommand implements Callable<Integer> {
             return new KernelSubject(devices, roots.dev);
         }
         if (target.sockets != null) {
-            return new SocketSubject(target.sockets, ClientOptions.defaults());
+            return new SocketSubject(target.sockets, InfoCommand.clientOptions(plain, timeoutSec));
         }
         if (!SampleDevices.names().contains(target.device)) {
             throw new CliException("unknown device '" + target.device + "' (expected one of "

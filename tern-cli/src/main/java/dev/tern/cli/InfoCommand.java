@@ -9,7 +9,6 @@ import dev.tern.sys.Errno;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.RegionDescription;
 import dev.tern.vfiouser.client.VfioUserClient;
-import dev.tern.vfiouser.codec.Capabilities;
 import dev.tern.vfiouser.codec.DeviceFeature;
 import dev.tern.vfiouser.codec.DeviceInfo;
 import dev.tern.vfiouser.codec.Feature;
@@ -17,11 +16,11 @@ import dev.tern.vfiouser.codec.FeaturePayload;
 import dev.tern.vfiouser.codec.IrqInfo;
 import dev.tern.vfiouser.codec.RegionCapability;
 import dev.tern.vfiouser.codec.RegionInfoReply;
-import dev.tern.vfiouser.codec.Session;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -58,6 +57,14 @@ final class InfoCommand implements Callable<Integer> {
     @Mixin
     VfioRoots roots;
 
+    @Option(names = "--timeout", defaultValue = "10", paramLabel = "SEC",
+            description = "How long to wait for each reply, VERSION included (default ${DEFAULT-VALUE}).")
+    long timeoutSec;
+
+    @Option(names = "--plain-vfio-user", description = "Propose no Tern extension: see the server as a plain "
+            + "vfio-user client does.")
+    boolean plain;
+
     @Spec
     CommandSpec spec;
 
@@ -68,11 +75,12 @@ final class InfoCommand implements Callable<Integer> {
             return VfioInfo.print(out, roots, target.vfio);
         }
         final Path socket = target.socket;
-        try (VfioUserClient c = VfioUserClient.connect(socket, ClientOptions.defaults())) {
+        try (VfioUserClient c = VfioUserClient.connect(socket, clientOptions(plain, timeoutSec))) {
             final DeviceInfo info = c.deviceInfo();
             out.printf("socket     %s%n", socket);
-            out.printf("protocol   vfio-user %d.%d; %s%n", c.serverVersion().major(), c.session().minor(),
-                    capabilities(c));
+            out.printf("protocol   vfio-user %d.%d%n", c.serverVersion().major(), c.session().minor());
+            out.printf("server     %s%n", ServerCapabilities.describe(c.serverVersion()));
+            out.printf("tern       %s%n", ServerCapabilities.tern(c, plain));
             out.printf("device     %s; flags %s; %d regions, %d IRQ indexes%n", identity(c, info),
                     deviceFlags(info.flags()), info.numRegions(), info.numIrqs());
             out.printf("migration  %s%n", migration(c));
@@ -92,26 +100,22 @@ final class InfoCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (final DeviceException e) {
-            throw new CliException(e.getMessage());
+            final String why = MigrateCommand.oneLine(e.getMessage());
+            throw new CliException(why.contains(socket.toString()) ? why : socket + ": " + why);
         }
     }
 
-    private static String capabilities(final VfioUserClient c) {
-        final Session s = c.session();
-        final Capabilities server = c.serverVersion().effectiveCapabilities();
-        final List<String> tern = new ArrayList<>();
-        if (s.tern().p2p()) {
-            tern.add("p2p");
+    /**
+     * @param plain      propose no Tern extension
+     * @param timeoutSec reply timeout, 1..86400 s
+     * @return the client options of {@code info} and {@code check}
+     * @throws CliException for a timeout out of range
+     */
+    static ClientOptions clientOptions(final boolean plain, final long timeoutSec) {
+        if (timeoutSec <= 0 || timeoutSec > 86_400) {
+            throw new CliException("--timeout must be 1..86400 seconds");
         }
-        if (s.tern().precopyInfo()) {
-            tern.add("precopy_info");
-        }
-        return "server max_msg_fds " + s.serverMaxMsgFds() + ", max_data_xfer_size " + s.serverMaxDataXferSize()
-                + ", pgsizes 0x" + Long.toHexString(s.pgsizes()) + ", max_dma_maps " + s.maxDmaMaps()
-                + ", twin_socket " + (s.twinSocket() ? "yes" : "no")
-                + s.migrationPgsize().stream().mapToObj(p -> ", migration.pgsize " + p).findFirst().orElse("")
-                + (server.tern().isPresent() ? ", Tern extension " + (tern.isEmpty() ? "(none)"
-                        : String.join(",", tern)) : "");
+        return SocketDevices.clientOptions(plain).withReplyTimeout(Duration.ofSeconds(timeoutSec));
     }
 
     private static String identity(final VfioUserClient c, final DeviceInfo info) {

@@ -14,8 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-process device as a plain vfio-user server (libvfio-user, vfio-user-interop.md L2/L4) presents it: no
- * PRECOPY_INFO, no MIG_DATA_SIZE, a checksum only if asked for, and DEVICE_RESET that keeps the migration state —
- * refused in STOP and STOP_COPY, and leaving a RESUMING device in RESUMING.
+ * PRECOPY_INFO, no MIG_DATA_SIZE, a checksum only if asked for, and a reset that does not reach RUNNING where
+ * libvfio-user's DEVICE_RESET keeps the migration state (refused in STOP and STOP_COPY, RESUMING kept). Unlike the
+ * real client target, which walks the FSM afterwards, this one stops there and reports the state it left, as the
+ * {@link MigrationTarget#reset()} contract requires of a target that could not reach RUNNING; the orchestrator
+ * must cope with exactly that.
  */
 final class PlainVfioUserTarget implements MigrationTarget {
     private final MigrationTarget inner;
@@ -60,9 +63,10 @@ final class PlainVfioUserTarget implements MigrationTarget {
         if (s == MigrationState.STOP || s == MigrationState.STOP_COPY) {
             throw new DeviceException(Errno.EINVAL, "DEVICE_RESET refused in " + s);
         }
-        if (s != MigrationState.RESUMING) {
-            inner.reset();
+        if (s == MigrationState.RESUMING) {
+            throw new DeviceException(Errno.EIO, "reset kept the device in RESUMING");
         }
+        inner.reset();
     }
 
     @Override

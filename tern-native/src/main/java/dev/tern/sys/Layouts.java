@@ -91,6 +91,13 @@ public final class Layouts {
   public static final long POLLFD_EVENTS = offset(POLLFD, "events");
   public static final long POLLFD_REVENTS = offset(POLLFD, "revents");
 
+  // ---- struct timeval (<sys/time.h>), the value of SO_SNDTIMEO (socket(7)) ----
+  public static final StructLayout TIMEVAL =
+      MemoryLayout.structLayout(JAVA_LONG.withName("tv_sec"), JAVA_LONG.withName("tv_usec"))
+          .withName("timeval");
+  public static final long TV_SEC = offset(TIMEVAL, "tv_sec");
+  public static final long TV_USEC = offset(TIMEVAL, "tv_usec");
+
   // ---- struct sockaddr_un (<sys/un.h>, unix(7)) ----
   /** {@code sizeof(sun_path)}: the path and its terminating NUL must fit. */
   public static final int UNIX_PATH_MAX = 108;
@@ -138,6 +145,8 @@ public final class Layouts {
   public static final int SOCK_NONBLOCK = 0x800;
   public static final int SOCK_CLOEXEC = 0x80000;
   public static final int SOL_SOCKET = 1;
+  /** Send timeout; on an AF_UNIX stream socket it also bounds connect(2) to a full listen backlog. */
+  public static final int SO_SNDTIMEO = 21;
   public static final int SCM_RIGHTS = 1;
   /** Kernel limit on descriptors in one SCM_RIGHTS message ({@code include/net/scm.h}). */
   public static final int SCM_MAX_FD = 253;

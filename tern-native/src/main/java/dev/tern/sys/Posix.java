@@ -111,6 +111,18 @@ public final class Posix {
     }
   }
 
+  /** setsockopt(2) with {@code value} as the option's bytes. */
+  public static void setsockopt(int fd, int level, int name, MemorySegment value) throws PosixException {
+    MemorySegment st = Libc.state();
+    int rc;
+    try {
+      rc = (int) Libc.SETSOCKOPT.invokeExact(st, fd, level, name, value, (int) value.byteSize());
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (rc < 0) throw Libc.fail(st, "setsockopt(fd=" + fd + ", " + level + ", " + name + ")");
+  }
+
   /** shutdown(2); {@code how} is one of {@link Layouts#SHUT_RD} and friends. */
   public static void shutdown(int fd, int how) throws PosixException {
     MemorySegment st = Libc.state();

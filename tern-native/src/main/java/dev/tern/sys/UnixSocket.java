@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -82,6 +83,38 @@ public final class UnixSocket implements AutoCloseable {
     } catch (PosixException | RuntimeException e) {
       fd.close();
       throw e;
+    }
+  }
+
+  /**
+   * Connects, waiting at most {@code timeout} for room in the server's listen backlog. connect(2) to a server that
+   * does not accept (libvfio-user listens with a backlog of 0 and serves one client) otherwise blocks for good;
+   * the kernel bounds that wait by the send timeout, which is set for the connect and cleared again afterwards.
+   *
+   * @throws PosixException EAGAIN if the backlog stayed full for {@code timeout}; otherwise as {@link
+   *     #connect(Path)}
+   */
+  public static UnixSocket connect(Path path, Duration timeout) throws PosixException {
+    Fd fd = new Fd(Posix.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
+    try {
+      sendTimeout(fd, timeout);
+      Posix.connect(fd.value(), path);
+      sendTimeout(fd, Duration.ZERO);
+      return new UnixSocket(fd);
+    } catch (PosixException | RuntimeException e) {
+      fd.close();
+      throw e;
+    }
+  }
+
+  /** SO_SNDTIMEO; zero means none. A positive timeout below 1 µs is rounded up (zero would mean forever). */
+  private static void sendTimeout(Fd fd, Duration timeout) throws PosixException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment tv = arena.allocate(Layouts.TIMEVAL);
+      long micros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
+      tv.set(JAVA_LONG, Layouts.TV_SEC, micros / 1_000_000);
+      tv.set(JAVA_LONG, Layouts.TV_USEC, micros % 1_000_000);
+      Posix.setsockopt(fd.value(), Layouts.SOL_SOCKET, Layouts.SO_SNDTIMEO, tv);
     }
   }
 

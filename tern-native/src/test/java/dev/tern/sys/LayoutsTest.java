@@ -59,6 +59,10 @@ class LayoutsTest {
       new Row("SOCK_NONBLOCK", Layouts.SOCK_NONBLOCK, 0x800),
       new Row("SOCK_CLOEXEC", Layouts.SOCK_CLOEXEC, 0x80000),
       new Row("SOL_SOCKET", Layouts.SOL_SOCKET, 1),
+      new Row("SO_SNDTIMEO", Layouts.SO_SNDTIMEO, 21),
+      new Row("sizeof(struct timeval)", Layouts.TIMEVAL.byteSize(), 16),
+      new Row("offsetof(struct timeval, tv_sec)", Layouts.TV_SEC, 0),
+      new Row("offsetof(struct timeval, tv_usec)", Layouts.TV_USEC, 8),
       new Row("SCM_RIGHTS", Layouts.SCM_RIGHTS, 1),
       new Row("IOV_MAX", Layouts.IOV_MAX, 1024),
       new Row("MSG_TRUNC", Layouts.MSG_TRUNC, 0x20),
@@ -132,6 +136,7 @@ class LayoutsTest {
         #include <sys/mman.h>
         #include <sys/socket.h>
         #include <sys/stat.h>
+        #include <sys/time.h>
         #include <sys/uio.h>
         #include <sys/un.h>
         #ifndef MFD_NOEXEC_SEAL

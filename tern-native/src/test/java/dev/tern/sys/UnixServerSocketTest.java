@@ -19,6 +19,26 @@ import org.junit.jupiter.api.io.TempDir;
 class UnixServerSocketTest {
   @TempDir Path dir;
 
+  /** listen(…, 0) and never accept, as libvfio-user does while busy: the connect wait is bounded. */
+  @Test
+  void connectToAFullBacklogGivesUpAfterTheTimeout() throws Exception {
+    try (UnixServerSocket server = UnixServerSocket.listen(dir.resolve("full.sock"), 0);
+        UnixSocket queued = UnixSocket.connect(server.path(), Duration.ofMillis(300))) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> UnixSocket.connect(server.path(), Duration.ofMillis(300)))
+          .isInstanceOfSatisfying(PosixException.class,
+              e -> assertThat(e.errno()).isEqualTo(Errno.EAGAIN));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isBetween(Duration.ofMillis(250), Duration.ofSeconds(5));
+      UnixSocket accepted = server.accept(Duration.ofSeconds(5)).orElseThrow();
+      try (accepted) {
+        queued.send(ByteBuffer.wrap(new byte[] {7}));
+        ByteBuffer one = ByteBuffer.allocate(1);
+        assertThat(accepted.receive(one, 0).bytes()).isEqualTo(1);
+      }
+    }
+  }
+
   @Test
   void ownerOnlySocketCarriesDataBothWaysUntilEof() throws Exception {
     Path path = dir.resolve("tern.sock");

@@ -13,4 +13,18 @@ final class CheckFailure extends RuntimeException {
             throw new CheckFailure(message);
         }
     }
+
+    /** The check cannot run on this subject; {@link ConformanceKit#check} reports it as SKIP with the message. */
+    static final class Skipped extends RuntimeException {
+        Skipped(final String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** Skips the check with {@code reason} unless {@code condition}. */
+    static void skipUnless(final boolean condition, final String reason) {
+        if (!condition) {
+            throw new Skipped(reason);
+        }
+    }
 }

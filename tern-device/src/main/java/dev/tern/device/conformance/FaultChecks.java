@@ -20,19 +20,20 @@ final class FaultChecks {
     }
 
     static void run(final Subject subject, final ConformanceKit.Golden golden, final Consumer<CheckResult> out) {
-        final MigrationTarget t;
+        final ConformanceKit.Lease lease;
         try {
-            t = subject.open();
+            lease = ConformanceKit.lease(subject);
         } catch (final DeviceException e) {
             out.accept(new CheckResult("open a target for the fault checks", false, e.getMessage()));
             return;
         }
-        try (t) {
+        try (lease) {
+            final MigrationTarget t = lease.target();
             // Probe: arm a fault, then disarm it with a reset (a reset forgets armed faults).
             if (!subject.injectFailure(t, Arc.RUNNING_TO_STOP)) {
                 out.accept(CheckResult.skip("failing arcs -> ERROR -> reset",
-                        "this target cannot inject arc failures (over vfio-user: start the server with"
-                                + " --fault-injection)"));
+                        "this target cannot inject arc failures (a Tern extension: over vfio-user only Tern's"
+                                + " server started with --fault-injection offers it)"));
                 return;
             }
             try {
@@ -60,6 +61,9 @@ final class FaultChecks {
                     return "failed with " + Errno.name(e.errno()) + ", ERROR, reset to RUNNING";
                 }));
             }
+        } catch (final DeviceException e) {
+            out.accept(new CheckResult("restore the device to RUNNING after the fault checks", false,
+                    e.getMessage()));
         }
     }
 }

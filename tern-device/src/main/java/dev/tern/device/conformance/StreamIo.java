@@ -2,8 +2,13 @@ package dev.tern.device.conformance;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
+import dev.tern.device.migration.MigrationTarget;
+import dev.tern.protocol.MigrationState;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /** Reading and writing whole migration streams for the checks. */
 final class StreamIo {
@@ -48,6 +53,27 @@ final class StreamIo {
             CheckFailure.expect(System.nanoTime() - start < DEADLINE_NANOS, "stream did not reach "
                     + (untilEnd ? "its end" : "a pause") + " within 30 s (" + out.size() + " bytes read)");
         }
+    }
+
+    /** @return the first 16 hex digits of the SHA-256 of {@code bytes}: a stream compared on the client */
+    static String digest(final byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes), 0, 8);
+        } catch (final NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+        }
+    }
+
+    /**
+     * The device's state as its own stop-copy stream, for targets without a checksum: from STOP, saves through
+     * STOP_COPY to the end and returns to STOP. A device's state is compared by comparing these digests.
+     */
+    static String resave(final MigrationTarget t) throws DeviceException {
+        final MigrationStream s = t.setState(MigrationState.STOP_COPY).stream()
+                .orElseThrow(() -> new CheckFailure("STOP -> STOP_COPY opened no stream"));
+        final byte[] bytes = drain(s, true);
+        t.setState(MigrationState.STOP);
+        return digest(bytes);
     }
 
     /** Writes {@code length} bytes of {@code bytes} in 64 KiB pieces (segmentation need not match the source). */

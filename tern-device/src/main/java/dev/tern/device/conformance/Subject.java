@@ -35,6 +35,14 @@ public interface Subject {
     MigrationTarget open() throws DeviceException;
 
     /**
+     * @return how many targets can be open at once: over vfio-user one per socket (a server serves one client);
+     *         checks that hold a source and a destination skip below 2
+     */
+    default int maxOpen() {
+        return Integer.MAX_VALUE;
+    }
+
+    /**
      * Arms a failure of the next {@code arc} on {@code target}.
      *
      * @return false if this subject cannot inject faults

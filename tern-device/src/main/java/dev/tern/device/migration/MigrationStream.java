@@ -15,8 +15,9 @@ public interface MigrationStream {
     /**
      * Reads the next stream bytes into {@code dst}.
      *
-     * @return bytes read; 0 = no data right now (PRE_COPY: the kernel's ENOMSG, poll again later); -1 = end of
-     *         stream (STOP_COPY: all state transferred, permanently)
+     * @return bytes read; 0 = no data right now (PRE_COPY: the kernel's ENOMSG, poll again later; over vfio-user
+     *         the 0 follows the reply shorter than requested that completed the drain); -1 = end of stream
+     *         (STOP_COPY: all state transferred, permanently)
      * @throws DeviceException EINVAL on a resuming stream, ENODEV once stale
      */
     int read(ByteBuffer dst) throws DeviceException;

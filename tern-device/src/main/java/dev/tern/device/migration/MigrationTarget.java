@@ -59,9 +59,14 @@ public interface MigrationTarget extends AutoCloseable {
     long stopCopySize() throws DeviceException;
 
     /**
-     * Resets the device: RUNNING, any open stream stale.
+     * Resets the device and brings it to RUNNING; any open stream is stale afterwards. Where a reset does not
+     * return the migration state to RUNNING (vfio-user: libvfio-user keeps it, and refuses the reset in STOP and
+     * STOP_COPY, vfio-user-interop.md L2), the target walks the FSM to RUNNING itself.
+     * <p>
+     * Contract: on return the device is RUNNING <i>as read back</i> from it; otherwise a {@link DeviceException}
+     * names the state observed afterwards (never one that was assumed).
      *
-     * @throws DeviceException if the reset failed (the device is then in ERROR)
+     * @throws DeviceException if the device is not RUNNING afterwards, stating the state read back
      */
     void reset() throws DeviceException;
 

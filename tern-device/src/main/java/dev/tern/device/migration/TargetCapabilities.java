@@ -1,5 +1,7 @@
 package dev.tern.device.migration;
 
+import java.util.Objects;
+
 /**
  * The optional parts of {@link MigrationTarget} a particular target really offers. Everything above a target (the
  * orchestrator, the conformance kit, the CLI) asks this instead of assuming its peer is Tern or testing its class:
@@ -12,11 +14,44 @@ package dev.tern.device.migration;
  *                     a vfio-user feature
  * @param checksum     {@link MigrationTarget#checksum()} answers (Tern diagnostics only); without it a migration
  *                     cannot verify the device end to end and says so
- * @param dirtyLogging the DMA logging calls are offered
+ * @param dirtyLogging  the DMA logging calls are offered
+ * @param dirtyLogRules which rules the DMA logging calls follow: which requests are refused, with which errno
  */
-public record TargetCapabilities(boolean precopyInfo, boolean stopCopySize, boolean checksum, boolean dirtyLogging) {
+public record TargetCapabilities(boolean precopyInfo, boolean stopCopySize, boolean checksum, boolean dirtyLogging,
+        DirtyLogRules dirtyLogRules) {
 
-    /** @return everything offered: the in-process engine, a Tern server with the extension negotiated */
+    /** The rules of DMA_LOGGING_START / REPORT / STOP a target follows. */
+    public enum DirtyLogRules {
+        /**
+         * The kernel uAPI's errno table ({@code vfio.h}, spec §2.11): no ranges EINVAL, more than the device's
+         * range limit E2BIG, unaligned or overlapping ranges EINVAL, page sizes the device cannot report EINVAL.
+         */
+        KERNEL_UAPI,
+        /**
+         * Tern's vfio-user server: the uAPI errno table, except that no ranges is not an error: vfio-user defines
+         * it as "log all writes" (specification "VFIO_USER_DEVICE_FEATURE", DMA_LOGGING_START).
+         */
+        TERN_VFIO_USER,
+        /**
+         * Plain vfio-user (libvfio-user and the specification): no ranges logs all writes, and the specification
+         * has no errno table, so bad requests may be accepted (libvfio-user ignores the ranges, vfio-user-interop.md
+         * L6); only START / REPORT / STOP working and REPORT without logging failing are required.
+         */
+        VFIO_USER
+    }
+
+    /** Checks for null. */
+    public TargetCapabilities {
+        Objects.requireNonNull(dirtyLogRules, "dirtyLogRules");
+    }
+
+    /** The kernel uAPI's DMA-logging rules ({@link DirtyLogRules#KERNEL_UAPI}). */
+    public TargetCapabilities(final boolean precopyInfo, final boolean stopCopySize, final boolean checksum,
+            final boolean dirtyLogging) {
+        this(precopyInfo, stopCopySize, checksum, dirtyLogging, DirtyLogRules.KERNEL_UAPI);
+    }
+
+    /** @return everything offered, kernel uAPI rules: the in-process engine */
     public static TargetCapabilities all() {
         return new TargetCapabilities(true, true, true, true);
     }

@@ -51,63 +51,62 @@ final class ClientConnection implements AutoCloseable {
     record Response<R extends Reply>(R reply, List<Fd> fds) {
     }
 
+    /** The id of VERSION, the first command (ids of later commands start at 1). */
+    private static final int VERSION_ID = 0;
+
     private final MessageChannel channel;
-    private final Version serverVersion;
-    private final Session session;
     private final MessageDecoder decoder;
     private final GuestMemory memory;
     private final Duration timeout;
     private final ReplyRouter router = new ReplyRouter();
-    private final MsgIds ids = new MsgIds(1);
+    private final MsgIds ids = new MsgIds(VERSION_ID + 1);
     private final Thread reader;
+    private volatile Version serverVersion;
+    private volatile Session session;
 
-    private ClientConnection(final MessageChannel channel, final Version serverVersion, final Session session,
-            final GuestMemory memory, final Duration timeout) {
+    /**
+     * Starts the reader before VERSION, so that even the VERSION reply is waited for with the timeout: a server
+     * busy with another client accepts the connection and never answers (vfio-user-interop.md L8). The inbound
+     * limits are our own proposal's, which negotiation does not change (they are what we told the server).
+     */
+    private ClientConnection(final MessageChannel channel, final GuestMemory memory, final Duration timeout) {
         this.channel = channel;
-        this.serverVersion = serverVersion;
-        this.session = session;
-        this.decoder = new MessageDecoder(session.clientInboundLimits());
+        this.decoder = new MessageDecoder(channel.inboundLimits());
         this.memory = memory;
         this.timeout = timeout;
-        channel.setInboundLimits(session.clientInboundLimits());
         this.reader = Thread.ofPlatform().daemon().name("vfio-user-client-reader").start(this::readLoop);
     }
 
-    /** Specification "Connection Initiation": VERSION is the first message; its reply is read synchronously. */
+    /**
+     * Specification "Connection Initiation": VERSION is the first message. Its reply is awaited like any other,
+     * within the reply timeout; on any failure the connection is closed.
+     *
+     * @throws DeviceException the server's errno if it refused; ETIMEDOUT without a reply in time; EPROTO for a
+     *                         reply that breaks the negotiation rules; EIO if the connection failed
+     */
     static ClientConnection negotiate(final MessageChannel channel, final ClientOptions options,
             final GuestMemory memory) throws DeviceException {
-        final Version proposal = Version.of(Version.MAJOR, Version.MINOR, options.proposal());
-        final int id = 0;
+        final ClientConnection c = new ClientConnection(channel, memory, options.replyTimeout());
         try {
-            channel.send(MessageEncoder.command(id, proposal), List.of());
-        } catch (final IOException e) {
-            throw new DeviceException(Errno.EIO, "VERSION could not be sent: " + e.getMessage(), e);
+            c.handshake(Version.of(Version.MAJOR, Version.MINOR, options.proposal()));
+            return c;
+        } catch (final DeviceException | RuntimeException e) {
+            c.close();
+            throw e;
         }
-        final Incoming in = channel.receive();
-        if (!(in instanceof Incoming.Message m)) {
-            throw new DeviceException(Errno.EPROTO, "no VERSION reply: " + in);
+    }
+
+    private void handshake(final Version proposal) throws DeviceException {
+        final Response<Version> r = exchange(VERSION_ID, proposal, List.of(), Version.class);
+        final NegotiationOutcome o = Negotiation.clientAccept(proposal, r.reply(), r.fds().size());
+        r.fds().forEach(Fd::close);
+        switch (o) {
+            case NegotiationOutcome.Rejected x -> throw new DeviceException(Errno.EPROTO, x.reason());
+            case NegotiationOutcome.Negotiated n -> {
+                serverVersion = r.reply();
+                session = n.session();
+            }
         }
-        final DecodeResult d = new MessageDecoder(channel.inboundLimits()).decode(m.frame());
-        final Header h = m.frame().header();
-        if (!(d instanceof Decoded ok) || !h.isReply() || h.msgId() != id) {
-            m.closeFds();
-            throw new DeviceException(Errno.EPROTO, "bad VERSION reply " + h + ": " + d);
-        }
-        if (ok.message() instanceof ErrorReply e) {
-            m.closeFds();
-            throw new DeviceException(e.errno(), "the server refused VERSION");
-        }
-        if (!(ok.message() instanceof Version reply)) {
-            m.closeFds();
-            throw new DeviceException(Errno.EPROTO, "VERSION answered with " + ok.message().command());
-        }
-        final NegotiationOutcome o = Negotiation.clientAccept(proposal, reply, m.fds().size());
-        m.closeFds();
-        return switch (o) {
-            case NegotiationOutcome.Rejected r -> throw new DeviceException(Errno.EPROTO, r.reason());
-            case NegotiationOutcome.Negotiated n -> new ClientConnection(channel, reply, n.session(), memory,
-                    options.replyTimeout());
-        };
     }
 
     Session session() {
@@ -126,22 +125,34 @@ final class ClientConnection implements AutoCloseable {
     /**
      * Sends a command and waits for its reply.
      *
-     * @throws DeviceException the server's errno; EIO if the connection failed or timed out; EPROTO for a reply
-     *                         that does not decode or does not answer the command
+     * @throws DeviceException the server's errno; ETIMEDOUT if no reply came in time; EIO if the connection
+     *                         failed; EPROTO for a reply that does not decode or does not answer the command
      */
     <R extends Reply> Response<R> call(final Request request, final List<Fd> fds, final Class<R> type)
             throws DeviceException {
-        final int id = ids.next();
+        return exchange(ids.next(), request, fds, type);
+    }
+
+    private <R extends Reply> Response<R> exchange(final int id, final Request request, final List<Fd> fds,
+            final Class<R> type) throws DeviceException {
         final Incoming.Message m;
         try {
             final CompletableFuture<Incoming.Message> f = router.expect(id);
             try {
                 channel.send(MessageEncoder.command(id, request), fds);
-            } catch (final IOException | RuntimeException e) {
+            } catch (final IOException e) {
                 router.cancel(id);
                 throw e;
+            } catch (final IllegalStateException e) {
+                // the reader closed the socket (the server broke the framing) between expect and send
+                router.cancel(id);
+                throw new IOException("connection closed: " + e.getMessage(), e);
             }
             m = router.await(id, f, timeout);
+        } catch (final ReplyRouter.NoReplyException e) {
+            throw new DeviceException(Errno.ETIMEDOUT, request.command() + ": " + e.getMessage()
+                    + (id == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
+                            + " connected?)" : ""), e);
         } catch (final IOException e) {
             throw new DeviceException(Errno.EIO, request.command() + ": " + e.getMessage(), e);
         }
@@ -154,7 +165,8 @@ final class ClientConnection implements AutoCloseable {
             return new Response<>(type.cast(ok.message()), m.fds());
         }
         m.closeFds();
-        throw new DeviceException(Errno.EPROTO, request.command() + ": unexpected reply " + d);
+        throw new DeviceException(Errno.EPROTO, request.command() + ": " + (d instanceof Malformed x
+                ? "malformed reply: " + x.reason() : "unexpected reply " + d));
     }
 
     private void readLoop() {
@@ -178,8 +190,8 @@ final class ClientConnection implements AutoCloseable {
                         reply(r.header(), null, r.errno());
                     }
                     if (r.fatal()) {
-                        close();
                         router.closeAll("connection closed: " + r.reason());
+                        close();
                         return;
                     }
                 }

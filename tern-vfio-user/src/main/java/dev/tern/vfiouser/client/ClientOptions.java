@@ -41,4 +41,12 @@ public record ClientOptions(Capabilities proposal, Duration replyTimeout) {
     public ClientOptions withProposal(final Capabilities proposal) {
         return new ClientOptions(proposal, replyTimeout);
     }
+
+    /**
+     * @param timeout how long each command, VERSION included, waits for its reply
+     * @return a copy with that timeout
+     */
+    public ClientOptions withReplyTimeout(final Duration timeout) {
+        return new ClientOptions(proposal, timeout);
+    }
 }

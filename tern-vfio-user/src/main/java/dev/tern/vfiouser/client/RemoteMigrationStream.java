@@ -2,6 +2,8 @@ package dev.tern.vfiouser.client;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
+import dev.tern.device.migration.PrecopyInfo;
+import dev.tern.device.migration.TargetCapabilities;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Blob;
@@ -12,9 +14,18 @@ import java.nio.ByteBuffer;
  * The migration data stream of a device behind a vfio-user socket: MIG_DATA_READ / MIG_DATA_WRITE in chunks no
  * larger than both sides' {@code max_data_xfer_size} (specification "VFIO_USER_MIG_DATA_READ/WRITE").
  * <p>
- * Reading: a reply shorter than requested means "no more data" (specification). In STOP_COPY that is the end of
- * the stream: the short chunk is returned, and -1 from then on. In PRE_COPY it means "nothing now": a zero-length
- * reply returns 0 and the caller polls again later (the uAPI's ENOMSG).
+ * Reading follows the specification: "if the size of the data is less than requested, there is no more data"
+ * (vfio-user-interop.md L5).
+ * <ul>
+ * <li><b>PRE_COPY</b>: a reply shorter than requested completes the drain <i>for now</i>. Its bytes are returned,
+ * and the next {@link #read} returns 0 without asking the server: that 0 is how a caller (the orchestrator's
+ * pre-copy round, the kit's drain) knows the drain is complete for now.
+ * The read after that asks the server again (the device may have produced more).</li>
+ * <li><b>STOP_COPY</b>: only a reply of 0 bytes ends the stream (-1 from then on); a short but non-empty reply is
+ * returned like any other, because a server's read callback may hand out less than asked before the end.</li>
+ * </ul>
+ * Request sizes come from a {@link ReadSizer}: the known remainder with the Tern extension, otherwise small and
+ * doubling, since libvfio-user pads every reply to the size requested.
  * <p>
  * Like the SDK's streams, it is stale (ENODEV) once its session ended (state change out of the session, reset).
  */
@@ -22,12 +33,16 @@ final class RemoteMigrationStream implements MigrationStream {
     private final VfioUserMigrationTarget target;
     private final VfioUserClient client;
     private final boolean saving;
+    private final ReadSizer sizer;
+    private MigrationState sizedFor;
+    private boolean drained;
     private boolean ended;
 
     RemoteMigrationStream(final VfioUserMigrationTarget target, final VfioUserClient client, final boolean saving) {
         this.target = target;
         this.client = client;
         this.saving = saving;
+        this.sizer = new ReadSizer(client.maxMigrationChunk());
     }
 
     @Override
@@ -39,24 +54,53 @@ final class RemoteMigrationStream implements MigrationStream {
         if (ended) {
             return -1;
         }
-        final int want = Math.min(dst.remaining(), client.maxMigrationChunk());
-        if (want == 0) {
+        final MigrationState state = target.state();
+        final boolean stopCopy = state == MigrationState.STOP_COPY;
+        if (drained && !stopCopy) {
+            drained = false;
+            sizedFor = null;
             return 0;
         }
+        drained = false;
+        return dst.remaining() == 0 ? 0 : fetch(dst, state, stopCopy);
+    }
+
+    /** One MIG_DATA_READ of the size the sizer chooses; its data into {@code dst}. */
+    private int fetch(final ByteBuffer dst, final MigrationState state, final boolean stopCopy)
+            throws DeviceException {
+        if (state != sizedFor) {
+            sizer.expect(remainder(state));
+            sizedFor = state;
+        }
+        final int want = sizer.size(Math.min(dst.remaining(), client.maxMigrationChunk()));
         final MigDataReadReply r = client.migDataRead(want);
         final int n = r.size();
-        if (n > want) {
-            throw new DeviceException(Errno.EPROTO, "MIG_DATA_READ returned " + n + " bytes for " + want);
+        if (n < 0 || n > want) {
+            throw new DeviceException(Errno.EPROTO, "MIG_DATA_READ returned " + Integer.toUnsignedLong(n)
+                    + " bytes for " + want);
         }
         dst.put(r.data().asReadOnlyBuffer().limit(n));
-        final boolean stopCopy = target.state() == MigrationState.STOP_COPY;
-        if (stopCopy && n < want) {
-            ended = true;
-        }
+        sizer.replied(want, n);
         if (n == 0) {
+            ended = stopCopy;
+            sizedFor = null;
             return stopCopy ? -1 : 0;
         }
+        drained = n < want && !stopCopy;
         return n;
+    }
+
+    /** @return what the device says remains in {@code state}, or -1 where it cannot say (plain vfio-user) */
+    private long remainder(final MigrationState state) throws DeviceException {
+        final TargetCapabilities caps = target.capabilities();
+        if (state == MigrationState.STOP_COPY) {
+            return caps.stopCopySize() ? target.stopCopySize() : -1;
+        }
+        if (caps.precopyInfo()) {
+            final PrecopyInfo p = target.precopyInfo();
+            return p.initialBytes() + p.dirtyBytes();
+        }
+        return -1;
     }
 
     @Override

@@ -14,9 +14,10 @@ import java.util.Set;
  * The conformance kit's {@link Subject} for devices behind vfio-user sockets ({@code tern check --socket PATH}).
  * <p>
  * A socket serves one client at a time and hosts one device, so every open target occupies one socket. {@link #open}
- * connects to the first socket not in use, negotiates and resets the device (a "fresh target in RUNNING"). The
- * round-trip checks open a source and a destination at once and therefore need two sockets serving the same kind of
- * device; with one socket, the second open fails with EBUSY and those checks fail saying so.
+ * connects to the first socket not in use, negotiates and resets the device (a "fresh target in RUNNING", walked
+ * there through the FSM where the server's reset keeps the state). The round-trip checks open a source and a
+ * destination at once and therefore need two sockets serving the same kind of device: {@link #maxOpen()} is the
+ * number of sockets, and with one the kit skips them.
  * <p>
  * Fault injection is not part of vfio-user: {@link #injectFailure} uses the Tern test hook FAIL_NEXT_ARC, which only
  * a Tern server started with fault injection offers ({@code tern serve --fault-injection}); otherwise it returns
@@ -42,6 +43,11 @@ public final class SocketSubject implements Subject {
     @Override
     public String name() {
         return "vfio-user " + sockets;
+    }
+
+    @Override
+    public int maxOpen() {
+        return sockets.size();
     }
 
     @Override

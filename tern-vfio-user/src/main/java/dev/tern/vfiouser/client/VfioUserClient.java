@@ -64,15 +64,19 @@ public final class VfioUserClient implements AutoCloseable {
      * @param socket  the server's socket
      * @param options what to propose
      * @return a negotiated client
-     * @throws DeviceException ECONNREFUSED/ENOENT if nobody listens, the server's errno if it refuses the VERSION,
-     *                         EPROTO for a reply that breaks the negotiation rules
+     * @throws DeviceException ECONNREFUSED/ENOENT if nobody listens, EAGAIN if the server's listen backlog stays
+     *                         full for the reply timeout, ETIMEDOUT if VERSION is not answered in that time, the
+     *                         server's errno if it refuses the VERSION, EPROTO for a reply that breaks the
+     *                         negotiation rules
      */
     public static VfioUserClient connect(final Path socket, final ClientOptions options) throws DeviceException {
         final UnixSocket s;
         try {
-            s = UnixSocket.connect(socket);
+            s = UnixSocket.connect(socket, options.replyTimeout());
         } catch (final dev.tern.sys.PosixException e) {
-            throw new DeviceException(e.errno(), "cannot connect to " + socket + ": " + e.getMessage(), e);
+            throw new DeviceException(e.errno(), "cannot connect to " + socket + ": " + (e.errno() == Errno.EAGAIN
+                    ? "its listen backlog stayed full for " + options.replyTimeout().toMillis() + " ms (a vfio-user"
+                            + " server serves one client at a time)" : e.getMessage()), e);
         }
         return over(s, options);
     }
@@ -139,6 +143,11 @@ public final class VfioUserClient implements AutoCloseable {
                 return new RegionDescription(info, fds.isEmpty() ? Optional.empty() : Optional.of(fds.getFirst()));
             }
             r.fds().forEach(Fd::close);
+            if (Integer.toUnsignedLong(info.argsz()) > connection.maxDataPiece()) {
+                throw new DeviceException(Errno.EPROTO, "DEVICE_GET_REGION_INFO: the server asks for argsz "
+                        + Integer.toUnsignedLong(info.argsz()) + " for region " + index + ", above "
+                        + connection.maxDataPiece());
+            }
             argsz = info.argsz();
         }
         throw new IllegalStateException("unreachable");

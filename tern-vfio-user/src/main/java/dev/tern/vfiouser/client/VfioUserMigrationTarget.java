@@ -34,9 +34,11 @@ import java.util.Optional;
  * is the device's only client), {@link #queryState()} asks the server.
  * <p>
  * Not in the specification, hence only with a Tern server that accepted the {@code tern} capability object:
- * {@link #precopyInfo()} (TERN_PRECOPY_INFO), {@link #checksum()} and {@link #failNextArc} (see
- * {@link TernDiagnostics}); other servers answer them with ENOTTY here. {@link #kind()} is derived from the PCI ids
- * in config space and {@link #formatVersion()} is 0 (unknown): vfio-user does not carry them.
+ * {@link #precopyInfo()} (TERN_PRECOPY_INFO), {@link #stopCopySize()} (MIG_DATA_SIZE), {@link #checksum()} and
+ * {@link #failNextArc} (see {@link TernDiagnostics}); for other servers they fail with ENOTTY here, without a
+ * message, and {@link #capabilities()} says so up front. {@link #reset()} does not assume the server's reset
+ * returns to RUNNING (libvfio-user's does not). {@link #kind()} is derived from the PCI ids in config space and
+ * {@link #formatVersion()} is 0 (unknown): vfio-user does not carry them.
  */
 public final class VfioUserMigrationTarget implements MigrationTarget {
     private final VfioUserClient client;
@@ -95,13 +97,15 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
     }
 
     /**
-     * Only a Tern server that accepted the {@code tern} object answers PRECOPY_INFO, MIG_DATA_SIZE and CHECKSUM;
-     * DMA logging is part of the vfio-user specification.
+     * Only a Tern server that accepted the {@code tern} object answers PRECOPY_INFO, MIG_DATA_SIZE and CHECKSUM, and
+     * follows the uAPI's DMA-logging errno table; DMA logging itself is part of the vfio-user specification, whose
+     * looser rules apply to any other server.
      */
     @Override
     public TargetCapabilities capabilities() {
         final boolean tern = client.ternAccepted();
-        return new TargetCapabilities(client.session().tern().precopyInfo(), tern, tern, true);
+        return new TargetCapabilities(client.session().tern().precopyInfo(), tern, tern, true,
+                tern ? TargetCapabilities.DirtyLogRules.TERN_VFIO_USER : TargetCapabilities.DirtyLogRules.VFIO_USER);
     }
 
     @Override
@@ -131,9 +135,12 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
             client.feature(DeviceFeature.set(Feature.MIG_DEVICE_STATE,
                     new FeaturePayload.MigDeviceState(target.uapi(), -1)));
         } catch (final DeviceException e) {
-            settle(queryStateOr(MigrationState.ERROR), before);
+            final Optional<MigrationState> now = tryQueryState();
+            // Unknown is reported as ERROR (the uAPI's state for "cannot say"), but the message says it was not read.
+            settle(now.orElse(MigrationState.ERROR), before);
             throw new MigrationException(e.errno(), "SET " + target + " from " + before + " failed: "
-                    + e.getMessage() + "; the device is in " + state, state, e);
+                    + e.getMessage() + "; " + now.map(s -> "the device reads back " + s)
+                            .orElse("the state could not be read back"), state, e);
         }
         final MigrationState reached = queryState();
         settle(reached, before);
@@ -159,11 +166,11 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         state = now;
     }
 
-    private MigrationState queryStateOr(final MigrationState fallback) {
+    private Optional<MigrationState> tryQueryState() {
         try {
-            return queryState();
+            return Optional.of(queryState());
         } catch (final DeviceException e) {
-            return fallback;
+            return Optional.empty();
         }
     }
 
@@ -183,8 +190,13 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         return new PrecopyInfo(p.initialBytes(), p.dirtyBytes());
     }
 
+    /** MIG_DATA_SIZE is a kernel feature, not a vfio-user one: only a Tern server with the extension answers. */
     @Override
     public long stopCopySize() throws DeviceException {
+        if (!client.ternAccepted()) {
+            throw new DeviceException(Errno.ENOTTY, "the server does not offer MIG_DATA_SIZE (not a vfio-user"
+                    + " feature; only Tern's server with the tern extension answers it)");
+        }
         final DeviceFeature f = client.feature(DeviceFeature.get(Feature.MIG_DATA_SIZE));
         if (!(f.payload() instanceof FeaturePayload.MigDataSize s)) {
             throw new DeviceException(Errno.EPROTO, "MIG_DATA_SIZE GET reply " + f.payload());
@@ -192,14 +204,60 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         return s.stopCopyLength();
     }
 
+    /**
+     * DEVICE_RESET, then the state read back; if it is not RUNNING the FSM is walked there (SET RUNNING: the server
+     * takes the path). vfio-user does not promise that a reset returns to RUNNING: libvfio-user keeps the migration
+     * state across a reset and refuses it (EINVAL) in STOP and STOP_COPY (vfio-user-interop.md L2), so a refused
+     * reset is not a failure as long as the walk gets there. A device left in ERROR by a failed walk is reset once
+     * more (the uAPI's way out of ERROR).
+     *
+     * @throws DeviceException if the device is not RUNNING afterwards, naming the state read back
+     */
     @Override
     public synchronized void reset() throws DeviceException {
-        try {
-            client.reset();
-        } finally {
-            current = null;
-            state = queryStateOr(MigrationState.ERROR);
+        current = null;
+        final List<String> steps = new ArrayList<>();
+        for (int attempt = 0; attempt < 2; attempt++) {
+            tryStep(steps, "DEVICE_RESET", client::reset);
+            state = readBack();
+            if (state != MigrationState.RUNNING && state != MigrationState.ERROR) {
+                final MigrationState from = state;
+                tryStep(steps, "SET RUNNING from " + from, () -> client.feature(DeviceFeature.set(
+                        Feature.MIG_DEVICE_STATE, new FeaturePayload.MigDeviceState(MigrationState.RUNNING.uapi(),
+                                -1))));
+                state = readBack();
+            }
+            if (state == MigrationState.RUNNING) {
+                return;
+            }
         }
+        throw new DeviceException(Errno.EIO, "reset: the device reads back " + state + ", not RUNNING"
+                + (steps.isEmpty() ? "" : " (" + String.join("; ", steps) + ")"));
+    }
+
+    private MigrationState readBack() throws DeviceException {
+        try {
+            return queryState();
+        } catch (final DeviceException e) {
+            throw new DeviceException(e.errno(), "reset: the state could not be read back: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A step of {@link #reset()}: a refusal is noted, not thrown; what counts is the state read back next (which
+     * throws if the connection is gone).
+     */
+    private static void tryStep(final List<String> refusals, final String what, final Step step) {
+        try {
+            step.run();
+        } catch (final DeviceException e) {
+            refusals.add(what + " refused: " + Errno.name(e.errno()));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws DeviceException;
     }
 
     @Override

@@ -32,6 +32,13 @@ public record DeviceInfo(int argsz, int flags, int numRegions, int numIrqs) impl
     public static final int FLAG_RESET = 1;
     /** {@code VFIO_DEVICE_FLAGS_PCI}: a PCI device. */
     public static final int FLAG_PCI = 1 << 1;
+    /**
+     * Most regions a reply may claim. vfio-pci has 9 ({@code VFIO_PCI_NUM_REGIONS}) plus a few device-specific ones;
+     * a client loops over every region, so a server claiming 2<sup>31</sup> is refused before anything is sized.
+     */
+    public static final int MAX_REGIONS = 256;
+    /** Most IRQ indexes a reply may claim (vfio-pci has 5, {@code VFIO_PCI_NUM_IRQS}); same reason. */
+    public static final int MAX_IRQS = 256;
 
     /** @return the request: argsz 16, other fields 0 */
     public static DeviceInfo request() {
@@ -59,6 +66,11 @@ public record DeviceInfo(int argsz, int flags, int numRegions, int numIrqs) impl
         in.end();
         if (!reply) {
             in.argszAtLeast(d.argsz, SIZE);
+        } else if (Integer.toUnsignedLong(d.numRegions) > MAX_REGIONS
+                || Integer.toUnsignedLong(d.numIrqs) > MAX_IRQS) {
+            throw CodecException.invalid("DEVICE_GET_INFO reply claims " + Integer.toUnsignedLong(d.numRegions)
+                    + " regions and " + Integer.toUnsignedLong(d.numIrqs) + " IRQ indexes; at most " + MAX_REGIONS
+                    + " and " + MAX_IRQS + " are plausible");
         }
         return d;
     }

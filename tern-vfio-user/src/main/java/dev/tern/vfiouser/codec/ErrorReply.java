@@ -11,6 +11,10 @@ import java.nio.ByteBuffer;
  *  (no payload: msg_size = 16, flags = REPLY | ERROR, error_no = errno)
  * </pre>
  *
+ * Received, it is read from the header alone and any payload is dropped: libvfio-user echoes the request after a
+ * failed DEVICE_FEATURE, e.g. {@code 00 01 10 00 20 00 00 00 21 00 00 00 16 00 00 00} + 16 bytes of echo for a
+ * refused SET RUNNING_P2P (vfio-user-interop.md L1). Sent, it is always the header alone.
+ *
  * @param commandCode the raw number of the command being answered (an unknown command is answered too)
  * @param errno       the errno; the specification allows 0 even with ERROR set
  */

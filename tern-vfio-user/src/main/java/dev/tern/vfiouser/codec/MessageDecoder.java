@@ -33,10 +33,15 @@ import java.util.Optional;
  * <td>libvfio-user rejects a VERSION with fds and fd counts above its limit with EINVAL</td></tr>
  * <tr><td>bad VERSION JSON: syntax, no NUL terminator, wrong member types, too deep, too long, numbers out of
  * range</td><td>libvfio-user {@code tran.c} version parsing</td></tr>
- * <tr><td>a command with the ERROR flag; a type other than command/reply; an error reply with payload</td>
- * <td>specification "Header": ERROR is only meaningful in a reply, and an error reply is the header alone</td></tr>
+ * <tr><td>a command with the ERROR flag; a type other than command/reply</td>
+ * <td>specification "Header": ERROR is only meaningful in a reply</td></tr>
  * </table>
  * Reserved flag bits (6-31) are ignored, and NO_REPLY on a reply is ignored, for forward compatibility.
+ * <p>
+ * An <b>error reply</b> is decoded from its header alone: whatever payload and descriptors come with it are
+ * discarded (the caller closes the fds), so the peer's errno always reaches the caller. The specification says an
+ * error reply "must only include the reply header", but libvfio-user echoes the request after a failed
+ * DEVICE_FEATURE SET/PROBE and sends 24 bytes or more after a failed DMA_LOGGING_START (vfio-user-interop.md L1).
  */
 public final class MessageDecoder {
     private final CodecLimits limits;
@@ -121,8 +126,7 @@ public final class MessageDecoder {
             }
             m = request(cmd, in, fds);
         } else if (h.isError()) {
-            in.end();
-            m = new ErrorReply(h.command(), h.errorNo());
+            return new ErrorReply(h.command(), h.errorNo());
         } else {
             m = reply(cmd, in, fds);
         }

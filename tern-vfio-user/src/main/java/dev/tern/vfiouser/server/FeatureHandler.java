@@ -30,7 +30,8 @@ import java.util.List;
  * <tr><td>MIG_DEVICE_STATE (2)</td><td>GET, SET</td><td>always; RUNNING_P2P / PRE_COPY_P2P only with {@code p2p}</td></tr>
  * <tr><td>DMA_LOGGING_START/STOP (6/7)</td><td>SET</td><td>always</td></tr>
  * <tr><td>DMA_LOGGING_REPORT (8)</td><td>GET</td><td>always</td></tr>
- * <tr><td>MIG_DATA_SIZE (9)</td><td>GET</td><td>always</td></tr>
+ * <tr><td>MIG_DATA_SIZE (9)</td><td>GET</td><td>client proposed the {@code tern} object (a kernel feature, not a
+ * vfio-user one: libvfio-user answers EINVAL, vfio-user-interop.md L4)</td></tr>
  * <tr><td>TERN_PRECOPY_INFO (0xFF01)</td><td>GET</td><td>Tern extension {@code precopy_info}</td></tr>
  * <tr><td>CHECKSUM (0xFF02)</td><td>GET</td><td>client proposed the {@code tern} object</td></tr>
  * <tr><td>FAIL_NEXT_ARC (0xFF03)</td><td>SET</td><td>as CHECKSUM, and the server enables fault injection</td></tr>
@@ -65,7 +66,8 @@ final class FeatureHandler {
     /** @return GET and/or SET as supported for this index, or 0 if the feature is unknown or hidden */
     int supportedOps(final int index) {
         return switch (index) {
-            case 1, 8, 9 -> DeviceFeature.GET;
+            case 1, 8 -> DeviceFeature.GET;
+            case 9 -> diagnostics ? DeviceFeature.GET : 0;
             case 2 -> DeviceFeature.GET | DeviceFeature.SET;
             case 6, 7 -> DeviceFeature.SET;
             case DeviceFeature.FEATURE_TERN_PRECOPY_INFO -> tern.precopyInfo() ? DeviceFeature.GET : 0;

@@ -22,7 +22,7 @@
  * disconnect keeps the device and its migration state (specification "Client Disconnection", as #844) but unmaps
  * its DMA, closes its eventfds and stops dirty logging. [§1, §7]</li>
  * <li>MIG_DATA_READ replies are zero-padded to the requested size (libvfio-user); a short {@code size} means
- * end of stream in STOP_COPY and "nothing now" in PRE_COPY. [§2.3]</li>
+ * "nothing now" in PRE_COPY, and {@code size} 0 the end of the stream in STOP_COPY. [§2.3]</li>
  * <li>DMA logging follows the SDK's {@code DirtyLog} (kernel errno table: ranges honoured, START twice EBUSY),
  * not libvfio-user's (ranges ignored, whole regions only); DMA_WRITE messages to the client are logged too.
  * [§2.4]</li>
@@ -33,7 +33,9 @@
  * <li>Server-to-client DMA_READ/DMA_WRITE use the single socket (no twin socket); see {@link
  * dev.tern.vfiouser.server.ClientSession}. DMA_WRITE replies of 0, 12 or 16 bytes are accepted (codec).</li>
  * <li>Tern extension (only for clients that propose the {@code tern} capability): P2P states and flag,
- * {@code TERN_PRECOPY_INFO}, and the diagnostics of {@link dev.tern.vfiouser.extension.TernDiagnostics}.</li>
+ * {@code TERN_PRECOPY_INFO}, MIG_DATA_SIZE (feature 9, a kernel feature vfio-user does not have), and the
+ * diagnostics of {@link dev.tern.vfiouser.extension.TernDiagnostics}. To any other client the server offers the
+ * specification's features only (1, 2, 6, 7, 8), as libvfio-user does.</li>
  * </ul>
  */
 package dev.tern.vfiouser.server;

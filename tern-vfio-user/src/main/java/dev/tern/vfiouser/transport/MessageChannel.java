@@ -28,7 +28,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * header, so they are never attributed to the wrong message; descriptors arriving with body bytes, or more than
  * allowed, make the message a {@link Incoming.Refused} (EINVAL) and are closed. The pieces go through a
  * {@link FrameDecoder}, which enforces the {@code msg_size} bounds: a message above the limit is read and dropped
- * in 64 KiB pieces without being buffered, so the stream stays in step.
+ * in 64 KiB pieces without being buffered, so the stream stays in step; an oversized <i>reply</i> is fatal at once
+ * (a reply is never larger than what was asked for).
  * <p>
  * Threads: one thread receives, any number send ({@link #send} is serialised and writes each message with one
  * gather {@code sendmsg}, descriptors attached to its first byte).
@@ -111,8 +112,15 @@ public final class MessageChannel implements AutoCloseable {
         header.flip();
         final byte[] headerBytes = new byte[Header.SIZE];
         header.get(headerBytes);
-        final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
         final Header h = Header.read(headerBytes, 0);
+        if (h.isReply() && h.messageSize() > limits.maxMessageSize()) {
+            // Nothing this side asks for is that large: skipping up to 4 GiB of a hostile reply would only keep
+            // the waiting caller waiting, so the connection ends now.
+            fds.forEach(Fd::close);
+            return new Incoming.Refused(h, Errno.EINVAL, "reply msg_size " + h.messageSize() + " exceeds the maximum "
+                    + limits.maxMessageSize(), true);
+        }
+        final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
         if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
             fds.forEach(Fd::close);
             return new Incoming.Refused(h, fr.errno(), fr.reason(), true);

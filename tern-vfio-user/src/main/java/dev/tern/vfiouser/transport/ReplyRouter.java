@@ -16,6 +16,15 @@ import java.util.concurrent.TimeoutException;
  * that sent the command waits in {@link #await}.
  */
 public final class ReplyRouter {
+    /** No reply came within the timeout (the connection may still be fine; a late reply is dropped). */
+    public static final class NoReplyException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        NoReplyException(final String message) {
+            super(message);
+        }
+    }
+
     private final Map<Integer, CompletableFuture<Incoming.Message>> pending = new ConcurrentHashMap<>();
     private volatile String closedReason;
 
@@ -89,7 +98,7 @@ public final class ReplyRouter {
      * @param future  what {@link #expect} returned
      * @param timeout how long to wait
      * @return the reply
-     * @throws IOException if the connection closed, or no reply came in time
+     * @throws IOException if the connection closed; {@link NoReplyException} if no reply came in time
      */
     public Incoming.Message await(final int msgId, final CompletableFuture<Incoming.Message> future,
             final Duration timeout) throws IOException {
@@ -97,7 +106,7 @@ public final class ReplyRouter {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (final TimeoutException e) {
             pending.remove(msgId);
-            throw new IOException("no reply to msg_id " + msgId + " within " + timeout);
+            throw new NoReplyException("no reply within " + seconds(timeout));
         } catch (final ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (final InterruptedException e) {
@@ -105,5 +114,9 @@ public final class ReplyRouter {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the reply to msg_id " + msgId);
         }
+    }
+
+    private static String seconds(final Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }

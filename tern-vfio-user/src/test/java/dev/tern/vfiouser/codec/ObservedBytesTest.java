@@ -30,6 +30,18 @@ class ObservedBytesTest {
         assertThat(d.message()).isEqualTo(new ErrorReply(9, 22));
     }
 
+    /** vfio-user-interop.md L1: libvfio-user echoes the refused SET RUNNING_P2P after the error header. */
+    @Test
+    void errorReplyWithLibvfioUserEchoKeepsTheErrno() {
+        final byte[] wire = Hex.bytes("00 01 10 00 20 00 00 00 21 00 00 00 16 00 00 00"
+                + " 10 00 00 00 02 00 02 00 05 00 00 00 ff ff ff ff");
+        final Decoded d = decode(wire, 0);
+        assertThat(d.message()).isEqualTo(new ErrorReply(Command.DEVICE_FEATURE.code(), Errno.EINVAL));
+        assertThat(d.header().msgId()).isEqualTo(0x100);
+        final byte[] withFd = Hex.concat(Hex.bytes("07 00 10 00 18 00 00 00 21 00 00 00 5f 00 00 00"), new byte[8]);
+        assertThat(decode(withFd, 1).message()).isEqualTo(new ErrorReply(Command.DEVICE_FEATURE.code(), 95));
+    }
+
     @Test
     void clientVersionIsByteExact() {
         final byte[] wire = Hex.concat(Hex.bytes("55 da 01 00 52 00 00 00 00 00 00 00 00 00 00 00 | 00 00 02 00"),
