@@ -11,6 +11,7 @@ import dev.tern.vfiouser.codec.DeviceInfo;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 
 /**
  * {@code tern info --vfio DEV}: what sysfs and the device fd say about a kernel VFIO device — where it was found,
@@ -22,36 +23,55 @@ final class VfioInfo {
     }
 
     static int print(final PrintWriter out, final VfioRoots roots, final String dev) {
-        final VfioAddress a = roots.locate(java.util.List.of(dev)).getFirst();
-        try (KernelMigrationTarget t = roots.open(a)) {
-            final VfioDevice d = t.device();
+        final VfioAddress a = roots.locate(List.of(dev)).getFirst();
+        final VfioDevice d = roots.device(a);
+        try {
             final int[] info = d.info();
             final DeviceInfo di = new DeviceInfo(DeviceInfo.SIZE, info[0], info[1], info[2]);
             out.printf("device     %s (%s), IOMMU group %d, driver %s%n", a.name(), a.kind(), a.group(), a.driver());
             out.printf("identity   %s; flags %s; %d regions, %d IRQ indexes%n", identity(d, di),
                     InfoCommand.deviceFlags(info[0]), info[1], info[2]);
-            out.printf("migration  flags %s; state %s%n", t.flags(), t.state());
-            out.printf("optional   MIG_DATA_SIZE %s; PRECOPY_INFO %s; MIG_PRECOPY_INFOv2 %s; DMA logging %s; "
-                    + "checksum no (kernel devices have none)%n", dataSize(t),
-                    t.capabilities().precopyInfo() ? "yes" : "no (no PRE_COPY)",
-                    t.precopyInfoV2() ? "yes" : "absent", t.loggingNote().isEmpty() ? "yes" : t.loggingNote());
-            out.println("regions    index name    size                flags     offset");
-            for (int i = 0; i < info[1]; i++) {
-                final KernelRegion r = d.region(i);
-                out.printf("           %-5d %-7s %-19s %-9s 0x%x%s%n", i, InfoCommand.regionName(di, i),
-                        InfoCommand.size(r.size()), InfoCommand.regionFlags(r.flags()), r.offset(), caps(r));
-            }
-            out.println("irqs       index type  count flags");
-            for (int i = 0; i < info[2]; i++) {
-                final int[] irq = d.irq(i);
-                out.printf("           %-5d %-5s %-5d %s%n", i, InfoCommand.irqName(di, i), irq[1],
-                        InfoCommand.irqFlags(irq[0]));
-            }
+            regions(out, d, di);
+            migration(out, d);
             out.flush();
             return 0;
         } catch (final DeviceException e) {
             throw new CliException(dev + ": " + MigrateCommand.oneLine(e.getMessage()));
+        } finally {
+            d.close();
         }
+    }
+
+    private static void regions(final PrintWriter out, final VfioDevice d, final DeviceInfo di)
+            throws DeviceException {
+        out.println("regions    index name    size                flags     offset");
+        for (int i = 0; i < di.numRegions(); i++) {
+            final KernelRegion r = d.region(i);
+            out.printf("           %-5d %-7s %-19s %-9s 0x%x%s%n", i, InfoCommand.regionName(di, i),
+                    InfoCommand.size(r.size()), InfoCommand.regionFlags(r.flags()), r.offset(), caps(r));
+        }
+        out.println("irqs       index type  count flags");
+        for (int i = 0; i < di.numIrqs(); i++) {
+            final int[] irq = d.irq(i);
+            out.printf("           %-5d %-5s %-5d %s%n", i, InfoCommand.irqName(di, i), irq[1],
+                    InfoCommand.irqFlags(irq[0]));
+        }
+    }
+
+    /** Last, since a device without migration support is closed by the failed open. */
+    private static void migration(final PrintWriter out, final VfioDevice d) {
+        final KernelMigrationTarget t;
+        try {
+            t = KernelMigrationTarget.open(d);
+        } catch (final DeviceException | RuntimeException e) {
+            out.printf("migration  not supported: %s%n", MigrateCommand.oneLine(e.getMessage()));
+            return;
+        }
+        out.printf("migration  flags %s; state %s%n", t.flags(), t.state());
+        out.printf("optional   MIG_DATA_SIZE %s; PRECOPY_INFO %s; MIG_PRECOPY_INFOv2 %s; DMA logging %s; "
+                + "checksum no (kernel devices have none)%n", dataSize(t),
+                t.capabilities().precopyInfo() ? "yes" : "no (no PRE_COPY)",
+                t.precopyInfoV2() ? "yes" : "absent", t.loggingNote().isEmpty() ? "yes" : t.loggingNote());
     }
 
     private static String dataSize(final KernelMigrationTarget t) {

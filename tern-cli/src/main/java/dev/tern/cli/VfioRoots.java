@@ -51,4 +51,14 @@ final class VfioRoots {
             throw new CliException(a.input() + ": " + why);
         }
     }
+
+    /** Opens {@code a}'s device fd only (no migration needed); failures are one line, exit 2. */
+    VfioDevice device(final VfioAddress a) {
+        try {
+            return VfioDevice.open(a, dev);
+        } catch (final DeviceException e) {
+            final String why = MigrateCommand.oneLine(e.getMessage());
+            throw new CliException(a.input() + ": " + why);
+        }
+    }
 }

@@ -61,7 +61,7 @@ public final class KernelMigrationTarget implements MigrationTarget {
      */
     public static KernelMigrationTarget open(final VfioDevice device) throws DeviceException {
         try {
-            final long bits = get(device, Vfio.FEATURE_MIGRATION, "VFIO_DEVICE_FEATURE GET MIGRATION");
+            final long bits = migrationFlags(device);
             if ((bits & ~7L) != 0 || (bits & 1) == 0) {
                 throw new DeviceException(Errno.EPROTO, "migration flags 0x" + Long.toHexString(bits)
                         + ": STOP_COPY missing or bits Tern does not know");
@@ -252,6 +252,19 @@ public final class KernelMigrationTarget implements MigrationTarget {
                 throw new DeviceException(Errno.EPROTO, "MIG_DEVICE_STATE GET returned unknown state " + v);
             }
             return MigrationState.ofUapi(v);
+        }
+    }
+
+    /** GET MIGRATION; ENOTTY (no {@code mig_ops}, §2.2) means the device cannot migrate at all. */
+    private static long migrationFlags(final VfioDevice device) throws DeviceException {
+        try {
+            return get(device, Vfio.FEATURE_MIGRATION, "VFIO_DEVICE_FEATURE GET MIGRATION");
+        } catch (final DeviceException e) {
+            if (e.errno() == Errno.ENOTTY) {
+                throw new DeviceException(Errno.ENOTTY, device.address().name() + " has no migration support (its "
+                        + "driver answers VFIO_DEVICE_FEATURE MIGRATION with ENOTTY)", e);
+            }
+            throw e;
         }
     }
 
