@@ -42,19 +42,29 @@ final class VfioInfo {
         }
     }
 
-    private static void regions(final PrintWriter out, final VfioDevice d, final DeviceInfo di)
-            throws DeviceException {
+    private static void regions(final PrintWriter out, final VfioDevice d, final DeviceInfo di) {
         out.println("regions    index name    size                flags     offset");
         for (int i = 0; i < di.numRegions(); i++) {
-            final KernelRegion r = d.region(i);
-            out.printf("           %-5d %-7s %-19s %-9s 0x%x%s%n", i, InfoCommand.regionName(di, i),
-                    InfoCommand.size(r.size()), InfoCommand.regionFlags(r.flags()), r.offset(), caps(r));
+            try {
+                final KernelRegion r = d.region(i);
+                out.printf("           %-5d %-7s %-19s %-9s 0x%x%s%n", i, InfoCommand.regionName(di, i),
+                        InfoCommand.size(r.size()), InfoCommand.regionFlags(r.flags()), r.offset(), caps(r));
+            } catch (final DeviceException e) {
+                out.printf("           %-5d %-7s not reported (%s)%n", i, InfoCommand.regionName(di, i),
+                        Errno.name(e.errno()));
+            }
         }
         out.println("irqs       index type  count flags");
         for (int i = 0; i < di.numIrqs(); i++) {
-            final int[] irq = d.irq(i);
-            out.printf("           %-5d %-5s %-5d %s%n", i, InfoCommand.irqName(di, i), irq[1],
-                    InfoCommand.irqFlags(irq[0]));
+            // A driver may refuse indexes it does not implement (mtty: EINVAL past MSI): shown, not fatal.
+            try {
+                final int[] irq = d.irq(i);
+                out.printf("           %-5d %-5s %-5d %s%n", i, InfoCommand.irqName(di, i), irq[1],
+                        InfoCommand.irqFlags(irq[0]));
+            } catch (final DeviceException e) {
+                out.printf("           %-5d %-5s not reported (%s)%n", i, InfoCommand.irqName(di, i),
+                        Errno.name(e.errno()));
+            }
         }
     }
 
