@@ -134,7 +134,8 @@ final class MigrateCommand implements Callable<Integer> {
         out.flush();
         if (report != null) {
             try {
-                HtmlReport.write(result, "Tern: live migration of " + devices.count() + " " + devices.transport() + " device(s) to "
+                HtmlReport.write(result, "Tern: live migration of " + devices.count() + " " + devices.transport()
+                        + " device(s) to "
                         + HostPort.format(to), report);
             } catch (final IOException e) {
                 throw new CliException("migrated, but cannot write the report " + report + ": " + e.getMessage());

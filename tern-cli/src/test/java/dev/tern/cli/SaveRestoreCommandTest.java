@@ -70,7 +70,8 @@ class SaveRestoreCommandTest {
             final Path other = servers.uart("u2.sock");
             assertOneLineError(Cli.run("restore", "--socket", other.toString(), "--from", file.toString()), 2,
                     "is damaged (SHA-256");
-            try (VfioUserMigrationTarget e = TestServers.open(engine); VfioUserMigrationTarget o = TestServers.open(other)) {
+            try (VfioUserMigrationTarget e = TestServers.open(engine);
+                    VfioUserMigrationTarget o = TestServers.open(other)) {
                 assertThat(e.state()).isEqualTo(MigrationState.RUNNING);
                 assertThat(o.state()).isEqualTo(MigrationState.RUNNING);
             }
