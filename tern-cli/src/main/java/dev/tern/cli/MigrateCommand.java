@@ -6,6 +6,7 @@ import dev.tern.migration.MigrationReport;
 import dev.tern.migration.AbortOnExit;
 import dev.tern.migration.SourceMigration;
 import dev.tern.migration.SourceOutcome;
+import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.migration.report.HtmlReport;
 import dev.tern.migration.report.TextReport;
@@ -85,6 +86,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Mixin
+    AuthOptions auth;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -109,6 +113,7 @@ final class MigrateCommand implements Callable<Integer> {
             throw new CliException("--report " + report + ": no such directory");
         }
         final Optional<TlsConfig> secure = tls.config();
+        final Optional<SessionSecret> secret = auth.read();
         final MigrationReport result;
         try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.SOURCE, plain)) {
             final SourceMigration migration = new SourceMigration(side.devices(), side.memory(),
@@ -120,7 +125,7 @@ final class MigrateCommand implements Callable<Integer> {
                 });
             }
             try {
-                result = AbortOnExit.run(migration, () -> migration.migrate(to, secure));
+                result = AbortOnExit.run(migration, () -> migration.migrate(to, secure, secret));
             } catch (final MigrationFailedException e) {
                 return failed(e, out, err);
             }

@@ -4,8 +4,10 @@ import dev.tern.migration.DestinationMigration;
 import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
+import dev.tern.migration.OutcomeStore;
 import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
+import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.vfiouser.codec.JsonWriter;
 import java.io.IOException;
@@ -64,6 +66,9 @@ final class ReceiveCommand implements Callable<Integer> {
     @Mixin
     TlsOptions tls;
 
+    @Mixin
+    AuthOptions auth;
+
     @Option(names = "--plain-vfio-user", description = "Propose no Tern extension to the servers: drive them as a "
             + "plain vfio-user client would (no P2P, no checksum).")
     boolean plain;
@@ -83,8 +88,15 @@ final class ReceiveCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final MigrationOptions options = MigrateCommand.options(false, 0, timeoutSec);
         final Optional<TlsConfig> secure = tls.config();
+        final Optional<SessionSecret> secret = auth.createOrRead(err);
         try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.DESTINATION, plain);
-                MigrationListener listener = bind(secure)) {
+                MigrationListener listener = bind(secure, secret)) {
+            if (secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
+                err.println("tern: warning: no --auth-file: anyone who can reach " + HostPort.format(listen)
+                        + " can feed this receive its own device state, or abort it");
+            }
+            final OutcomeStore outcomes = OutcomeStore.standard();
+            listener.answerQueries(outcomes);
             err.println("tern: listening on " + HostPort.format(listener.address()));
             err.flush();
             final Session session;
@@ -97,36 +109,47 @@ final class ReceiveCommand implements Callable<Integer> {
             }
             final String peer = session.control().peer();
             if (!quiet) {
-                err.println("  session from " + peer + (session.control().secure() ? " (TLS)" : ""));
+                err.println("  session from " + peer + (session.control().secure() ? " (TLS)" : "")
+                        + (session.control().authenticated() ? " (authenticated)" : ""));
                 err.flush();
             }
             final DestinationMigration migration = new DestinationMigration(side.devices(), side.memory(), options,
                     System::nanoTime);
-            if (!quiet) {
-                migration.onPhase(phase -> {
-                    err.println("  phase " + phase);
-                    err.flush();
-                });
+            migration.outcomes(outcomes);
+            try (OutcomeLinger linger = OutcomeLinger.start(listener, outcomes, session.id(), options.timeout())) {
+                return receive(migration, session, linger, side, peer, out, err);
             }
-            final DestinationMigration.Result result;
-            try {
-                result = migration.receive(session);
-            } catch (final MigrationFailedException e) {
-                return fail(err, e.getMessage());
-            }
-            if (json) {
-                out.println(json(result, peer, side.devices()));
-            } else {
-                out.print(text(result, peer, side.devices()));
-            }
-            out.flush();
-            return 0;
         }
     }
 
-    private MigrationListener bind(final Optional<TlsConfig> secure) {
+    private int receive(final DestinationMigration migration, final Session session, final OutcomeLinger linger,
+            final DeviceSide side, final String peer, final PrintWriter out, final PrintWriter err) {
+        if (!quiet) {
+            migration.onPhase(phase -> {
+                err.println("  phase " + phase);
+                err.flush();
+            });
+        }
+        final DestinationMigration.Result result;
         try {
-            return MigrationListener.bind(listen, secure);
+            result = migration.receive(session);
+        } catch (final MigrationFailedException e) {
+            linger.awaitQuery(err);
+            return fail(err, e.getMessage());
+        }
+        linger.awaitQuery(err);
+        if (json) {
+            out.println(json(result, peer, side.devices()));
+        } else {
+            out.print(text(result, peer, side.devices()));
+        }
+        out.flush();
+        return 0;
+    }
+
+    private MigrationListener bind(final Optional<TlsConfig> secure, final Optional<SessionSecret> secret) {
+        try {
+            return MigrationListener.bind(listen, secure, secret);
         } catch (final IOException e) {
             throw new CliException("cannot listen on " + HostPort.format(listen) + ": " + e.getMessage());
         }

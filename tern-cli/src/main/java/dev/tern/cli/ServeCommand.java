@@ -6,6 +6,7 @@ import dev.tern.device.sample.DmaEngine;
 import dev.tern.device.sample.DmaEngineConfig;
 import dev.tern.device.sample.SampleDevices;
 import dev.tern.device.sample.Uart;
+import dev.tern.device.sample.UartLine;
 import dev.tern.vfiouser.codec.Version;
 import dev.tern.vfiouser.server.ServerConfig;
 import dev.tern.vfiouser.server.VfioUserServer;
@@ -23,8 +24,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code tern serve --device uart|dma-engine --socket PATH}: hosts a sample device on a vfio-user socket (mode 0600)
- * until SIGINT, or until standard input ends when it is not {@code /dev/null} (so {@code tern serve … &} in a
- * script keeps running, and a parent process can stop it by closing its stdin).
+ * until SIGINT, or until standard input ends when it is not {@code /dev/null} and not the uart's console (so
+ * {@code tern serve … &} in a script keeps running, and a parent process can stop it by closing its stdin). The
+ * uart's serial line goes to {@code --console} ({@link UartLine} paces it at the guest's baud rate).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Host a sample device on a vfio-user socket, one client at a time.")
@@ -46,14 +48,41 @@ final class ServeCommand implements Callable<Integer> {
             description = "Offer the Tern test hook FAIL_NEXT_ARC (for tern check --socket); off by default.")
     boolean faultInjection;
 
+    // ---- uart host side and logging (issue 10) ----
+
+    @Option(names = "--console", defaultValue = "none", paramLabel = "BACKEND",
+            description = "uart: the far end of the serial line, as QEMU's -chardev: none (output discarded), stdio, "
+                    + "pty (its path is printed), file:PATH (output only) or unix:PATH (Tern listens; one client at "
+                    + "a time). Default: "
+                    + "${DEFAULT-VALUE}.")
+    String console;
+
+    @Option(names = "--log-level", defaultValue = "info", paramLabel = "LEVEL",
+            description = "error, warn, info (sessions, error replies, failed DMA), debug or trace. Default: "
+                    + "${DEFAULT-VALUE}.")
+    String logLevel;
+
+    @Option(names = "--json-log", description = "Log one JSON object per line on stderr instead of text.")
+    boolean jsonLog;
+
+    // ----
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        final java.util.logging.Level level = ServeLog.level(logLevel);
+        final MigratableDevice served = create();
+        if (!console.equals("none") && !(served instanceof Uart)) {
+            throw new CliException("--console applies to the uart only");
+        }
+        final Console line = Console.open(console);
+        ServeLog.install(level, jsonLog, System.err);
+        final UartLine uartLine = served instanceof Uart u ? UartLine.start(u, line.in(), line.out()) : null;
         final VfioUserServer server;
         try {
-            server = VfioUserServer.listen(socket, create(), ServerConfig.defaults()
+            server = VfioUserServer.listen(socket, served, ServerConfig.defaults()
                     .withFaultInjection(faultInjection));
         } catch (final IOException e) {
             throw new CliException("cannot listen on " + socket + ": " + e.getMessage());
@@ -68,8 +97,11 @@ final class ServeCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         out.printf("tern: serving %s on %s (vfio-user %d.%d, pid %d)%n", device, server.path(), Version.MAJOR,
                 Version.MINOR, ProcessHandle.current().pid());
+        if (uartLine != null && !console.equals("none")) {
+            out.printf("tern: uart console on %s%n", line.describe());
+        }
         out.flush();
-        if (!stdinIsDevNull()) {
+        if (!stdinIsDevNull() && !console.equals("stdio")) {
             Thread.ofPlatform().daemon().name("tern-serve-stdin").start(() -> {
                 drain(System.in);
                 stop.countDown();
@@ -77,6 +109,10 @@ final class ServeCommand implements Callable<Integer> {
         }
         stop.await();
         server.close();
+        if (uartLine != null) {
+            uartLine.close();
+        }
+        line.close();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (final IllegalStateException e) {

@@ -83,6 +83,7 @@ class LibvfioUserMigrateTest {
         try (VfioUserMigrationTarget t = TestServers.open(srcTern); VfioUserMigrationTarget d =
                 TestServers.open(dstTern)) {
             final long deadline = System.nanoTime() + WAIT.toNanos();
+            t.client().writeRegion(7, 4, new byte[] {2, 0});                     // PCI command: memory space
             while (ByteBuffer.wrap(t.client().readRegion(0, 0x58, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong() == 0) {
                 assertThat(System.nanoTime()).as("the dma-engine workload never ran").isLessThan(deadline);
                 Thread.sleep(10);

@@ -54,6 +54,7 @@ class MigrateCommandTest {
         // Once the workload has mutated some memory (MUTATED > 0), stop it (RATE = 0, which migrates too): the
         // state then differs from a fresh engine's and stays still, so the checksums can be compared afterwards.
         try (VfioUserMigrationTarget t = TestServers.open(srcEngine)) {
+            t.client().writeRegion(7, 4, new byte[] {2, 0});                     // PCI command: memory space
             final long deadline = System.nanoTime() + WAIT.toNanos();
             while (ByteBuffer.wrap(t.client().readRegion(0, 0x58, 8)).order(ByteOrder.LITTLE_ENDIAN).getLong() == 0) {
                 assertThat(System.nanoTime()).as("the dma-engine workload never ran").isLessThan(deadline);

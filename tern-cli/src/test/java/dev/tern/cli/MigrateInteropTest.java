@@ -140,6 +140,7 @@ class MigrateInteropTest {
 
     private static void writeScratch(final Path uart, final int value) throws Exception {
         try (VfioUserMigrationTarget t = TestServers.open(uart)) {
+            t.client().writeRegion(RegionInfo.PCI_CONFIG, 4, new byte[] {1, 0});   // PCI command: I/O space
             t.client().writeRegion(RegionInfo.PCI_BAR0, SCR, new byte[] {(byte) value});
         }
     }

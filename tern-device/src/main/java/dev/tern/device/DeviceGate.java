@@ -40,6 +40,17 @@ public final class DeviceGate {
 
     private final List<Runnable> resumeListeners = new CopyOnWriteArrayList<>();
     private volatile Activity activity = Activity.RUNNING;
+    private volatile PciConfigSpace function;
+
+    /**
+     * Makes DMA depend on the PCI function's Bus Master Enable too (a device without one, e.g. in unit tests of the
+     * gate alone, masters the bus whenever its migration state allows).
+     *
+     * @param config the device's config space
+     */
+    public void busMaster(final PciConfigSpace config) {
+        this.function = config;
+    }
 
     /** @return the current activity */
     public Activity activity() {
@@ -90,6 +101,31 @@ public final class DeviceGate {
             throw new DeviceException(Errno.EPERM,
                     "peer-to-peer DMA refused: P2P is quiesced (uAPI: RUNNING_P2P initiates no P2P DMA)");
         }
+    }
+
+    /**
+     * Checks that the PCI function may master the bus now (before any DMA, mapped or not).
+     *
+     * @throws DeviceException ENODEV when the guest cleared Bus Master Enable: the DMA is master-aborted (status bit
+     *         13 is set) and no byte moves. QEMU answers a vfio-user DMA message with ENODEV then too.
+     */
+    public void checkBusMaster() throws DeviceException {
+        final PciConfigSpace f = function;
+        if (f != null && !f.busMasterEnabled()) {
+            f.masterAbort();
+            throw new DeviceException(Errno.ENODEV,
+                    "DMA refused: Bus Master Enable is clear in the PCI command register (Received Master Abort set)");
+        }
+    }
+
+    /**
+     * @param bar a BAR index (0-5)
+     * @return true if the PCI function decodes accesses to that BAR now (its command register enables the BAR's
+     *         address space); true for a device without a PCI function
+     */
+    public boolean decodes(final int bar) {
+        final PciConfigSpace f = function;
+        return f == null || f.decodes(bar);
     }
 
     /**

@@ -13,9 +13,9 @@ import java.util.List;
  * vfio-user {@code VFIO_USER_DMA_MAP}), each backed by a shared-memory segment or by transport messages.
  *
  * <p>Every access is checked before any byte moves: an address outside the mappings is EFAULT, a write to a
- * read-only mapping EACCES, and DMA the device may not initiate in its migration state EPERM (see
- * {@link DeviceGate}). The device gets a {@link DeviceException}, never a JVM crash. Writes are recorded in the
- * {@link DirtyLog} when logging is on.
+ * read-only mapping EACCES, DMA the device may not initiate in its migration state EPERM, and any DMA while the
+ * guest cleared Bus Master Enable ENODEV (see {@link DeviceGate}). The device gets a {@link DeviceException}, never
+ * a JVM crash. Writes are recorded in the {@link DirtyLog} when logging is on.
  *
  * <p>Mapping changes (transport thread) publish a new sorted array; device threads read it without locks.
  */
@@ -175,6 +175,7 @@ public final class DmaSpace {
         if (len == 0) {
             return;
         }
+        gate.checkBusMaster();
         if (iova < 0 || iova > Long.MAX_VALUE - len) {
             throw new DeviceException(Errno.EFAULT, "DMA at 0x" + Long.toHexString(iova) + " overflows");
         }

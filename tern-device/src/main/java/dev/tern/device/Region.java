@@ -13,7 +13,8 @@ import java.util.Optional;
  * <p>Every access is checked here, so handlers never see one outside the region or against its flags (EINVAL, as
  * vfio-pci returns for out-of-range region I/O). Regions whose reads or writes have side effects (device registers)
  * are <em>frozen</em> while the device is stopped (uAPI: STOP freezes internal state; such accesses get EBUSY);
- * config space is not, because a VMM reads and restores it around migration.
+ * config space is not, because a VMM reads and restores it around migration. BARs answer only while the PCI command
+ * register enables their address space.
  */
 public final class Region {
 
@@ -119,6 +120,12 @@ public final class Region {
      */
     public void read(final long offset, final ByteBuffer dst) throws DeviceException {
         check(offset, dst.remaining(), info.readable(), "read");
+        if (!decoded()) {
+            while (dst.hasRemaining()) {
+                dst.put((byte) 0xFF);
+            }
+            return;
+        }
         handler.read(offset, dst);
     }
 
@@ -129,7 +136,19 @@ public final class Region {
      */
     public void write(final long offset, final ByteBuffer src) throws DeviceException {
         check(offset, src.remaining(), info.writable(), "write");
+        if (!decoded()) {
+            src.position(src.limit());
+            return;
+        }
         handler.write(offset, src);
+    }
+
+    /**
+     * A BAR whose address space the guest disabled in the command register is not claimed: reads see all ones and
+     * writes vanish, without side effects, as a master-aborted PCI read or write (PCI 3.0 §6.2.2).
+     */
+    private boolean decoded() {
+        return info.index() > RegionInfo.PCI_BAR5 || gate.decodes(info.index());
     }
 
     private void check(final long offset, final int length, final boolean allowed, final String what)

@@ -18,6 +18,8 @@ public record RegionInfo(int index, long size, int flags) {
 
     /** vfio-pci index of BAR0 ({@code VFIO_PCI_BAR0_REGION_INDEX}). */
     public static final int PCI_BAR0 = 0;
+    /** vfio-pci index of BAR5, the last BAR ({@code VFIO_PCI_BAR5_REGION_INDEX}). */
+    public static final int PCI_BAR5 = 5;
     /** vfio-pci index of the PCI config space ({@code VFIO_PCI_CONFIG_REGION_INDEX}). */
     public static final int PCI_CONFIG = 7;
     /** Number of vfio-pci region indexes ({@code VFIO_PCI_NUM_REGIONS}). */

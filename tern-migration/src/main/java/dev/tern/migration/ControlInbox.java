@@ -35,7 +35,7 @@ final class ControlInbox implements AutoCloseable {
                     final ByteBuffer copy = ByteBuffer.allocate(r.payload().remaining()).put(r.payload()).flip();
                     final Message m = new Message(r.kind(), r.deviceId(), copy);
                     if (r.kind() == RecordKind.ABORT) {
-                        fail(new IOException("peer aborted: " + WireText.get(copy.duplicate())), immediate);
+                        fail(new PeerAbort(WireText.get(copy.duplicate())), immediate);
                         return;
                     }
                     if (!immediateHandled(immediate, m)) {
@@ -53,6 +53,38 @@ final class ControlInbox implements AutoCloseable {
         failure = e;
         queue.add(e);
         immediate.accept(new Message(null, -1, ByteBuffer.allocate(0)));
+    }
+
+    /** The peer's ABORT record: it gave up and said why (issue 9 item 10). */
+    static final class PeerAbort extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final String reason;
+
+        PeerAbort(final String reason) {
+            super("peer aborted: " + reason);
+            this.reason = reason;
+        }
+
+        /** @return the reason the peer sent */
+        String reason() {
+            return reason;
+        }
+    }
+
+    /**
+     * The peer's own reason for a failure, if it sent one: a peer that fails writes an ABORT before it closes, so
+     * the ABORT is already on its way when this side's writes run into the closed connection.
+     *
+     * @param wait how long to let the reading thread reach the end of the stream (bounded)
+     * @return the reason from the peer's ABORT, or empty if the inbox did not end with one
+     */
+    java.util.Optional<String> peerReason(final Duration wait) {
+        try {
+            thread.join(wait);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return failure instanceof PeerAbort a ? java.util.Optional.of(a.reason()) : java.util.Optional.empty();
     }
 
     /** @return the failure that ended the inbox, or null while it reads */

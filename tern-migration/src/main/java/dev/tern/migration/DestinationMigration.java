@@ -45,6 +45,7 @@ public final class DestinationMigration {
     private final MigrationOptions options;
     private final Timeline timeline;
     private Consumer<Phase> phaseListener = p -> { };
+    private OutcomeStore outcomes = OutcomeStore.standard();
 
     /**
      * @param devices freshly opened devices (RUNNING, never used), matching the source's
@@ -66,6 +67,14 @@ public final class DestinationMigration {
     }
 
     /**
+     * Where this destination remembers what became of its sessions at the commit point (issue 9 item 13); give the
+     * same store to the listener ({@code answerQueries}) so a source in doubt can ask.
+     */
+    public void outcomes(final OutcomeStore store) {
+        this.outcomes = store;
+    }
+
+    /**
      * Receives one migration over an accepted session (and closes it).
      *
      * @throws MigrationFailedException if it did not complete; the destination's devices are then reset
@@ -74,8 +83,11 @@ public final class DestinationMigration {
         Phase phase = Phase.HANDSHAKE;
         boolean committed = false;
         final RecordWriter control = session.control().writer();
-        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout());
-        try (ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { })) {
+        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout(), "source");
+        // Closed only after the catch: closing it interrupts its read, which closes the control channel, and a
+        // failure must still send its ABORT there.
+        final ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { });
+        try {
             phaseListener.accept(phase);
             final Hello hello;
             try {
@@ -133,17 +145,23 @@ public final class DestinationMigration {
                     d.target().setState(MigrationState.RUNNING_P2P);
                 }
             }
+            // From LOADED on the source may commit, so from here a query about this session must be answerable.
+            outcomes.awaiting(session.id(), session::abort);
             control.write(RecordKind.LOADED, -1, loaded.encode());
             timeline.record(phase, "all", 0, t, 0);
 
             phase = Phase.COMMIT;
             phaseListener.accept(phase);
             inbox.expect(RecordKind.COMMIT, options.timeout());
+            if (!outcomes.commit(session.id())) {
+                throw new IOException("an outcome query decided this session first: rolled back, COMMIT refused");
+            }
             committed = true;
             for (final MigratingDevice d : devices) {
                 d.target().setState(MigrationState.RUNNING);
             }
             control.write(RecordKind.COMMITTED, -1);
+            awaitCommitSeen(inbox, session.id());
             final long memBytes = received.get(devices.size());
             return new Result(received.stream().mapToLong(Long::longValue).sum() - memBytes, memBytes,
                     timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6);
@@ -153,9 +171,14 @@ public final class DestinationMigration {
             if (committed) {
                 throw new MigrationFailedException(phase, false, "after the commit point: " + cause, e);
             }
-            throw new MigrationFailedException(phase, true, "receive failed in " + phase + ": " + cause
-                    + "; " + resetAll(), e);
+            final String message = "receive failed in " + phase + ": " + cause + "; " + resetAll();
+            outcomes.rolledBack(session.id());
+            if (!(e instanceof MigrationRefusedException)) {
+                tellSource(control, message);
+            }
+            throw new MigrationFailedException(phase, true, message, e);
         } finally {
+            inbox.close();
             watchdog.close();
             session.close();
         }
@@ -269,6 +292,33 @@ public final class DestinationMigration {
         }
     }
 
+
+    /**
+     * The source confirms COMMITTED arrived; until it does, the outcome is kept for its query. Not a failure if it
+     * never comes: the destination has committed and runs the devices whatever the source saw.
+     */
+    private void awaitCommitSeen(final ControlInbox inbox, final long session) {
+        try {
+            inbox.expect(RecordKind.COMMIT_SEEN, options.timeout());
+            outcomes.released(session);
+        } catch (final IOException e) {
+            System.getLogger(DestinationMigration.class.getName()).log(System.Logger.Level.WARNING, String.format(
+                    "session %016x: committed, but the source did not confirm (%s); the outcome is kept for its "
+                    + "query", session, e.getMessage()));
+        }
+    }
+
+    /**
+     * Sends ABORT with the reason before the session closes (issue 9 item 10), so the source reports why instead of
+     * the broken pipe its next write meets. Best effort: the control connection may be what failed.
+     */
+    private static void tellSource(final RecordWriter control, final String why) {
+        try {
+            control.write(RecordKind.ABORT, -1, WireText.of(why));
+        } catch (final IOException e) {
+            // The source then learns of the failure from the closed connection alone.
+        }
+    }
 
     private static void refuse(final RecordWriter control, final String why) {
         try {

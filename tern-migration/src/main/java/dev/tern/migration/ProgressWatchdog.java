@@ -2,6 +2,7 @@ package dev.tern.migration;
 
 import dev.tern.migration.channel.Connection;
 import dev.tern.migration.channel.Session;
+import dev.tern.migration.wire.RecordKind;
 import java.time.Duration;
 
 /**
@@ -12,15 +13,25 @@ import java.time.Duration;
  */
 final class ProgressWatchdog implements AutoCloseable {
 
+    /** How long the peer is given to receive the reason before the session is dropped. */
+    private static final Duration LAST_WORDS_WAIT = Duration.ofMillis(200);
+
     private final Session session;
     private final long timeoutNanos;
+    private final String peer;
     private final Thread thread;
     private volatile boolean closed;
     private volatile boolean fired;
 
-    ProgressWatchdog(final Session session, final Duration timeout) {
+    /**
+     * @param session the session to watch
+     * @param timeout how long nothing may move
+     * @param peer    what the peer is ("source", "destination"), for the reason sent to it
+     */
+    ProgressWatchdog(final Session session, final Duration timeout, final String peer) {
         this.session = session;
         this.timeoutNanos = timeout.toNanos();
+        this.peer = peer;
         this.thread = Thread.ofPlatform().daemon().name("tern-watchdog").start(this::watch);
     }
 
@@ -39,9 +50,30 @@ final class ProgressWatchdog implements AutoCloseable {
                 since = System.nanoTime();
             } else if (System.nanoTime() - since > timeoutNanos && !closed) {
                 fired = true;
+                tellPeer();
                 session.abort();
                 return;
             }
+        }
+    }
+
+    /**
+     * Sends ABORT with the reason first (issue 9 item 10), so the peer reports this timeout rather than a reset. On
+     * its own thread and bounded: the control connection may be the one that is stuck.
+     */
+    private void tellPeer() {
+        final Thread words = Thread.ofVirtual().start(() -> {
+            try {
+                session.control().writer().write(RecordKind.ABORT, -1, WireText.of("no progress from the " + peer
+                        + " for " + timeoutNanos / 1_000_000 + " ms; giving up the migration"));
+            } catch (final java.io.IOException e) {
+                // the peer learns from the dropped connection instead
+            }
+        });
+        try {
+            words.join(LAST_WORDS_WAIT);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

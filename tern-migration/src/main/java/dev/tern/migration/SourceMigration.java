@@ -5,6 +5,7 @@ import dev.tern.device.DmaRange;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.migration.channel.MigrationConnector;
 import dev.tern.migration.channel.Session;
+import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordWriter;
@@ -47,6 +48,9 @@ public final class SourceMigration {
         /** Lets it run again (only after a failed migration). */
         void resume();
     }
+
+    /** How long a failed source waits for the destination's ABORT to be read (it is already in flight). */
+    private static final java.time.Duration PEER_REASON_WAIT = java.time.Duration.ofMillis(500);
 
     private final List<MigratingDevice> devices;
     private final GuestMemory memory;
@@ -117,6 +121,15 @@ public final class SourceMigration {
      */
     public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls)
             throws MigrationFailedException {
+        return migrate(to, tls, Optional.empty());
+    }
+
+    /**
+     * As {@link #migrate(InetSocketAddress, Optional)}, proving the receive's session secret on every connection
+     * (issue 9 item 11) when one is given.
+     */
+    public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls,
+            final Optional<SessionSecret> secret) throws MigrationFailedException {
         Phase phase = Phase.HANDSHAKE;
         boolean committed = false;
         boolean paused = false;
@@ -128,9 +141,9 @@ public final class SourceMigration {
         try {
             enter(phase);
             long t = timeline.now();
-            session = MigrationConnector.connect(to, devices.size() + 1, tls, options.timeout());
+            session = MigrationConnector.connect(to, devices.size() + 1, tls, secret, options.timeout());
             active = session;
-            watchdog = new ProgressWatchdog(session, options.timeout());
+            watchdog = new ProgressWatchdog(session, options.timeout(), "destination");
             if (aborted) {
                 throw new IOException("aborted");
             }
@@ -214,7 +227,7 @@ public final class SourceMigration {
             t = timeline.now();
             control.write(RecordKind.COMMIT, -1);
             committed = true;
-            inbox.expect(RecordKind.COMMITTED, options.timeout());
+            new CommitPoint(to, tls, secret, options.timeout(), progress).awaitCommitted(inbox, session);
             final long downtimeEnd = timeline.now();
             timeline.record(phase, "all", 0, t, 0);
 
@@ -235,17 +248,20 @@ public final class SourceMigration {
                     / 1e6, total));
             return rounds.report(verified, (downtimeEnd - downtimeStart) / 1e6, total, timeline.spans());
         } catch (final Exception e) {
-            final String cause = aborted ? "aborted" : watchdog != null && watchdog.fired()
-                    ? "no progress from the destination for " + options.timeout().toMillis() + " ms"
-                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            if (committed) {
+            // A destination's ABORT is only ever sent before it commits, and a rolled-back answer to an outcome
+            // query is final: with either, the source is not in doubt.
+            if (committed && !(e instanceof CommitResolver.RolledBack) && theirReason(e, inbox).isEmpty()) {
+                final String cause = cause(e, inbox, watchdog);
                 failure = new MigrationFailedException(phase, false, "after the commit point: " + cause
-                        + "; the destination owns the devices, the source keeps them stopped with state intact", e);
+                        + "; the source keeps its devices stopped with state intact (in doubt: run 'tern resolve "
+                        + "--to " + to.getHostString() + ":" + to.getPort() + " --session "
+                        + String.format("%016x", session.id()) + "' to learn which side must run)", e);
                 throw failure;
             }
             final List<SourceOutcome> outcomes = SourceRecovery.recover(devices, streams, logging,
                     paused ? guest : null, session);
             final boolean recovered = outcomes.stream().allMatch(o -> o.state() == MigrationState.RUNNING);
+            final String cause = cause(e, inbox, watchdog);
             failure = new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
                     + "; source devices after recovery: " + SourceOutcome.describe(outcomes), e, outcomes);
             throw failure;
@@ -313,6 +329,29 @@ public final class SourceMigration {
             out.add("guest memory: " + v.memory().detail());
         }
         return String.join("; ", out);
+    }
+
+    /**
+     * Why the migration failed, in one line: the destination's own reason when it sent one (its ABORT reaches this
+     * side before the connection's end does), else this side's view.
+     */
+    private String cause(final Exception e, final ControlInbox inbox, final ProgressWatchdog watchdog) {
+        if (aborted) {
+            return "aborted";
+        }
+        final Optional<String> theirs = theirReason(e, inbox);
+        if (theirs.isPresent()) {
+            return "destination: " + theirs.get();
+        }
+        if (watchdog != null && watchdog.fired()) {
+            return "no progress from the destination for " + options.timeout().toMillis() + " ms";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** @return the reason of the destination's ABORT, if the failure was the connection's and one came */
+    static Optional<String> theirReason(final Exception e, final ControlInbox inbox) {
+        return inbox == null || !(e instanceof IOException) ? Optional.empty() : inbox.peerReason(PEER_REASON_WAIT);
     }
 
     private boolean startLogging(final MigratingDevice d) {

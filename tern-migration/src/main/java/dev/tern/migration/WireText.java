@@ -13,7 +13,7 @@ import java.util.Arrays;
 final class WireText {
 
     /** Longest text on the wire, in bytes. */
-    static final int MAX = 1024;
+    static final int MAX = dev.tern.migration.wire.Records.MAX_TEXT;
 
     private WireText() {
     }
@@ -35,8 +35,7 @@ final class WireText {
 
     /** @return reason {@code s} alone (cut to {@link #MAX} bytes), encoded and flipped */
     static ByteBuffer of(final String s) {
-        final byte[] b = reason(s);
-        return ByteBuffer.allocate(2 + b.length).putShort((short) b.length).put(b).flip();
+        return dev.tern.migration.wire.Records.text(s);
     }
 
     /**

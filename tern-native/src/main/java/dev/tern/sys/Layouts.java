@@ -173,9 +173,16 @@ public final class Layouts {
   public static final int POLLNVAL = 0x20;
 
   // ---- open(2) / pipe2(2) / fcntl(2) ----
+  public static final int O_RDWR = 0x2;
+  public static final int O_NOCTTY = 0x100;
   public static final int O_NONBLOCK = 0x800;
   public static final int O_CLOEXEC = 0x80000;
   public static final int F_DUPFD_CLOEXEC = 1030;
+
+  // ---- termios(3): only passed between tcgetattr, cfmakeraw and tcsetattr, never read field by field ----
+  /** sizeof(struct termios) with glibc on x86-64: 4 flag words, c_line, c_cc[32], padding, 2 speeds. */
+  public static final int TERMIOS_SIZE = 60;
+  public static final int TCSANOW = 0;
 
   // ---- memfd_create(2), eventfd(2) ----
   public static final int MFD_CLOEXEC = 0x1;

@@ -61,6 +61,15 @@ final class Libc {
   static final MethodHandle FCNTL = downcall("fcntl",
       FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
       Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+  static final MethodHandle POSIX_OPENPT = errnoCall("posix_openpt", JAVA_INT, JAVA_INT);
+  static final MethodHandle GRANTPT = errnoCall("grantpt", JAVA_INT, JAVA_INT);
+  static final MethodHandle UNLOCKPT = errnoCall("unlockpt", JAVA_INT, JAVA_INT);
+  /** Returns an error number (not -1 and errno). */
+  static final MethodHandle PTSNAME_R = downcall("ptsname_r",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+  static final MethodHandle TCGETATTR = errnoCall("tcgetattr", JAVA_INT, JAVA_INT, ADDRESS);
+  static final MethodHandle TCSETATTR = errnoCall("tcsetattr", JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+  static final MethodHandle CFMAKERAW = downcall("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
   static final MethodHandle GETPID = downcall("getpid", FunctionDescriptor.of(JAVA_INT));
   /** The GNU strerror_r, which glibc exports under this name: returns a pointer to the text. */
   static final MethodHandle STRERROR_R =

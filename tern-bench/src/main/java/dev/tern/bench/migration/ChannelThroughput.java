@@ -1,5 +1,6 @@
 package dev.tern.bench.migration;
 
+import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.util.Optional;
  *  raw       SocketChannel.write(1 MiB direct) --&gt; SocketChannel.read(1 MiB direct)
  *  records   RecordWriter.write(DEVICE_DATA, 1 MiB) --&gt; RecordReader.read() (CRC32C both ends), via a Session
  *  tls       the same over TLS 1.3 (SSLSocket, keys from keytool into a temp PKCS12)
+ *  auth      plain TCP, records sealed with HMAC-SHA256/128 (a session secret, issue 9 item 11)
  * </pre>
  * Usage: {@code java -cp tern-bench/target/benchmarks.jar dev.tern.bench.migration.ChannelThroughput [GiB]}
  * (default 2). Each variant first runs a quarter of the volume as warm-up; then three rounds alternate the
@@ -42,22 +44,28 @@ public final class ChannelThroughput {
         LoopbackCopy.raw(payload, bytes / 4);
         LoopbackCopy.records(payload, bytes / 4, Optional.empty());
         LoopbackCopy.records(payload, bytes / 4, tls);
-        final double[][] rates = new double[3][ROUNDS];
+        final Optional<SessionSecret> secret = Optional.of(SessionSecret.generate());
+        LoopbackCopy.records(payload, bytes / 4, Optional.empty(), secret);
+        final double[][] rates = new double[4][ROUNDS];
         for (int round = 0; round < ROUNDS; round++) {
             rates[0][round] = LoopbackCopy.raw(payload, bytes);
             rates[1][round] = LoopbackCopy.records(payload, bytes, Optional.empty());
             rates[2][round] = LoopbackCopy.records(payload, bytes, tls);
-            System.out.printf("round %d: raw %.2f, records %.2f, TLS records %.2f GB/s%n", round + 1,
-                    rates[0][round], rates[1][round], rates[2][round]);
+            rates[3][round] = LoopbackCopy.records(payload, bytes, Optional.empty(), secret);
+            System.out.printf("round %d: raw %.2f, records %.2f, TLS records %.2f, authenticated records %.2f GB/s%n",
+                    round + 1, rates[0][round], rates[1][round], rates[2][round], rates[3][round]);
         }
         final double raw = LoopbackCopy.median(rates[0]);
         final double plain = LoopbackCopy.median(rates[1]);
         final double secure = LoopbackCopy.median(rates[2]);
+        final double keyed = LoopbackCopy.median(rates[3]);
         System.out.printf("median of %d rounds:%n", ROUNDS);
         System.out.printf("  raw SocketChannel copy   %6.2f GB/s%n", raw);
         System.out.printf("  records, plain TCP       %6.2f GB/s   %.2fx raw%n", plain, plain / raw);
         System.out.printf("  records, TLS 1.3         %6.2f GB/s   %.2fx raw, %.2fx plain records%n", secure,
                 secure / raw, secure / plain);
+        System.out.printf("  records, HMAC (auth-file)%6.2f GB/s   %.2fx raw, %.2fx plain records%n", keyed,
+                keyed / raw, keyed / plain);
     }
 
 

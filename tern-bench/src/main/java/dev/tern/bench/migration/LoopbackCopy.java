@@ -3,6 +3,7 @@ package dev.tern.bench.migration;
 import dev.tern.migration.channel.MigrationConnector;
 import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
+import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordReader;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *  raw       SocketChannel.write(1 MiB direct) --&gt; SocketChannel.read(1 MiB direct)
  *  records   RecordWriter.write(DEVICE_DATA, 1 MiB) --&gt; RecordReader.read() (CRC32C both ends), via a Session
+ *            (or HMAC-SHA256/128 both ends, keyed by a session secret)
  * </pre>
  */
 final class LoopbackCopy {
@@ -81,11 +83,17 @@ final class LoopbackCopy {
     /** @return GB/s of {@code bytes} as DEVICE_DATA records over a Session, plain or TLS */
     static double records(final ByteBuffer payload, final long bytes, final Optional<TlsConfig> tls)
             throws Exception {
+        return records(payload, bytes, tls, Optional.empty());
+    }
+
+    /** @return GB/s of {@code bytes} as DEVICE_DATA records over a Session, HMAC-sealed when {@code secret} is set */
+    static double records(final ByteBuffer payload, final long bytes, final Optional<TlsConfig> tls,
+            final Optional<SessionSecret> secret) throws Exception {
         final long chunks = (bytes + CHUNK - 1) / CHUNK;
-        try (MigrationListener listener = MigrationListener.bind(LOOPBACK, tls)) {
+        try (MigrationListener listener = MigrationListener.bind(LOOPBACK, tls, secret)) {
             final CompletableFuture<Session> connecting = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return MigrationConnector.connect(listener.address(), 1, tls, TIMEOUT);
+                    return MigrationConnector.connect(listener.address(), 1, tls, secret, TIMEOUT);
                 } catch (final IOException e) {
                     throw new UncheckedIOException(e);
                 }

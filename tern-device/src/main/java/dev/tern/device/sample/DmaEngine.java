@@ -51,7 +51,8 @@ public final class DmaEngine implements MigratableDevice {
     private final DeviceGate gate = new DeviceGate();
     private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace pci = new PciConfigSpace(SampleIds.VENDOR, SampleIds.DMA_ENGINE_DEVICE,
-            SampleIds.CLASS_SYSTEM_OTHER, 1).bar(0, DmaEngineRegisters.BAR_SIZE, false).interruptPin(1);
+            SampleIds.CLASS_SYSTEM_OTHER, 1).bar(0, DmaEngineRegisters.BAR_SIZE, false).interruptPin(1)
+            .powerManagement().msi();
     private final DmaEngineRegisters regs;
     private final PageTracker tracker;
     private final List<Region> regions = new ArrayList<>();
@@ -71,6 +72,12 @@ public final class DmaEngine implements MigratableDevice {
         this.regs = new DmaEngineRegisters(config.memoryBytes(), config.mutationBytesPerSecond(), config.seed());
         this.tracker = new PageTracker(config.memoryBytes() / PageTracker.PAGE);
         this.memory = allocate();
+        gate.busMaster(pci);
+        pci.onSoftReset(() -> {
+            if (gate.running()) {
+                reset();
+            }
+        });
         for (int i = 0; i < RegionInfo.PCI_NUM_REGIONS; i++) {
             regions.add(switch (i) {
                 case RegionInfo.PCI_BAR0 -> Region.registers(i, DmaEngineRegisters.BAR_SIZE,

@@ -2,13 +2,13 @@ package dev.tern.device.sample;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.RegionHandler;
-import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
- * The dma-engine's BAR0: {@link DmaEngineRegisters} as 64-bit registers, accessed 4 or 8 bytes at a time (aligned,
- * little-endian); every write rings the workload's doorbell so a new RING_TAIL is seen at once.
+ * The dma-engine's BAR0: {@link DmaEngineRegisters} as 64-bit little-endian registers. Every access width a guest
+ * can issue (1, 2, 4, 8 bytes, at any offset) is accepted: a read extracts the addressed bytes, a write merges them
+ * into the register(s) it touches (read-modify-write), as a PCI device with byte enables does. Every write rings
+ * the workload's doorbell so a new RING_TAIL is seen at once.
  */
 final class DmaEngineBar implements RegionHandler {
 
@@ -22,39 +22,35 @@ final class DmaEngineBar implements RegionHandler {
 
     @Override
     public void read(final long offset, final ByteBuffer dst) throws DeviceException {
-        final int width = check(offset, dst.remaining());
-        final long v;
         synchronized (regs) {
-            v = regs.read((int) (offset & ~7L));
+            for (long at = offset; dst.hasRemaining(); ) {
+                final int shift = (int) (at & 7);
+                final int n = Math.min(8 - shift, dst.remaining());
+                final long v = regs.read((int) (at - shift));
+                for (int i = 0; i < n; i++) {
+                    dst.put((byte) (v >>> (8 * (shift + i))));
+                }
+                at += n;
+            }
         }
-        final ByteBuffer b = dst.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        if (width == 8) {
-            b.putLong(v);
-        } else {
-            b.putInt((int) (v >>> (8 * (offset & 4))));
-        }
-        dst.position(b.position());
     }
 
     @Override
     public void write(final long offset, final ByteBuffer src) throws DeviceException {
-        final int width = check(offset, src.remaining());
-        final ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         synchronized (regs) {
-            final int reg = (int) (offset & ~7L);
-            final long v = width == 8 ? b.getLong()
-                    : (regs.read(reg) & ~(0xFFFF_FFFFL << (8 * (offset & 4))))
-                            | (b.getInt() & 0xFFFF_FFFFL) << (8 * (offset & 4));
-            regs.write(reg, v);
+            for (long at = offset; src.hasRemaining(); ) {
+                final int shift = (int) (at & 7);
+                final int n = Math.min(8 - shift, src.remaining());
+                final int reg = (int) (at - shift);
+                long v = n == 8 ? 0 : regs.read(reg);
+                for (int i = 0; i < n; i++) {
+                    final int bit = 8 * (shift + i);
+                    v = v & ~(0xFFL << bit) | (src.get() & 0xFFL) << bit;
+                }
+                regs.write(reg, v);
+                at += n;
+            }
         }
-        src.position(b.position());
         doorbell.run();
-    }
-
-    private static int check(final long offset, final int width) throws DeviceException {
-        if ((width != 4 && width != 8) || offset % width != 0) {
-            throw new DeviceException(Errno.EINVAL, "dma-engine registers take aligned 4- or 8-byte accesses");
-        }
-        return width;
     }
 }

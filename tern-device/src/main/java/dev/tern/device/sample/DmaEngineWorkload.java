@@ -16,7 +16,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Descriptor (32 bytes, little-endian): {@code u32 op, u32 status, u64 src, u64 dst, u64 len}; ops
  * {@link #OP_COPY} (guest→guest), {@link #OP_DEV_TO_GUEST}, {@link #OP_GUEST_TO_DEV}; the device writes status 1
  * on success or {@code 0x80000000 | errno}. A descriptor the device may not execute now (P2P quiesced, or DMA
- * refused by the migration state) stays at the head of the ring and runs later, so no work is lost.
+ * refused by the migration state) stays at the head of the ring and runs later, so no work is lost. With Bus Master
+ * Enable clear the descriptor cannot even be fetched: it is retired as failed (ERRORS + 1) and the PCI status
+ * register shows Received Master Abort, as a device whose bus transaction was aborted.
  *
  * <p>Each step runs under {@link #step}; quiescing P2P takes that lock once, which waits for in-flight DMA.
  */
@@ -28,6 +30,7 @@ final class DmaEngineWorkload implements Runnable {
     static final int DESCRIPTOR = 32;
     static final int STATUS_OK = 1;
     static final int STATUS_ERROR = 0x8000_0000;
+    private static final System.Logger LOG = System.getLogger(DmaEngineWorkload.class.getName());
     private static final long TICK_NANOS = 1_000_000;
     private static final int BATCH = 64;
     private static final long MAX_LEN = 1L << 30;
@@ -147,6 +150,7 @@ final class DmaEngineWorkload implements Runnable {
                 if (e.errno() == Errno.EPERM) {
                     return false;
                 }
+                failed("fetching the descriptor at 0x" + Long.toHexString(at), e);
                 device.complete(false);
                 continue;
             }
@@ -165,6 +169,7 @@ final class DmaEngineWorkload implements Runnable {
                 if (e.errno() == Errno.EPERM) {
                     return false;
                 }
+                failed("descriptor at 0x" + Long.toHexString(at) + " (op " + op + ")", e);
                 result = STATUS_ERROR | e.errno();
             }
             try {
@@ -173,11 +178,18 @@ final class DmaEngineWorkload implements Runnable {
                 if (e.errno() == Errno.EPERM) {
                     return false;
                 }
+                failed("writing the status of the descriptor at 0x" + Long.toHexString(at), e);
                 result = STATUS_ERROR | e.errno();
             }
             device.complete(result == STATUS_OK);
         }
         return device.ringSnapshot() != null;
+    }
+
+    /** One line per failed DMA, at INFO: the guest's driver sees the error; the operator should too. */
+    private static void failed(final String what, final DeviceException e) {
+        LOG.log(System.Logger.Level.INFO, "dma-engine: DMA failed: {0}: {1} ({2})", what,
+                Errno.name(e.errno()), e.getMessage());
     }
 
     private void execute(final int op, final long src, final long dst, final long len) throws DeviceException {
@@ -214,7 +226,9 @@ final class DmaEngineWorkload implements Runnable {
         try {
             device.dma().write(s[0], status);
         } catch (final DeviceException e) {
-            if (e.errno() != Errno.EPERM) {
+            // not counted while stopped (retried) or while the guest cleared Bus Master Enable (the master abort
+            // is in the PCI status register already)
+            if (e.errno() != Errno.EPERM && e.errno() != Errno.ENODEV) {
                 device.statusFailed();
             }
         }

@@ -28,7 +28,8 @@ import java.util.zip.CRC32C;
 /**
  * The {@code uart} sample: a single-port 16550 serial device like the kernel's mtty (spec §3). PCI id
  * {@link SampleIds#VENDOR}:{@link SampleIds#UART_DEVICE}, class 07/00/02; BAR0 is an 8-byte I/O region with the
- * UART registers (byte accesses only); INTx and MSI, one vector each (MSI is used when the VMM installed a trigger).
+ * UART registers (wider accesses split into bytes); INTx and MSI, one vector each (MSI is used when the VMM installed
+ * a trigger after the guest enabled the MSI capability); PCI PM soft reset.
  * The host side of the serial line is {@link #injectRx} and {@link #takeTx}.
  *
  * <p>Migration flags are STOP_COPY|P2P: the device does no DMA at all, so the P2P arcs are no-ops (as mtty) and its
@@ -48,7 +49,7 @@ public final class Uart implements MigratableDevice {
     private final DeviceGate gate = new DeviceGate();
     private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace config = new PciConfigSpace(SampleIds.VENDOR, SampleIds.UART_DEVICE,
-            SampleIds.CLASS_SERIAL_16550, 0x10).bar(0, 8, true).interruptPin(1);
+            SampleIds.CLASS_SERIAL_16550, 0x10).bar(0, 8, true).interruptPin(1).powerManagement().msi();
     private final Uart16550 regs = new Uart16550();
     private final List<Region> regions = new ArrayList<>();
     private final List<Irq> irqs = new ArrayList<>();
@@ -56,6 +57,8 @@ public final class Uart implements MigratableDevice {
 
     /** A new UART in its power-on state. */
     public Uart() {
+        gate.busMaster(config);
+        config.onSoftReset(this::softReset);
         for (int i = 0; i < RegionInfo.PCI_NUM_REGIONS; i++) {
             regions.add(switch (i) {
                 case RegionInfo.PCI_BAR0 -> Region.registers(i, 8, new Bar0(), gate);
@@ -71,30 +74,36 @@ public final class Uart implements MigratableDevice {
         irqs.add(new Irq(new IrqInfo(IrqType.REQ, 1, IrqInfo.FLAG_EVENTFD), gate));
     }
 
-    /** BAR0: the eight UART registers, one byte per access. */
+    /**
+     * BAR0: the eight byte-wide UART registers. A wider access is a run of byte accesses to consecutive registers,
+     * lowest address first, as a bus splits a 16- or 32-bit cycle to an 8-bit device.
+     */
     private final class Bar0 implements RegionHandler {
         @Override
         public void read(final long offset, final ByteBuffer dst) throws DeviceException {
-            checkByte(dst.remaining());
             synchronized (Uart.this) {
-                dst.put((byte) regs.read((int) offset));
+                for (int reg = (int) offset; dst.hasRemaining(); reg++) {
+                    dst.put((byte) regs.read(reg));
+                }
                 updateInterrupt();
             }
         }
 
         @Override
         public void write(final long offset, final ByteBuffer src) throws DeviceException {
-            checkByte(src.remaining());
             synchronized (Uart.this) {
-                regs.write((int) offset, src.get());
+                for (int reg = (int) offset; src.hasRemaining(); reg++) {
+                    regs.write(reg, src.get());
+                }
                 updateInterrupt();
             }
         }
+    }
 
-        private static void checkByte(final int width) throws DeviceException {
-            if (width != 1) {
-                throw new DeviceException(Errno.EINVAL, "UART registers take 1-byte accesses, not " + width);
-            }
+    /** D3hot→D0 (PCI PM soft reset) from the guest: registers to power-on, unless migration froze the device. */
+    private void softReset() {
+        if (gate.running()) {
+            reset();
         }
     }
 
@@ -119,13 +128,28 @@ public final class Uart implements MigratableDevice {
     }
 
     /** The far end of the line takes what the guest transmitted (nothing while stopped). */
-    public synchronized byte[] takeTx() throws DeviceException {
+    public byte[] takeTx() throws DeviceException {
+        return takeTx(Uart16550.FIFO);
+    }
+
+    /** The far end of the line takes up to {@code max} transmitted bytes (nothing while stopped). */
+    public synchronized byte[] takeTx(final int max) throws DeviceException {
         if (!gate.running()) {
             return new byte[0];
         }
-        final byte[] out = regs.drainTx();
+        final byte[] out = regs.drainTx(max);
         updateInterrupt();
         return out;
+    }
+
+    /** @return free bytes in the RX FIFO (what the far end may send without an overrun) */
+    public synchronized int rxSpace() {
+        return regs.rxSpace();
+    }
+
+    /** @return the line rate the guest programmed, in characters per second */
+    public synchronized int charsPerSecond() {
+        return regs.charsPerSecond();
     }
 
     /** @return the divisor latch value (115200 / baud) */

@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
  *
  * <p>Interrupt sources by priority: line status (overrun, if IER.ELSI), received data (at the FIFO trigger level:
  * IIR 0x04; below it a character timeout, IIR 0x0C — a real 16550 waits four character times, this model reports it
- * at once), transmitter empty (IER.ETBEI; cleared by reading IIR or writing THR). MCR.LOOP sends THR to RBR.
+ * at once), transmitter empty (IER.ETBEI; cleared by reading IIR or writing THR). MCR.LOOP sends THR to RBR and
+ * reflects MCR's modem outputs in MSR.
  *
  * <p>State image (little-endian, {@link #STATE_SIZE} bytes): ier, fcr, lcr, mcr, lsrSticky, msr, scr, flags
  * (bit 0: THR-empty interrupt pending), dll, dlm, rxCount, txCount, rx[16], tx[16] (FIFO order, oldest first).
@@ -129,10 +130,18 @@ final class Uart16550 {
                 lsrSticky = 0;
                 yield lsr;
             }
-            case MSR -> msr;
+            case MSR -> (mcr & MCR_LOOP) != 0 ? loopbackMsr() : msr;
             case SCR -> scr;
             default -> throw new DeviceException(Errno.EINVAL, "no UART register " + reg);
         };
+    }
+
+    /**
+     * In loopback the modem inputs are wired to the outputs (PC16550D, MCR bit 4): DTR→DSR, RTS→CTS, OUT1→RI,
+     * OUT2→DCD. Like QEMU's 16550, no delta bits are reported for the internal change.
+     */
+    private int loopbackMsr() {
+        return (mcr & 0x01) << 5 | (mcr & 0x02) << 3 | (mcr & 0x0C) << 4;
     }
 
     /** A guest register write. */
@@ -193,16 +202,25 @@ final class Uart16550 {
         return false;
     }
 
-    /** The line takes every byte of the TX FIFO. */
-    byte[] drainTx() {
-        final byte[] out = new byte[tx.count];
+    /** The line takes up to {@code max} bytes of the TX FIFO; THR-empty is raised when it runs empty. */
+    byte[] drainTx(final int max) {
+        final byte[] out = new byte[Math.min(max, tx.count)];
         for (int i = 0; i < out.length; i++) {
             out[i] = (byte) tx.poll();
         }
-        if (out.length > 0 && (ier & IER_THRI) != 0) {
+        if (out.length > 0 && tx.count == 0 && (ier & IER_THRI) != 0) {
             thriPending = true;
         }
         return out;
+    }
+
+    /**
+     * @return characters per second on the line: baud (115200 / divisor) over the frame of LCR (start bit, 5-8
+     *         data bits, optional parity, 1 or 2 stop bits)
+     */
+    int charsPerSecond() {
+        final int bits = 1 + 5 + (lcr & 3) + ((lcr & 0x08) != 0 ? 1 : 0) + ((lcr & 0x04) != 0 ? 2 : 1);
+        return Math.max(1, 115_200 / Math.max(1, divisor()) / bits);
     }
 
     /** @return free bytes in the RX FIFO */

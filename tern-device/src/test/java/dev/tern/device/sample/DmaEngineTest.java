@@ -15,6 +15,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tern.device.DeviceException;
 import dev.tern.device.DmaRange;
 import dev.tern.device.IrqType;
+import dev.tern.device.PciConfigSpace;
+import dev.tern.device.Region;
+import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.MigrationEngine;
 import dev.tern.device.migration.MigrationException;
 import dev.tern.device.migration.MigrationStream;
@@ -65,6 +68,7 @@ class DmaEngineTest {
     private Rig rig(final long rate) throws Exception {
         final DmaEngine d = new DmaEngine(new DmaEngineConfig(MEM, rate, 42));
         d.dma().mapMemory(GUEST, guest.segment(), true, false);
+        command(d, PciConfigSpace.COMMAND_MEMORY);
         final MigrationEngine e = MigrationEngine.of(d);
         closeables.add(e);
         return new Rig(d, e);
@@ -76,12 +80,25 @@ class DmaEngineTest {
         return b.order(ByteOrder.LITTLE_ENDIAN).getLong(0);
     }
 
+    /** Writes the PCI command register, as the guest's PCI core does. */
+    static void command(final DmaEngine d, final int bits) throws DeviceException {
+        d.regions().get(RegionInfo.PCI_CONFIG).write(PciConfigSpace.COMMAND,
+                ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) bits));
+    }
+
+    static int config16(final DmaEngine d, final int off) throws DeviceException {
+        final ByteBuffer b = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
+        d.regions().get(RegionInfo.PCI_CONFIG).read(off, b);
+        return b.getShort(0) & 0xFFFF;
+    }
+
     static void reg(final DmaEngine d, final int off, final long v) throws DeviceException {
         d.regions().get(0).write(off, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, v));
     }
 
-    /** Guest driver: a 16-entry ring at GUEST. */
+    /** Guest driver: pci_set_master, then a 16-entry ring at GUEST. */
     private static void setUpRing(final DmaEngine d) throws DeviceException {
+        command(d, PciConfigSpace.COMMAND_MEMORY | PciConfigSpace.COMMAND_MASTER);
         reg(d, RING_BASE, GUEST);
         reg(d, RING_SIZE, 16);
         reg(d, CTRL, DmaEngineRegisters.CTRL_RING | DmaEngineRegisters.CTRL_IRQ);
@@ -288,5 +305,47 @@ class DmaEngineTest {
         assertThatThrownBy(() -> dst.setState(MigrationState.STOP)).isInstanceOfSatisfying(
                 MigrationException.class, e -> assertThat(e.state()).isEqualTo(MigrationState.ERROR));
         assertThat(dst.checksum()).isEqualTo(before);
+    }
+
+    @Test
+    void withBusMasterDisabledNoByteMovesTheDescriptorFailsAndStatusShowsMasterAbort() throws Exception {
+        final DmaEngine d = rig(0).device();
+        setUpRing(d);
+        guest.segment().asSlice(0x10000, 4096).fill((byte) 0x5A);
+        command(d, PciConfigSpace.COMMAND_MEMORY);
+        post(d, DmaEngineWorkload.OP_COPY, GUEST + 0x10000, GUEST + 0x20000, 4096);
+        await(() -> regQuiet(d, ERRORS), 1);
+        assertThat(guest.segment().asSlice(0x20000, 4096).toArray(ValueLayout.JAVA_BYTE)).as("no DMA with BME off")
+                .containsOnly((byte) 0);
+        assertThat(reg(d, COMPLETED)).isZero();
+        assertThat(config16(d, PciConfigSpace.STATUS) & PciConfigSpace.STATUS_RECEIVED_MASTER_ABORT).isNotZero();
+
+        d.regions().get(RegionInfo.PCI_CONFIG).write(PciConfigSpace.STATUS, ByteBuffer.allocate(2)
+                .order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) PciConfigSpace.STATUS_RECEIVED_MASTER_ABORT));
+        assertThat(config16(d, PciConfigSpace.STATUS) & PciConfigSpace.STATUS_RECEIVED_MASTER_ABORT)
+                .as("write 1 clears").isZero();
+        command(d, PciConfigSpace.COMMAND_MEMORY | PciConfigSpace.COMMAND_MASTER);
+        post(d, DmaEngineWorkload.OP_COPY, GUEST + 0x10000, GUEST + 0x20000, 4096);
+        await(() -> regQuiet(d, COMPLETED), 1);
+        assertThat(guest.segment().asSlice(0x20000, 4096).toArray(ValueLayout.JAVA_BYTE)).containsOnly((byte) 0x5A);
+    }
+
+    @Test
+    void everyAccessWidthReadsAndMergesRegisterBytes() throws Exception {
+        final DmaEngine d = rig(0).device();
+        final Region bar = d.regions().get(0);
+        reg(d, RING_BASE, 0x1122_3344_5566_7788L);
+        final ByteBuffer one = ByteBuffer.allocate(1);
+        bar.read(RING_BASE + 3, one);
+        assertThat(one.get(0)).isEqualTo((byte) 0x55);
+        final ByteBuffer two = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN);
+        bar.read(RING_BASE + 6, two);
+        assertThat(two.getShort(0)).isEqualTo((short) 0x1122);
+        bar.write(RING_BASE + 1, ByteBuffer.wrap(new byte[] {(byte) 0xAA}));
+        bar.write(RING_BASE + 4, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(0, (short) 0xBBCC));
+        assertThat(reg(d, RING_BASE)).isEqualTo(0x1122_BBCC_5566_AA88L);
+        final ByteBuffer straddle = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        bar.read(RING_BASE + 6, straddle);
+        assertThat(straddle.getShort(0)).as("bytes 6-7 of RING_BASE").isEqualTo((short) 0x1122);
     }
 }

@@ -25,6 +25,29 @@ class UartTest {
     private final MigrationEngine engine = MigrationEngine.of(uart);
     private final Region bar0 = uart.regions().get(RegionInfo.PCI_BAR0);
 
+    UartTest() throws DeviceException {
+        enableIo(uart);
+    }
+
+    /** What the guest's PCI core does before a driver touches the port: set I/O Space Enable. */
+    static void enableIo(final Uart u) throws DeviceException {
+        u.regions().get(RegionInfo.PCI_CONFIG).write(PciConfigSpace.COMMAND,
+                ByteBuffer.wrap(new byte[] {PciConfigSpace.COMMAND_IO, 0}));
+    }
+
+    @Test
+    void withIoSpaceDisabledThePortReadsAllOnesAndIgnoresWrites() throws Exception {
+        final Region cfg = uart.regions().get(RegionInfo.PCI_CONFIG);
+        write(Uart16550.SCR, 0x12);
+        cfg.write(PciConfigSpace.COMMAND, ByteBuffer.wrap(new byte[] {PciConfigSpace.COMMAND_MEMORY, 0}));
+        assertThat(read(Uart16550.SCR)).as("not decoded: all ones").isEqualTo(0xFF);
+        write(Uart16550.SCR, 0x34);
+        write(Uart16550.RBR_THR, 'x');
+        enableIo(uart);
+        assertThat(read(Uart16550.SCR)).as("the write while disabled vanished").isEqualTo(0x12);
+        assertThat(uart.takeTx()).isEmpty();
+    }
+
     private int read(final Uart u, final int reg) throws DeviceException {
         final ByteBuffer b = ByteBuffer.allocate(1);
         u.regions().get(0).read(reg, b);
@@ -57,8 +80,51 @@ class UartTest {
         assertThat(bar0.info().size()).isEqualTo(8);
         assertThat(uart.info().numRegions()).isEqualTo(RegionInfo.PCI_NUM_REGIONS);
         assertThat(uart.info().numIrqs()).isEqualTo(5);
-        assertThatThrownBy(() -> bar0.read(0, ByteBuffer.allocate(2))).isInstanceOfSatisfying(
-                DeviceException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    @Test
+    void widerAccessesAreRunsOfByteAccessesToConsecutiveRegisters() throws Exception {
+        write(Uart16550.SCR, 0x5A);
+        write(Uart16550.LCR, 0x03);
+        final ByteBuffer two = ByteBuffer.allocate(2);
+        bar0.read(Uart16550.LCR, two);
+        assertThat(two.array()).containsExactly(0x03, 0x00);
+        final ByteBuffer four = ByteBuffer.allocate(4);
+        bar0.read(Uart16550.MCR, four);
+        assertThat(four.get(3)).as("SCR is the fourth byte from MCR").isEqualTo((byte) 0x5A);
+        bar0.write(Uart16550.MCR, ByteBuffer.wrap(new byte[] {0x00, 0x00, 0x00, 0x21}));
+        assertThat(read(Uart16550.SCR)).isEqualTo(0x21);
+    }
+
+    @Test
+    void loopbackReflectsModemControlOutputsInModemStatusAsA16550() throws Exception {
+        assertThat(read(Uart16550.MSR)).as("far end: CTS, DSR, DCD").isEqualTo(0xB0);
+        write(Uart16550.MCR, Uart16550.MCR_LOOP);
+        assertThat(read(Uart16550.MSR)).as("MCR=0x10").isZero();
+        write(Uart16550.MCR, Uart16550.MCR_LOOP | 0x0A);
+        assertThat(read(Uart16550.MSR)).as("RTS->CTS, OUT2->DCD (the 8250 driver's probe)").isEqualTo(0x90);
+        write(Uart16550.MCR, Uart16550.MCR_LOOP | 0x05);
+        assertThat(read(Uart16550.MSR)).as("DTR->DSR, OUT1->RI").isEqualTo(0x60);
+        write(Uart16550.MCR, 0);
+        assertThat(read(Uart16550.MSR)).isEqualTo(0xB0);
+    }
+
+    @Test
+    void powerStateD3hotToD0ResetsRegistersAndConfigSpace() throws Exception {
+        final Region cfg = uart.regions().get(RegionInfo.PCI_CONFIG);
+        write(Uart16550.SCR, 0x77);
+        cfg.write(PciConfigSpace.COMMAND, ByteBuffer.wrap(new byte[] {1, 0}));
+        final ByteBuffer cap = ByteBuffer.allocate(1);
+        cfg.read(PciConfigSpace.CAPABILITIES, cap);
+        assertThat(cap.get(0)).as("capability list starts with PM").isEqualTo((byte) PciConfigSpace.PM_CAP);
+        cfg.write(PciConfigSpace.PM_CAP + 4, ByteBuffer.wrap(new byte[] {3}));
+        assertThat(read(Uart16550.SCR)).as("D3hot keeps state").isEqualTo(0x77);
+        cfg.write(PciConfigSpace.PM_CAP + 4, ByteBuffer.wrap(new byte[] {0}));
+        final ByteBuffer cmd = ByteBuffer.allocate(1);
+        cfg.read(PciConfigSpace.COMMAND, cmd);
+        assertThat(cmd.get(0)).as("config space back to power-on: decoding off").isZero();
+        enableIo(uart);
+        assertThat(read(Uart16550.SCR)).as("D3hot->D0 soft reset").isZero();
     }
 
     @Test

@@ -25,8 +25,9 @@ public final class Connection implements Closeable {
     private final SocketChannel channel;
     private final SSLSocket tls;
     private final ByteChannel stream;
-    private final RecordWriter writer;
-    private final RecordReader reader;
+    private volatile RecordWriter writer;
+    private volatile RecordReader reader;
+    private volatile boolean authenticated;
     private final String peer;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -62,6 +63,20 @@ public final class Connection implements Closeable {
      */
     public String peer() {
         return peer;
+    }
+
+    /** Switches to keyed records once the session secret is proven (before any record is read or written). */
+    void seal(final SessionAuth.Seals seals) {
+        writer = new RecordWriter(stream, seals.outbound());
+        reader = new RecordReader(stream, Records.MAX_PAYLOAD, seals.inbound());
+        authenticated = true;
+    }
+
+    /**
+     * @return whether the peer proved the session secret and records carry a keyed MAC
+     */
+    public boolean authenticated() {
+        return authenticated;
     }
 
     /**
@@ -137,6 +152,6 @@ public final class Connection implements Closeable {
 
     @Override
     public String toString() {
-        return "Connection[" + peer + (tls != null ? ", TLS" : "") + "]";
+        return "Connection[" + peer + (tls != null ? ", TLS" : "") + (authenticated ? ", authenticated" : "") + "]";
     }
 }

@@ -38,6 +38,20 @@ public final class MigrationConnector {
      */
     public static Session connect(final InetSocketAddress address, final int dataConnections,
             final Optional<TlsConfig> tls, final Duration timeout) throws IOException {
+        return connect(address, dataConnections, tls, Optional.empty(), timeout);
+    }
+
+    /**
+     * As {@link #connect(InetSocketAddress, int, Optional, Duration)}, proving {@code secret} on every connection
+     * ({@link SessionAuth}) when present.
+     *
+     * @param secret the receive's session secret, or empty for an unauthenticated session
+     * @return the session
+     * @throws IOException if any connection cannot be made or the destination does not hold the secret
+     */
+    public static Session connect(final InetSocketAddress address, final int dataConnections,
+            final Optional<TlsConfig> tls, final Optional<SessionSecret> secret, final Duration timeout)
+            throws IOException {
         if (dataConnections < 0 || dataConnections > Preamble.MAX_DATA_CONNECTIONS) {
             throw new IllegalArgumentException("data connections must be 0.." + Preamble.MAX_DATA_CONNECTIONS
                     + ": " + dataConnections);
@@ -48,22 +62,38 @@ public final class MigrationConnector {
         while (id == 0) {
             id = RANDOM.nextLong();
         }
-        final Connection control = open(address, context, deadline, Preamble.control(id, dataConnections));
+        final SessionSecret key = secret.orElse(null);
+        final Connection control = open(address, context, key, deadline, Preamble.control(id, dataConnections));
         try {
-            return new Session(id, control, openData(address, context, deadline, id, dataConnections));
+            return new Session(id, control, openData(address, context, key, deadline, id, dataConnections));
         } catch (final IOException | RuntimeException e) {
             control.abort();
             throw e;
         }
     }
 
+    /**
+     * Opens a QUERY connection asking what became of session {@code sessionId} (issue 9 item 13): the destination
+     * answers with one {@code OUTCOME} record on it and closes.
+     *
+     * @return the connection, its preamble (and proof) sent
+     * @throws IOException if it cannot be made within {@code timeout}
+     */
+    public static Connection query(final InetSocketAddress address, final long sessionId,
+            final Optional<TlsConfig> tls, final Optional<SessionSecret> secret, final Duration timeout)
+            throws IOException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        return open(address, tls.isPresent() ? tls.get().sslContext() : null, secret.orElse(null), deadline,
+                Preamble.query(sessionId));
+    }
+
     private static List<Connection> openData(final InetSocketAddress address, final SSLContext context,
-            final long deadline, final long id, final int count) throws IOException {
+            final SessionSecret secret, final long deadline, final long id, final int count) throws IOException {
         final List<Future<Connection>> pending = new ArrayList<>(count);
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < count; i++) {
                 final Preamble preamble = Preamble.data(id, i, count);
-                pending.add(threads.submit(() -> open(address, context, deadline, preamble)));
+                pending.add(threads.submit(() -> open(address, context, secret, deadline, preamble)));
             }
         }
         final List<Connection> data = new ArrayList<>(count);
@@ -95,8 +125,9 @@ public final class MigrationConnector {
         throw new IOException(failure);
     }
 
-    private static Connection open(final InetSocketAddress address, final SSLContext context, final long deadline,
-            final Preamble preamble) throws IOException {
+    private static Connection open(final InetSocketAddress address, final SSLContext context,
+            final SessionSecret secret, final long deadline, final Preamble unsigned) throws IOException {
+        final Preamble preamble = unsigned.withAuthentication(secret != null);
         final SocketChannel socket = SocketChannel.open();
         try {
             Transport.tune(socket);
@@ -104,8 +135,13 @@ public final class MigrationConnector {
             final SSLSocket secure = context == null ? null
                     : Transport.handshake(context, socket, true, Transport.millisLeft(deadline, "the TLS handshake"));
             final Connection connection = new Connection(socket, secure);
-            connection.timeout(0);
             preamble.write(connection.output());
+            if (secret != null) {
+                connection.timeout(Transport.millisLeft(deadline, "the session-secret challenge"));
+                connection.seal(SessionAuth.prove(secret, preamble.encode(), connection.timedInput(),
+                        connection.output()));
+            }
+            connection.timeout(0);
             return connection;
         } catch (final IOException | RuntimeException e) {
             socket.close();

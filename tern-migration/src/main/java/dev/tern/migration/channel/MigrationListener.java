@@ -1,9 +1,12 @@
 package dev.tern.migration.channel;
 
+import dev.tern.migration.channel.SessionAssembly.Answered;
 import dev.tern.migration.channel.SessionAssembly.Arrival;
 import dev.tern.migration.channel.SessionAssembly.Handshake;
 import dev.tern.migration.channel.SessionAssembly.Refusal;
 import dev.tern.migration.wire.Preamble;
+import dev.tern.migration.wire.RecordKind;
+import dev.tern.migration.wire.Records;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -39,18 +42,24 @@ import javax.net.ssl.SSLSocket;
  * connections wait in the backlog.
  */
 public final class MigrationListener implements Closeable {
+    /** Bound on one query connection's preamble, proof and answer while queries are served. */
+    private static final long QUERY_HANDSHAKE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
     private final ServerSocketChannel server;
     private final Selector selector;
     private final SSLContext tls;
+    private final SessionSecret secret;
     private final InetSocketAddress address;
+    private volatile OutcomeQueries queries = OutcomeQueries.NONE;
     private final ReentrantLock accepting = new ReentrantLock();
     private volatile boolean closed;
 
-    private MigrationListener(final ServerSocketChannel server, final Selector selector, final SSLContext tls)
-            throws IOException {
+    private MigrationListener(final ServerSocketChannel server, final Selector selector, final SSLContext tls,
+            final SessionSecret secret) throws IOException {
         this.server = server;
         this.selector = selector;
         this.tls = tls;
+        this.secret = secret;
         this.address = (InetSocketAddress) server.getLocalAddress();
     }
 
@@ -62,6 +71,19 @@ public final class MigrationListener implements Closeable {
      */
     public static MigrationListener bind(final InetSocketAddress address, final Optional<TlsConfig> tls)
             throws IOException {
+        return bind(address, tls, Optional.empty());
+    }
+
+    /**
+     * @param address where to listen; port 0 picks a free port (see {@link #address()})
+     * @param tls     TLS configuration, or empty for plain TCP
+     * @param secret  the session secret every connection must prove ({@link SessionAuth}), or empty to accept the
+     *                first control connection that comes (anyone who can reach the port)
+     * @return a bound listener
+     * @throws IOException if the address cannot be bound or the TLS stores cannot be loaded
+     */
+    public static MigrationListener bind(final InetSocketAddress address, final Optional<TlsConfig> tls,
+            final Optional<SessionSecret> secret) throws IOException {
         final SSLContext context = tls.isPresent() ? tls.get().sslContext() : null;
         final ServerSocketChannel server = ServerSocketChannel.open();
         try {
@@ -69,11 +91,21 @@ public final class MigrationListener implements Closeable {
             server.configureBlocking(false);
             final Selector selector = Selector.open();
             server.register(selector, SelectionKey.OP_ACCEPT);
-            return new MigrationListener(server, selector, context);
+            return new MigrationListener(server, selector, context, secret.orElse(null));
         } catch (final IOException | RuntimeException e) {
             server.close();
             throw e;
         }
+    }
+
+    /** @return whether connections must prove the session secret */
+    public boolean authenticated() {
+        return secret != null;
+    }
+
+    /** Answers QUERY connections from now on with {@code answers} (issue 9 item 13); by default none are kept. */
+    public void answerQueries(final OutcomeQueries answers) {
+        this.queries = answers;
     }
 
     /**
@@ -133,6 +165,54 @@ public final class MigrationListener implements Closeable {
         }
     }
 
+    /**
+     * Answers outcome queries ({@link #answerQueries}) and turns every other connection away, until {@code done}
+     * says so, {@code max} has passed or the listener closes: what a receive does while its session runs and after,
+     * so that a source in doubt after the commit point can ask (issue 9 item 13). Sessions are not formed here.
+     *
+     * @param max  bound on the whole call
+     * @param done polled at least every 100 ms
+     * @throws IOException if the listener fails
+     */
+    public void serveQueries(final Duration max, final java.util.function.BooleanSupplier done) throws IOException {
+        final long deadline = System.nanoTime() + max.toNanos();
+        accepting.lock();
+        final Round round = new Round();
+        try {
+            while (!closed && !done.getAsBoolean()) {
+                for (Handshake h = round.events.poll(); h != null; h = round.events.poll()) {
+                    switch (h) {
+                        case Arrival a -> {
+                            SessionAssembly.closeQuietly(a.connection());
+                            log(System.Logger.Level.WARNING, "turned away " + a.connection().peer()
+                                    + ": the session is taken; only outcome queries are answered");
+                        }
+                        case Refusal r -> log(System.Logger.Level.WARNING, "rejected " + r.peer() + ": " + r.reason());
+                        case Answered a -> log(System.Logger.Level.INFO, a.what() + " from " + a.peer());
+                    }
+                }
+                final long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                selector.select(Math.clamp(TimeUnit.NANOSECONDS.toMillis(left), 1, 100));
+                selector.selectedKeys().clear();
+                for (SocketChannel s = server.accept(); s != null; s = server.accept()) {
+                    round.start(s, Math.min(deadline, System.nanoTime() + QUERY_HANDSHAKE_NANOS));
+                }
+            }
+        } catch (final ClosedSelectorException e) {
+            throw new AsynchronousCloseException();
+        } finally {
+            round.close();
+            accepting.unlock();
+        }
+    }
+
+    private void log(final System.Logger.Level level, final String message) {
+        System.getLogger(MigrationListener.class.getName()).log(level, message);
+    }
+
     /** The handshake threads of one {@link #accept} call and what they report. */
     private final class Round {
         final ConcurrentLinkedQueue<Handshake> events = new ConcurrentLinkedQueue<>();
@@ -184,7 +264,14 @@ public final class MigrationListener implements Closeable {
             try {
                 connection.timeout(Transport.millisLeft(deadline, "the preamble"));
                 final Preamble preamble = Preamble.read(connection.timedInput());
+                authenticate(connection, preamble);
                 connection.timeout(0);
+                if (preamble.role() == Preamble.Role.QUERY) {
+                    final String answer = queries.answer(preamble.sessionId(), connection.writer());
+                    SessionAssembly.closeQuietly(connection);
+                    return new Answered(peer, String.format("outcome query for session %016x: %s",
+                            preamble.sessionId(), answer));
+                }
                 return new Arrival(connection, preamble);
             } catch (final IOException | RuntimeException e) {
                 SessionAssembly.closeQuietly(connection);
@@ -197,6 +284,34 @@ public final class MigrationListener implements Closeable {
             closeQuietly(socket);
             return new Refusal(peer, e.getClass().getSimpleName() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Checks the source's proof of the session secret when this listener has one (issue 9 item 11). A connection
+     * that fails is refused and logged, and the session being formed is untouched: the listener keeps waiting for the
+     * real source until its deadline.
+     */
+    private void authenticate(final Connection connection, final Preamble preamble) throws IOException {
+        if (secret == null) {
+            if (preamble.authenticated()) {
+                throw new SessionAuth.Refused("offers session authentication, but this receive has no --auth-file");
+            }
+            return;
+        }
+        if (!preamble.authenticated()) {
+            if (preamble.role() != Preamble.Role.DATA) {
+                try {
+                    // Unauthenticated records are readable by the source: say why instead of just closing.
+                    connection.writer().write(RecordKind.ABORT, -1, Records.text("this receive requires session "
+                            + "authentication: give migrate the receive's --auth-file"));
+                } catch (final IOException e) {
+                    // it learns from the closed connection instead
+                }
+            }
+            throw new SessionAuth.Refused("no proof of the session secret (a source without --auth-file)");
+        }
+        connection.seal(SessionAuth.challenge(secret, preamble.encode(), connection.timedInput(),
+                connection.output()));
     }
 
     private static void closeQuietly(final SocketChannel socket) {

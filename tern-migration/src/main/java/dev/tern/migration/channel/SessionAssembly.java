@@ -18,7 +18,16 @@ final class SessionAssembly {
     private static final System.Logger LOG = System.getLogger(MigrationListener.class.getName());
 
     /** What became of one accepted socket: its preamble was read, or it failed before. */
-    sealed interface Handshake permits Arrival, Refusal {
+    sealed interface Handshake permits Arrival, Refusal, Answered {
+    }
+
+    /**
+     * A QUERY connection that was answered and closed; not part of any session.
+     *
+     * @param peer the remote end
+     * @param what the question and the answer, one line
+     */
+    record Answered(String peer, String what) implements Handshake {
     }
 
     /**
@@ -55,6 +64,7 @@ final class SessionAssembly {
         switch (handshake) {
             case Arrival a -> offer(a);
             case Refusal r -> note(r.peer(), r.reason());
+            case Answered a -> LOG.log(System.Logger.Level.INFO, "{0} from {1}", a.what(), a.peer());
         }
     }
 
@@ -72,6 +82,7 @@ final class SessionAssembly {
                 early.clear();
                 waiting.forEach(this::offer);
             }
+            case QUERY -> reject(arrival, "an outcome query reached session assembly");
             case DATA -> {
                 if (control == null) {
                     if (early.size() >= MAX_EARLY) {

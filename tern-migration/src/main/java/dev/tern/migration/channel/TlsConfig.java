@@ -6,10 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.cert.CertificateException;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Objects;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * TLS for migration connections: TLS 1.3 only, JDK provider, PKCS12 key and trust stores.
@@ -17,7 +24,9 @@ import javax.net.ssl.TrustManagerFactory;
  * <b>Both sides authenticate.</b> Each side presents the key entry of its keystore; the listener requires a client
  * certificate ({@code needClientAuth}), and each side accepts the other only if its chain leads to a certificate in
  * its truststore (PKIX). There is no host-name check: identity is "holds a key the truststore trusts", which suits
- * hosts of one cluster sharing a private CA (or, in tests, one self-signed key used by both ends).
+ * hosts of one cluster sharing a private CA (or, in tests, one self-signed key used by both ends). Dates are checked
+ * where PKIX does not: this side's own certificate before it starts, and the peer's chain and the trust anchor it
+ * leads to at every handshake ({@link CertificateValidity}).
  *
  * @param keystore           PKCS12 file with this side's private key and certificate chain
  * @param password           password of the keystore and of its key entry
@@ -53,16 +62,34 @@ public record TlsConfig(Path keystore, char[] password, Path truststore, char[] 
      */
     public SSLContext sslContext() throws IOException {
         try {
+            final KeyStore own = load(keystore, password);
+            checkOwnCertificates(own);
             final KeyManagerFactory keys = KeyManagerFactory.getInstance("PKIX");
-            keys.init(load(keystore, password), password);
+            keys.init(own, password);
+            final KeyStore trusted = load(truststore, truststorePassword);
             final TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX");
-            trust.init(load(truststore, truststorePassword));
+            trust.init(trusted);
+            final X509ExtendedTrustManager pkix = Arrays.stream(trust.getTrustManagers())
+                    .filter(X509ExtendedTrustManager.class::isInstance).map(X509ExtendedTrustManager.class::cast)
+                    .findFirst().orElseThrow(() -> new KeyStoreException("no X.509 trust manager for " + truststore));
             final SSLContext context = SSLContext.getInstance(PROTOCOL);
-            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+            context.init(keys.getKeyManagers(), new TrustManager[] {new CertificateValidity(pkix,
+                    CertificateValidity.certificates(trusted), Instant::now)}, null);
             return context;
+        } catch (final CertificateException e) {
+            throw new IOException(keystore + ": " + e.getMessage() + "; refusing to offer it", e);
         } catch (final GeneralSecurityException e) {
             throw new IOException("cannot build a TLS context from " + keystore + " and " + truststore + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** A side whose own certificate is out of its dates refuses to start rather than be refused by every peer. */
+    private static void checkOwnCertificates(final KeyStore own) throws GeneralSecurityException {
+        for (final String alias : Collections.list(own.aliases())) {
+            if (own.isKeyEntry(alias) && own.getCertificateChain(alias) != null) {
+                CertificateValidity.checkOwn(own.getCertificateChain(alias), alias, Instant.now());
+            }
         }
     }
 

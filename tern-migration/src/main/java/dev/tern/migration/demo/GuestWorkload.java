@@ -1,6 +1,7 @@
 package dev.tern.migration.demo;
 
 import dev.tern.device.DeviceException;
+import dev.tern.device.PciConfigSpace;
 import dev.tern.device.Region;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.sample.DmaEngine;
@@ -59,6 +60,8 @@ public final class GuestWorkload implements SourceMigration.Guest {
         this.statusBase = ringBase + (long) engines.size() * RING_ENTRIES * DESCRIPTOR;
         for (int e = 0; e < engines.size(); e++) {
             final Region bar = bar0(engines.get(e).regions());
+            engines.get(e).regions().get(RegionInfo.PCI_CONFIG).write(PciConfigSpace.COMMAND,   // pci_set_master
+                    ByteBuffer.wrap(new byte[] {PciConfigSpace.COMMAND_MEMORY | PciConfigSpace.COMMAND_MASTER, 0}));
             writeReg(bar, 0x10, ringBase + (long) e * RING_ENTRIES * DESCRIPTOR); // RING_BASE
             writeReg(bar, 0x18, RING_ENTRIES);                                   // RING_SIZE
             writeReg(bar, 0x50, statusBase + e * 64L);                            // STATUS_ADDR
@@ -66,6 +69,8 @@ public final class GuestWorkload implements SourceMigration.Guest {
             writeReg(bar, 0x08, 1 | 4);                                           // CTRL: ring + status
         }
         for (final Uart u : uarts) {
+            u.regions().get(RegionInfo.PCI_CONFIG).write(PciConfigSpace.COMMAND,   // the port's I/O space on
+                    ByteBuffer.wrap(new byte[] {PciConfigSpace.COMMAND_IO, 0}));
             u.injectRx("hello from the host\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         }
     }

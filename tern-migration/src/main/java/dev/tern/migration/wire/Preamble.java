@@ -21,10 +21,12 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |  0: magic             "TERNMIG1" (8 ASCII bytes)              |
  *  |                                                               |
- *  +-------------------------------+-------------------------------+
- *  |  8: version           u16 = 1 | 10: role    u16 1 CONTROL,    |
- *  |                               |             2 DATA            |
- *  +-------------------------------+-------------------------------+
+ *  +-------------------------------+---------------+---------------+
+ *  |  8: version           u16 = 1 | 10: flags u8  | 11: role u8   |
+ *  |                               | bit 0 AUTH    | 1 CONTROL,    |
+ *  |                               |               | 2 DATA,       |
+ *  |                               |               | 3 QUERY       |
+ *  +-------------------------------+---------------+---------------+
  *  | 12: data connections  u32, how many data connections the      |
  *  |     session has (one per device)                              |
  *  +---------------------------------------------------------------+
@@ -38,15 +40,23 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * Magic and version come first and are checked first, so a peer speaking something else (or a later version of
- * this format) is told apart from a damaged preamble after at most ten bytes.
+ * this format) is told apart from a damaged preamble after at most ten bytes. Flags and role were one u16 role
+ * before the flags existed; an unauthenticated preamble is byte for byte what it was.
+ * <p>
+ * With flag AUTH the source proves it holds the session secret before anything else is read
+ * ({@code channel.SessionAuth}), and every record of the connection carries a keyed MAC instead of the CRC32C. A
+ * QUERY connection asks the destination what became of session {@code sessionId} after the commit point (issue 9
+ * item 13); its device index and data connections are 0.
  *
  * @param version         format version, {@link #VERSION}
  * @param role            control or data connection
  * @param sessionId       the session this connection belongs to
  * @param deviceId        device index of a data connection; 0 for the control connection
  * @param dataConnections data connections of the session (both roles say it, so the two can be cross-checked)
+ * @param authenticated   flag AUTH: a challenge–response follows, records carry a keyed MAC
  */
-public record Preamble(int version, Role role, long sessionId, int deviceId, int dataConnections) {
+public record Preamble(int version, Role role, long sessionId, int deviceId, int dataConnections,
+        boolean authenticated) {
     /** The only version this implementation speaks. */
     public static final int VERSION = 1;
     /** Encoded size in bytes. */
@@ -56,7 +66,9 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
 
     private static final byte[] MAGIC = "TERNMIG1".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION_OFFSET = 8;
-    private static final int ROLE_OFFSET = 10;
+    private static final int FLAGS_OFFSET = 10;
+    private static final int ROLE_OFFSET = 11;
+    private static final int FLAG_AUTH = 1;
     private static final int DATA_CONNECTIONS_OFFSET = 12;
     private static final int SESSION_OFFSET = 16;
     private static final int DEVICE_OFFSET = 24;
@@ -67,7 +79,9 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
         /** The one control connection of a session: HELLO, phase changes, commit, abort. */
         CONTROL(1),
         /** One device's data stream. */
-        DATA(2);
+        DATA(2),
+        /** A question about a session's outcome after its commit point; one record each way. */
+        QUERY(3);
 
         private final int code;
 
@@ -81,6 +95,22 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
         public int code() {
             return code;
         }
+
+        /** @return the role with this code, or null */
+        static Role of(final int code) {
+            for (final Role r : values()) {
+                if (r.code == code) {
+                    return r;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** An unauthenticated preamble. */
+    public Preamble(final int version, final Role role, final long sessionId, final int deviceId,
+            final int dataConnections) {
+        this(version, role, sessionId, deviceId, dataConnections, false);
     }
 
     /** Checks ranges: u16 version, device index within the data connections, 0 for control. */
@@ -93,8 +123,9 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
             throw new IllegalArgumentException("data connections must be 0.." + MAX_DATA_CONNECTIONS + ": "
                     + dataConnections);
         }
-        if (role == Role.CONTROL && deviceId != 0) {
-            throw new IllegalArgumentException("a control connection has device index 0, not " + deviceId);
+        if (role != Role.DATA && deviceId != 0) {
+            throw new IllegalArgumentException("a " + role.name().toLowerCase(java.util.Locale.ROOT)
+                    + " connection has device index 0, not " + deviceId);
         }
         if (role == Role.DATA && (deviceId < 0 || deviceId >= dataConnections)) {
             throw new IllegalArgumentException("device index " + deviceId + " is not in 0.."
@@ -122,20 +153,40 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
     }
 
     /**
+     * @param sessionId the session asked about
+     * @return the preamble of an outcome query
+     */
+    public static Preamble query(final long sessionId) {
+        return new Preamble(VERSION, Role.QUERY, sessionId, 0, 0);
+    }
+
+    /** @return this preamble with flag AUTH set or cleared */
+    public Preamble withAuthentication(final boolean on) {
+        return new Preamble(version, role, sessionId, deviceId, dataConnections, on);
+    }
+
+    /** @return the {@link #SIZE} bytes of this preamble (what a challenge–response signs) */
+    public byte[] encode() {
+        final ByteBuffer out = ByteBuffer.allocate(SIZE);
+        out.put(0, MAGIC);
+        out.putShort(VERSION_OFFSET, (short) version);
+        out.put(FLAGS_OFFSET, (byte) (authenticated ? FLAG_AUTH : 0));
+        out.put(ROLE_OFFSET, (byte) role.code());
+        out.putInt(DATA_CONNECTIONS_OFFSET, dataConnections);
+        out.putLong(SESSION_OFFSET, sessionId);
+        out.putInt(DEVICE_OFFSET, deviceId);
+        out.putInt(CRC_OFFSET, crc(out));
+        return out.array();
+    }
+
+    /**
      * Writes the {@link #SIZE} bytes of this preamble.
      *
      * @param channel a blocking channel
      * @throws IOException if the channel fails
      */
     public void write(final WritableByteChannel channel) throws IOException {
-        final ByteBuffer out = ByteBuffer.allocate(SIZE);
-        out.put(0, MAGIC);
-        out.putShort(VERSION_OFFSET, (short) version);
-        out.putShort(ROLE_OFFSET, (short) role.code());
-        out.putInt(DATA_CONNECTIONS_OFFSET, dataConnections);
-        out.putLong(SESSION_OFFSET, sessionId);
-        out.putInt(DEVICE_OFFSET, deviceId);
-        out.putInt(CRC_OFFSET, crc(out));
+        final ByteBuffer out = ByteBuffer.wrap(encode());
         while (out.hasRemaining()) {
             channel.write(out);
         }
@@ -157,7 +208,7 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
             throw new CorruptStreamException("preamble: wrong magic "
                     + HexFormat.ofDelimiter(" ").formatHex(in.array(), 0, MAGIC.length) + ", not \"TERNMIG1\"");
         }
-        readUpTo(channel, in, ROLE_OFFSET);
+        readUpTo(channel, in, FLAGS_OFFSET);
         final int version = Short.toUnsignedInt(in.getShort(VERSION_OFFSET));
         if (version != VERSION) {
             throw new CorruptStreamException("preamble: unsupported version " + version + " (this side speaks "
@@ -170,15 +221,18 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
             throw new CorruptStreamException(String.format("preamble: CRC32C mismatch: stored 0x%08x, computed"
                     + " 0x%08x", sent, computed));
         }
-        final int roleCode = Short.toUnsignedInt(in.getShort(ROLE_OFFSET));
-        final Role role = roleCode == Role.CONTROL.code() ? Role.CONTROL
-                : roleCode == Role.DATA.code() ? Role.DATA : null;
+        final int roleCode = Byte.toUnsignedInt(in.get(ROLE_OFFSET));
+        final Role role = Role.of(roleCode);
         if (role == null) {
             throw new CorruptStreamException("preamble: unknown role " + roleCode);
         }
+        final int flags = Byte.toUnsignedInt(in.get(FLAGS_OFFSET));
+        if ((flags & ~FLAG_AUTH) != 0) {
+            throw new CorruptStreamException(String.format("preamble: unknown flags 0x%02x", flags));
+        }
         try {
             return new Preamble(version, role, in.getLong(SESSION_OFFSET), in.getInt(DEVICE_OFFSET),
-                    in.getInt(DATA_CONNECTIONS_OFFSET));
+                    in.getInt(DATA_CONNECTIONS_OFFSET), (flags & FLAG_AUTH) != 0);
         } catch (final IllegalArgumentException e) {
             throw new CorruptStreamException("preamble: " + e.getMessage());
         }

@@ -1,7 +1,6 @@
 package dev.tern.migration.wire;
 
 import java.nio.ByteBuffer;
-import java.util.zip.CRC32C;
 
 /**
  * Layout of one migration stream record, as a flyweight over a header buffer: field offsets as constants, absolute
@@ -22,6 +21,8 @@ import java.util.zip.CRC32C;
  *  | 16: payload (length bytes) ...                                |
  *  +---------------------------------------------------------------+
  *  | 16 + length: CRC32C   u32 over the 16 header bytes + payload  |
+ *  |   (authenticated session: HMAC-SHA256/128, 16 bytes, keyed    |
+ *  |    per connection and direction, same coverage; RecordSeal)   |
  *  +---------------------------------------------------------------+
  * </pre>
  *
@@ -126,13 +127,26 @@ public final class RecordCodec {
      */
     public static ByteBuffer encode(final int kindCode, final int flags, final int deviceId, final int sequence,
             final ByteBuffer payload) {
+        return encode(kindCode, flags, deviceId, sequence, payload, RecordSeal.crc32c());
+    }
+
+    /**
+     * As {@link #encode(int, int, int, int, ByteBuffer)}, with the trailer {@code seal} computes (a keyed MAC).
+     *
+     * @param seal a fresh or reset seal
+     * @return header, payload and trailer, ready to read
+     */
+    public static ByteBuffer encode(final int kindCode, final int flags, final int deviceId, final int sequence,
+            final ByteBuffer payload, final RecordSeal seal) {
         final int length = payload.remaining();
-        final ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + length + TRAILER_SIZE);
+        final ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + length + seal.size());
         putHeader(out, length, kindCode, flags, deviceId, sequence);
         out.put(HEADER_SIZE, payload, payload.position(), length);
-        final CRC32C crc = new CRC32C();
-        crc.update(out.array(), 0, HEADER_SIZE + length);
-        out.putInt(HEADER_SIZE + length, (int) crc.getValue());
+        seal.reset();
+        seal.update(out.slice(0, HEADER_SIZE + length));
+        final byte[] tag = new byte[seal.size()];
+        seal.finish(tag);
+        out.put(HEADER_SIZE + length, tag);
         return out;
     }
 }

@@ -34,9 +34,13 @@ public enum RecordKind {
     /** Either direction: give up the migration; the payload says why. */
     ABORT(13),
     /** Either direction: liveness, no meaning beyond "still here". */
-    HEARTBEAT(14);
+    HEARTBEAT(14),
+    /** Query connection, destination to source: what became of the session asked about (issue 9 item 13). */
+    OUTCOME(15),
+    /** Control, source to destination: COMMITTED arrived, so the destination need not keep the outcome for a query. */
+    COMMIT_SEEN(16);
 
-    private static final RecordKind[] BY_CODE = new RecordKind[15];
+    private static final RecordKind[] BY_CODE = new RecordKind[17];
 
     static {
         for (final RecordKind k : values()) {

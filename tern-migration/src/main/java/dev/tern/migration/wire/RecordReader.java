@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.zip.CRC32C;
 
 /**
  * Reads and verifies records ({@link RecordCodec}) from a blocking channel. A record is returned only once its
@@ -22,12 +21,15 @@ import java.util.zip.CRC32C;
  */
 public final class RecordReader implements Closeable {
     private static final int READ_AHEAD = 64 * 1024;
-    private static final int RECORD_OVERHEAD = RecordCodec.HEADER_SIZE + RecordCodec.TRAILER_SIZE;
+
+    private static final java.util.HexFormat HEX = java.util.HexFormat.of();
 
     private final ReadableByteChannel channel;
     private final int maxPayload;
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
-    private final CRC32C crc = new CRC32C();
+    private final RecordSeal seal;
+    private final byte[] sent;
+    private final byte[] computed;
     private ByteBuffer payload = ByteBuffer.allocateDirect(0);
     private int sequence;
     private long records;
@@ -37,13 +39,25 @@ public final class RecordReader implements Closeable {
     /**
      * @param channel    a blocking channel; closed by {@link #close()}
      * @param maxPayload largest payload accepted, usually {@link Records#MAX_PAYLOAD}
+     * @param seal       what the trailers are: CRC32C, or the peer's keyed MAC for this direction
      */
-    public RecordReader(final ReadableByteChannel channel, final int maxPayload) {
+    public RecordReader(final ReadableByteChannel channel, final int maxPayload, final RecordSeal seal) {
         this.channel = Objects.requireNonNull(channel, "channel");
         if (maxPayload < 0) {
             throw new IllegalArgumentException("maxPayload must not be negative: " + maxPayload);
         }
         this.maxPayload = maxPayload;
+        this.seal = Objects.requireNonNull(seal, "seal");
+        this.sent = new byte[seal.size()];
+        this.computed = new byte[seal.size()];
+    }
+
+    /**
+     * @param channel    a blocking channel; closed by {@link #close()}
+     * @param maxPayload largest payload accepted, with CRC32C trailers
+     */
+    public RecordReader(final ReadableByteChannel channel, final int maxPayload) {
+        this(channel, maxPayload, RecordSeal.crc32c());
     }
 
     /**
@@ -90,22 +104,23 @@ public final class RecordReader implements Closeable {
         final int flags = RecordCodec.flags(in, at);
         final int deviceId = RecordCodec.deviceId(in, at);
         final int stored = RecordCodec.sequence(in, at);
-        crc.reset();
+        seal.reset();
         final int limit = in.limit();
         in.limit(at + RecordCodec.HEADER_SIZE);
-        crc.update(in);
+        seal.update(in);
         in.limit(limit);
         readPayload((int) length);
-        crc.update(payload);
+        seal.update(payload);
         payload.position(0);
-        if (!fill(RecordCodec.TRAILER_SIZE)) {
-            throw corrupt("stream ended after " + in.remaining() + " of " + RecordCodec.TRAILER_SIZE
-                    + " CRC bytes");
+        if (!fill(sent.length)) {
+            throw corrupt("stream ended after " + in.remaining() + " of " + sent.length + " trailer bytes");
         }
-        final int sent = in.getInt();
-        final int computed = (int) crc.getValue();
-        if (sent != computed) {
-            throw corrupt(String.format("CRC32C mismatch: stored 0x%08x, computed 0x%08x", sent, computed));
+        in.get(sent);
+        if (!seal.matches(sent, computed)) {
+            throw corrupt(seal instanceof RecordSeal.Crc32c
+                    ? String.format("CRC32C mismatch: stored 0x%s, computed 0x%s", HEX.formatHex(sent),
+                            HEX.formatHex(computed))
+                    : "MAC mismatch: the record was altered, forged or sent under another key");
         }
         if (stored != sequence) {
             throw corrupt("sequence number " + Integer.toUnsignedString(stored) + " where "
@@ -120,7 +135,7 @@ public final class RecordReader implements Closeable {
         }
         sequence++;
         records++;
-        bytesRead += RECORD_OVERHEAD + length;
+        bytesRead += RecordCodec.HEADER_SIZE + length + sent.length;
         return new Record(kind.get(), deviceId, payload.slice(0, (int) length).asReadOnlyBuffer());
     }
 
@@ -131,7 +146,7 @@ public final class RecordReader implements Closeable {
             payload = ByteBuffer.allocateDirect((int) Math.max(length, doubled));
         }
         payload.clear().limit(length);
-        if (length + RecordCodec.TRAILER_SIZE <= in.capacity()) {
+        if (length + sent.length <= in.capacity()) {
             if (!fill(length)) {
                 throw truncatedPayload(in.remaining(), length);
             }

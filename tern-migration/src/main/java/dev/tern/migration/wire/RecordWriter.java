@@ -8,7 +8,6 @@ import java.nio.channels.WritableByteChannel;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.zip.CRC32C;
 
 /**
  * Writes records ({@link RecordCodec}) to a blocking channel. Each record goes out as one gathering write of
@@ -25,9 +24,10 @@ public final class RecordWriter implements Closeable {
     private final GatheringByteChannel gathering;
     private final ReentrantLock lock = new ReentrantLock();
     private final ByteBuffer header = ByteBuffer.allocateDirect(RecordCodec.HEADER_SIZE);
-    private final ByteBuffer trailer = ByteBuffer.allocateDirect(RecordCodec.TRAILER_SIZE);
+    private final RecordSeal seal;
+    private final ByteBuffer trailer;
+    private final byte[] tag;
     private final ByteBuffer[] usual = new ByteBuffer[USUAL_PARTS + 2];
-    private final CRC32C crc = new CRC32C();
     private int sequence;
     private volatile long bytesWritten;
     private volatile long records;
@@ -37,8 +37,19 @@ public final class RecordWriter implements Closeable {
      * @param channel a blocking channel; closed by {@link #close()}
      */
     public RecordWriter(final WritableByteChannel channel) {
+        this(channel, RecordSeal.crc32c());
+    }
+
+    /**
+     * @param channel a blocking channel; closed by {@link #close()}
+     * @param seal    what the trailers are: CRC32C, or this side's keyed MAC for this direction
+     */
+    public RecordWriter(final WritableByteChannel channel, final RecordSeal seal) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.gathering = channel instanceof GatheringByteChannel g ? g : null;
+        this.seal = Objects.requireNonNull(seal, "seal");
+        this.trailer = ByteBuffer.allocateDirect(seal.size());
+        this.tag = new byte[seal.size()];
     }
 
     /**
@@ -66,25 +77,26 @@ public final class RecordWriter implements Closeable {
             }
             RecordCodec.putHeader(header, (int) length, kind.code(), 0, deviceId, sequence);
             header.clear();
-            crc.reset();
-            crc.update(header);
+            seal.reset();
+            seal.update(header);
             for (final ByteBuffer part : payload) {
                 final int start = part.position();
-                crc.update(part);
+                seal.update(part);
                 part.position(start);
             }
             header.clear();
+            seal.finish(tag);
             trailer.clear();
-            trailer.putInt(0, (int) crc.getValue());
+            trailer.put(0, tag);
             try {
-                send(payload, RecordCodec.HEADER_SIZE + length + RecordCodec.TRAILER_SIZE);
+                send(payload, RecordCodec.HEADER_SIZE + length + tag.length);
             } catch (final IOException | RuntimeException e) {
                 failure = e instanceof IOException io ? io : new IOException(e);
                 throw e;
             }
             sequence++;
             records++;
-            bytesWritten += RecordCodec.HEADER_SIZE + length + RecordCodec.TRAILER_SIZE;
+            bytesWritten += RecordCodec.HEADER_SIZE + length + tag.length;
         } finally {
             lock.unlock();
         }

@@ -10,6 +10,19 @@ public final class Records {
      */
     public static final int MAX_PAYLOAD = 16 << 20;
 
+    /** Longest text in a record (a name, a reason), in UTF-8 bytes. */
+    public static final int MAX_TEXT = 1024;
+
     private Records() {
+    }
+
+    /**
+     * @param reason free text, cut to {@link #MAX_TEXT} bytes
+     * @return {@code u16 length | UTF-8 bytes}, flipped: the payload of an ABORT
+     */
+    public static java.nio.ByteBuffer text(final String reason) {
+        final byte[] b = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final int n = Math.min(b.length, MAX_TEXT);
+        return java.nio.ByteBuffer.allocate(2 + n).putShort((short) n).put(b, 0, n).flip();
     }
 }

@@ -75,8 +75,8 @@ public final class FaultProxy implements Closeable {
     }
 
     /**
-     * Cuts every connection once {@code n} bytes in total have been forwarded source to destination; if that many
-     * have already gone, at the next byte.
+     * Cuts every connection as soon as {@code n} bytes in total have been forwarded source to destination; if that
+     * many have already gone, at the next byte. Connections made after the cut are forwarded normally.
      *
      * @param n bytes to let through
      */
@@ -153,7 +153,9 @@ public final class FaultProxy implements Closeable {
                     while (buffer.hasRemaining()) {
                         forwarded.addAndGet(destination.write(buffer));
                     }
-                    if (allowed < n) {
+                    if (allowed < n || start + n >= cutAt) {
+                        // Exactly at the offset, not at the next byte: the peer may wait for an answer first.
+                        cutAt = Long.MAX_VALUE;
                         cutAll();
                         return;
                     }

@@ -127,6 +127,7 @@ final class ClientSession implements Runnable {
 
     private void serve(final NegotiationOutcome.Negotiated n) {
         final Session s = n.session();
+        LOG.log(Level.INFO, "{0}: session starts (vfio-user 0.{1})", served.device().kind(), s.minor());
         final MessageDecoder decoder = new MessageDecoder(s.serverInboundLimits());
         final boolean ternProposed = n.reply().capabilities().flatMap(Capabilities::tern).isPresent();
         final SocketDmaChannel messages = new SocketDmaChannel(channel, router, new MsgIds(0x8000), decoder,
@@ -206,7 +207,7 @@ final class ClientSession implements Runnable {
             }
             switch (w) {
                 case Work.End e -> {
-                    LOG.log(Level.DEBUG, "session ends: {0}", e.reason());
+                    LOG.log(Level.INFO, "{0}: session ends: {1}", served.device().kind(), e.reason());
                     return;
                 }
                 case Work.Refusal r -> replyError(r.refused().header(), r.refused().errno(), r.refused().reason());
@@ -242,7 +243,8 @@ final class ClientSession implements Runnable {
             switch (o) {
                 case Outcome.Ok ok -> channel.send(MessageEncoder.reply(frame.header().msgId(), ok.reply()), ok.fds());
                 case Outcome.Fail f -> {
-                    LOG.log(Level.DEBUG, "{0}: {1} ({2})", frame.header(), Errno.name(f.errno()), f.reason());
+                    LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", frame.header(), Errno.name(f.errno()),
+                            f.reason());
                     channel.send(MessageEncoder.errorFor(frame.header(), f.errno()), List.of());
                 }
             }
@@ -253,7 +255,7 @@ final class ClientSession implements Runnable {
     }
 
     private void replyError(final Header h, final int errno, final String reason) {
-        LOG.log(Level.DEBUG, "{0}: {1} ({2})", h, Errno.name(errno), reason);
+        LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", h, Errno.name(errno), reason);
         if (!h.isCommand() || h.noReply()) {
             return;
         }

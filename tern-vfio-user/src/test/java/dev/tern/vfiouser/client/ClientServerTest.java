@@ -41,8 +41,11 @@ class ClientServerTest {
         server.close();
     }
 
+    /** Connects and, as the guest's PCI core would, enables the uart's I/O BAR (command register bit 0). */
     private static VfioUserClient connect() throws DeviceException {
-        return VfioUserClient.connect(server.path(), ClientOptions.defaults());
+        final VfioUserClient c = VfioUserClient.connect(server.path(), ClientOptions.defaults());
+        c.writeRegion(RegionInfo.PCI_CONFIG, 4, new byte[] {1, 0});
+        return c;
     }
 
     @Test
@@ -77,7 +80,7 @@ class ClientServerTest {
     @Test
     void regionErrorsComeBackAsErrno() throws Exception {
         try (VfioUserClient c = connect()) {
-            assertThatThrownBy(() -> c.readRegion(0, 0, 2)).isInstanceOfSatisfying(DeviceException.class,
+            assertThatThrownBy(() -> c.readRegion(0, 7, 2)).isInstanceOfSatisfying(DeviceException.class,
                     e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
             assertThatThrownBy(() -> c.readRegion(42, 0, 1)).isInstanceOfSatisfying(DeviceException.class,
                     e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));

@@ -85,6 +85,7 @@ class DmaPathsTest {
             c.setIrqEventfds(IrqType.MSI.index(), 0, List.of(msi));
             c.reset();
             c.setIrqEventfds(IrqType.MSI.index(), 0, List.of(msi));
+            c.writeRegion(7, 4, new byte[] {6, 0});                               // PCI command: memory, master
             write64(c, 0x10, IOVA);
             write64(c, 0x18, 1);
             write64(c, 0x08, 3);

@@ -35,6 +35,7 @@ class SingleSocketDmaTest {
                 ExecutorService pool = Executors.newFixedThreadPool(4)) {
             final MemorySegment guest = arena.allocate(4096, 4096);
             c.mapDmaWithoutFd(SyncDmaDevice.IOVA, guest, true);
+            c.writeRegion(7, 4, new byte[] {5, 0});                               // PCI command: I/O, bus master
             guest.set(LONG, 0, 1000);
             final List<Future<?>> readers = new ArrayList<>();
             for (int t = 0; t < 3; t++) {
