@@ -53,6 +53,21 @@ final class OpenTargets implements AutoCloseable {
         return devices;
     }
 
+    /** @return each device's state as read back now, e.g. {@code a.sock RUNNING, b.sock ERROR} */
+    String states() {
+        final List<String> out = new ArrayList<>();
+        for (final SnapshotDevice d : devices) {
+            String state;
+            try {
+                state = d.target().state().name();
+            } catch (final RuntimeException e) {
+                state = "unknown (" + MigrateCommand.oneLine(e.getMessage()) + ")";
+            }
+            out.add(d.name() + " " + state);
+        }
+        return String.join(", ", out);
+    }
+
     @Override
     public void close() {
         for (final SnapshotDevice d : devices) {

@@ -49,20 +49,21 @@ final class RestoreCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         try (OpenTargets t = OpenTargets.open(devices, roots)) {
             final long start = System.nanoTime();
-            final List<SnapshotRecord> records = SnapshotRestore.restore(t.devices(), from, stop);
+            final List<SnapshotRecord> records;
+            try {
+                records = SnapshotRestore.restore(t.devices(), from, stop);
+            } catch (final Exception e) {
+                throw new CliException("restore failed: " + MigrateCommand.oneLine(e.getMessage())
+                        + " [devices now: " + t.states() + "]");
+            }
             final long ms = (System.nanoTime() - start) / 1_000_000;
             for (int i = 0; i < records.size(); i++) {
                 out.printf("restored %s into %s: %d bytes, digest verified%n", records.get(i).name(),
                         t.devices().get(i).name(), records.get(i).length());
             }
-            out.printf("%s: %d device(s) in %d ms; devices %s%n", from, records.size(), ms,
-                    stop ? "left in STOP" : "running");
+            out.printf("%s: %d device(s) in %d ms; devices now: %s%n", from, records.size(), ms, t.states());
             out.flush();
             return 0;
-        } catch (final CliException e) {
-            throw e;
-        } catch (final Exception e) {
-            throw new CliException("restore failed: " + MigrateCommand.oneLine(e.getMessage()));
         }
     }
 }

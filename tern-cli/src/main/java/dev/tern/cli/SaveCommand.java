@@ -52,19 +52,31 @@ final class SaveCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         try (OpenTargets t = OpenTargets.open(devices, roots)) {
             final long start = System.nanoTime();
-            final List<SnapshotRecord> records = SnapshotSave.save(t.devices(), to, stop);
+            final List<SnapshotRecord> records;
+            try {
+                records = SnapshotSave.save(t.devices(), to, stop);
+            } catch (final DeviceException | IOException e) {
+                final String why = MigrateCommand.oneLine(e.getMessage());
+                throw new CliException((why.contains("saved to ") ? why : "save failed, no file written: " + why)
+                        + " [devices now: " + t.states() + "]");
+            }
             final long ms = (System.nanoTime() - start) / 1_000_000;
             for (final SnapshotRecord r : records) {
                 out.printf("saved %s (%s, flags 0x%x): %d bytes, sha256 %s%n", r.name(), r.kind(), r.flags(),
                         r.length(), HexFormat.of().formatHex(r.digest(), 0, 8));
             }
-            out.printf("%s: %d device(s), %d bytes in %d ms; devices %s%n", to, records.size(), Files.size(to), ms,
-                    stop ? "left in STOP" : "running again");
+            out.printf("%s: %d device(s), %d bytes in %d ms; devices now: %s%n", to, records.size(), size(to), ms,
+                    t.states());
             out.flush();
             return 0;
-        } catch (final DeviceException | IOException e) {
-            throw new CliException("save failed, no file written, devices running again: "
-                    + MigrateCommand.oneLine(e.getMessage()));
+        }
+    }
+
+    private static long size(final Path file) {
+        try {
+            return Files.size(file);
+        } catch (final IOException e) {
+            return -1;
         }
     }
 }

@@ -27,7 +27,7 @@ class SaveRestoreCommandTest {
             final Path file = dir.resolve("engine.tsnap");
             final Cli.Run save = Cli.run("save", "--socket", src.toString(), "--to", file.toString(), "--stop");
             assertThat(save.code()).as(save.err()).isZero();
-            assertThat(save.out()).contains("saved src.sock (pci ", "sha256 ", "devices left in STOP");
+            assertThat(save.out()).contains("saved src.sock (pci ", "sha256 ", "devices now: src.sock STOP");
             final Cli.Run restore = Cli.run("restore", "--socket", dst.toString(), "--from", file.toString(),
                     "--stop");
             assertThat(restore.code()).as(restore.err()).isZero();
@@ -61,6 +61,8 @@ class SaveRestoreCommandTest {
             assertThat(Cli.run("save", "--socket", uart.toString(), "--to", file.toString()).code()).isZero();
             assertOneLineError(Cli.run("restore", "--socket", engine.toString(), "--from", file.toString()), 2,
                     "was made by a device of kind pci 7e27:0001");
+            assertThat(Cli.run("restore", "--socket", engine.toString(), "--from", file.toString()).err())
+                    .contains("[devices now: e.sock RUNNING]");
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
                 f.seek(f.length() - 1);
                 final int last = f.read();

@@ -56,7 +56,12 @@ public final class SnapshotSave {
         Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         if (!leaveStopped) {
             for (final SnapshotDevice d : devices) {
-                d.target().setState(MigrationState.RUNNING);
+                try {
+                    d.target().setState(MigrationState.RUNNING);
+                } catch (final DeviceException e) {
+                    throw new DeviceException(e.errno(), "saved to " + file + ", but " + d.name()
+                            + " did not run again: " + e.getMessage(), e);
+                }
             }
         }
         return written;
