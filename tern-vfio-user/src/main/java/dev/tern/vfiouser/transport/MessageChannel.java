@@ -4,6 +4,7 @@ import dev.tern.sys.ControlTruncatedException;
 import dev.tern.sys.Fd;
 import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.CodecLimits;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Errno;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.FrameDecoder;
@@ -12,6 +13,7 @@ import dev.tern.vfiouser.codec.Framed;
 import dev.tern.vfiouser.codec.Header;
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -40,6 +42,8 @@ public final class MessageChannel implements AutoCloseable {
     private final UnixSocket socket;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final ReentrantLock sendLock = new ReentrantLock();
+    private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final MemorySegment replyHeaderSegment = MemorySegment.ofBuffer(replyHeader);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
     private volatile CodecLimits limits;
@@ -232,6 +236,26 @@ public final class MessageChannel implements AutoCloseable {
             frame.writeTo(out);
             out.flip();
             socket.send(out, fds.toArray(Fd[]::new));
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Sends a reply whose payload is already in native memory: its header and the payload go out in one gather
+     * {@code sendmsg} (partial writes continue where they stopped), the payload is not copied in Java.
+     *
+     * @param msgId   the request's message ID
+     * @param command the command answered
+     * @param payload the reply payload
+     * @throws IOException if the connection failed
+     */
+    public void sendReply(final int msgId, final Command command, final MemorySegment payload) throws IOException {
+        sendLock.lock();
+        try {
+            replyHeader.clear();
+            Header.reply(msgId, command, Math.toIntExact(payload.byteSize())).writeTo(replyHeader);
+            socket.send(List.of(replyHeaderSegment, payload), List.of());
         } finally {
             sendLock.unlock();
         }
