@@ -167,6 +167,7 @@ final class ClientSession implements Runnable {
             return null;
         }
         channel.setInboundLimits(n.session().serverInboundLimits());
+        channel.sizeBuffersFor(Math.max(n.session().clientMaxDataXferSize(), n.session().serverMaxDataXferSize()));
         negotiated = true;
         return n;
     }

@@ -38,6 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class MessageChannel implements AutoCloseable {
     private static final int SKIP_PIECE = 64 * 1024;
+    /** The largest socket buffer {@link #sizeBuffersFor} asks for (per direction, before the kernel doubles it). */
+    public static final int MAX_SOCKET_BUFFER = 4 << 20;
 
     private final UnixSocket socket;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -258,6 +260,25 @@ public final class MessageChannel implements AutoCloseable {
             socket.send(List.of(replyHeaderSegment, payload), List.of());
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    /**
+     * Sizes the socket buffers for messages carrying up to {@code maxDataXfer} data bytes (after VERSION
+     * negotiation): two such messages fit, so a 1 MiB MIG_DATA_READ reply or MIG_DATA_WRITE leaves in one
+     * {@code sendmsg} while the peer still reads the previous one, instead of in 208 KiB steps (the default
+     * {@code net.core.wmem_default}). Capped at {@link #MAX_SOCKET_BUFFER}; the kernel may cap lower
+     * ({@code net.core.wmem_max}), which only costs speed, so a refusal is logged, not fatal.
+     *
+     * @param maxDataXfer the negotiated largest data piece of one message
+     */
+    public void sizeBuffersFor(final long maxDataXfer) {
+        final int bytes = (int) Math.min(2 * (maxDataXfer + 4096), MAX_SOCKET_BUFFER);
+        try {
+            socket.setBufferSizes(bytes);
+        } catch (final IOException e) {
+            System.getLogger(MessageChannel.class.getName()).log(System.Logger.Level.DEBUG,
+                    "socket buffers stay at the default: {0}", e.getMessage());
         }
     }
 
