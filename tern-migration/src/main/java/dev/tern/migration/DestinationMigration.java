@@ -17,8 +17,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The destination side: checks the source's devices against its own before anything moves, loads each device's
@@ -36,8 +39,10 @@ public final class DestinationMigration {
      * @param totalMs handshake → devices RUNNING
      * @param applyMs RESUMING → STOP of every device (validating and applying the state), inside the downtime
      * @param verifyMs the checksums taken while stopped, inside the downtime (0 without verification)
+     * @param downtimeMs the downtime as this side saw it: the source's STOP_COPY_BEGIN → devices RUNNING
      */
-    public record Result(long deviceBytes, long memoryBytes, double totalMs, double applyMs, double verifyMs) {
+    public record Result(long deviceBytes, long memoryBytes, double totalMs, double applyMs, double verifyMs,
+            double downtimeMs) {
     }
 
     private final List<MigratingDevice> devices;
@@ -46,15 +51,17 @@ public final class DestinationMigration {
     private final Timeline timeline;
     private Consumer<Phase> phaseListener = p -> { };
     private OutcomeStore outcomes = OutcomeStore.standard();
+    /** When the source's STOP_COPY_BEGIN arrived (timeline nanos), or -1: the destination's view of the switchover. */
+    private final CompletableFuture<Long> stopCopyBegan = new CompletableFuture<>();
 
     /**
      * @param devices freshly opened devices (RUNNING, never used), matching the source's
      * @param memory this side's guest memory, mapped by the devices for DMA
      * @param options timeouts
-     * @param clock a nanosecond clock
+     * @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests)
      */
     public DestinationMigration(final List<MigratingDevice> devices, final GuestMemory memory,
-            final MigrationOptions options, final LongSupplier clock) {
+            final MigrationOptions options, final MigrationClock clock) {
         this.devices = List.copyOf(devices);
         this.memory = memory;
         this.options = options;
@@ -83,10 +90,11 @@ public final class DestinationMigration {
         Phase phase = Phase.HANDSHAKE;
         boolean committed = false;
         final RecordWriter control = session.control().writer();
-        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout(), "source");
+        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout(), "source", timeline.clock());
         // Closed only after the catch: closing it interrupts its read, which closes the control channel, and a
         // failure must still send its ABORT there.
-        final ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { });
+        final ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control",
+                this::onControl);
         try {
             phaseListener.accept(phase);
             final Hello hello;
@@ -131,6 +139,7 @@ public final class DestinationMigration {
 
             phase = Phase.LOAD;
             phaseListener.accept(phase);
+            final long downtimeStart = awaitStopCopyBegin();
             long t = timeline.now();
             for (final MigratingDevice d : devices) {
                 d.target().setState(MigrationState.STOP);
@@ -160,12 +169,17 @@ public final class DestinationMigration {
             for (final MigratingDevice d : devices) {
                 d.target().setState(MigrationState.RUNNING);
             }
+            final long running = timeline.now();
             control.write(RecordKind.COMMITTED, -1);
             awaitCommitSeen(inbox, session.id());
             final long memBytes = received.get(devices.size());
             return new Result(received.stream().mapToLong(Long::longValue).sum() - memBytes, memBytes,
-                    timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6);
+                    timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6,
+                    (running - downtimeStart) / 1e6);
         } catch (final Exception e) {
+            if (phase == Phase.PRE_COPY && stopCopyBegan.isDone()) {
+                phase = Phase.STOP_COPY;
+            }
             final String cause = watchdog.fired() ? "no progress from the source for " + options.timeout().toMillis()
                     + " ms" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             if (committed) {
@@ -181,6 +195,38 @@ public final class DestinationMigration {
             inbox.close();
             watchdog.close();
             session.close();
+        }
+    }
+
+    /**
+     * Control records handled as they arrive: STOP_COPY_BEGIN marks the switchover (the source's devices are
+     * stopping). A failure (kind null) or a heartbeat needs nothing here.
+     */
+    private void onControl(final ControlInbox.Message m) {
+        if (m.kind() == RecordKind.STOP_COPY_BEGIN) {
+            stopCopyBegan.complete(timeline.now());
+        } else if (m.kind() == null) {
+            stopCopyBegan.completeExceptionally(new IOException("the control connection ended before STOP_COPY_BEGIN"));
+        }
+    }
+
+    /**
+     * Every device stream has ended, so the source has sent STOP_COPY_BEGIN before it (it writes it before any device
+     * leaves pre-copy); it may still be in flight on the control connection, so the wait is bounded. A source that
+     * ends its streams without it is not following the protocol.
+     *
+     * @return when it arrived (timeline nanos)
+     */
+    private long awaitStopCopyBegin() throws IOException {
+        try {
+            return stopCopyBegan.get(options.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (final TimeoutException e) {
+            throw new CorruptStreamException("the source ended its device streams without STOP_COPY_BEGIN");
+        } catch (final ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for STOP_COPY_BEGIN", e);
         }
     }
 

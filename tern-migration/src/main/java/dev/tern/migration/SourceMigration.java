@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The source side of a live migration (the sequence of QEMU's hw/vfio/migration.c, spec live-migration.md §1.1):
@@ -70,10 +69,10 @@ public final class SourceMigration {
      * @param memory the guest memory they DMA into (IOVA = guest offset)
      * @param guest the guest to pause at switchover
      * @param options how to migrate
-     * @param clock a nanosecond clock
+     * @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests)
      */
     public SourceMigration(final List<MigratingDevice> devices, final GuestMemory memory, final Guest guest,
-            final MigrationOptions options, final LongSupplier clock) {
+            final MigrationOptions options, final MigrationClock clock) {
         this.devices = List.copyOf(devices);
         this.memory = memory;
         this.guest = guest;
@@ -130,65 +129,135 @@ public final class SourceMigration {
      */
     public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls,
             final Optional<SessionSecret> secret) throws MigrationFailedException {
-        Phase phase = Phase.HANDSHAKE;
-        boolean committed = false;
-        boolean paused = false;
-        Session session = null;
-        ControlInbox inbox = null;
-        ProgressWatchdog watchdog = null;
-        final List<MigratingDevice> logging = new ArrayList<>();
-        final MigrationStream[] streams = new MigrationStream[devices.size()];
+        final Attempt a = new Attempt(to, tls, secret);
         try {
-            enter(phase);
-            long t = timeline.now();
+            for (Phase next = Phase.HANDSHAKE; next != null; next = a.step()) {
+                a.transition(next);
+            }
+            return a.report;
+        } catch (final Exception e) {
+            failure = a.fail(e);
+            throw failure;
+        } finally {
+            a.close();
+            finished.countDown();
+        }
+    }
+
+    /**
+     * One run of the source's state machine (Aeron's {@code Election} shape): a current phase, one
+     * {@link #transition} that closes the phase's span and stamps the next one's start from the clock, a short
+     * method per phase that returns the next phase, and {@link #fail} deciding from the phase and the commit point
+     * what a failure leaves behind ({@link FailureRule}).
+     */
+    private final class Attempt implements AutoCloseable {
+        private final InetSocketAddress to;
+        private final Optional<TlsConfig> tls;
+        private final Optional<SessionSecret> secret;
+        private final List<MigratingDevice> logging = new ArrayList<>();
+        private final MigrationStream[] streams = new MigrationStream[devices.size()];
+        private Phase phase;
+        private long phaseStart;
+        private long phaseBytes;
+        private boolean committed;
+        private boolean paused;
+        private Session session;
+        private ControlInbox inbox;
+        private ProgressWatchdog watchdog;
+        private RecordWriter control;
+        private Hello hello;
+        private VerifyPlan plan;
+        private MemorySender mem;
+        private Checksums theirs;
+        private long downtimeStart;
+        private long downtimeEnd;
+        private MigrationReport report;
+
+        Attempt(final InetSocketAddress to, final Optional<TlsConfig> tls, final Optional<SessionSecret> secret) {
+            this.to = to;
+            this.tls = tls;
+            this.secret = secret;
+        }
+
+        /** Ends the current phase (its span on the timeline) and enters {@code next}, unless aborted. */
+        void transition(final Phase next) throws IOException {
+            if (phase != null) {
+                timeline.record(phase, phase == Phase.LOAD ? "destination" : phase == Phase.CLEANUP ? "source"
+                        : "all", 0, phaseStart, phaseBytes);
+            }
+            phase = next;
+            phaseBytes = 0;
+            enter(next);
+            phaseStart = timeline.now();
+        }
+
+        /** Runs the current phase; @return the next phase, or null when the migration is complete. */
+        Phase step() throws Exception {
+            return switch (phase) {
+                case HANDSHAKE -> handshake();
+                case PRE_COPY -> precopy();
+                case P2P -> p2p();
+                case STOP_COPY -> stopCopy();
+                case LOAD -> load();
+                case COMMIT -> commit();
+                case CLEANUP -> cleanup();
+            };
+        }
+
+        private Phase handshake() throws Exception {
             session = MigrationConnector.connect(to, devices.size() + 1, tls, secret, options.timeout());
             active = session;
-            watchdog = new ProgressWatchdog(session, options.timeout(), "destination");
+            watchdog = new ProgressWatchdog(session, options.timeout(), "destination", timeline.clock());
             if (aborted) {
                 throw new IOException("aborted");
             }
             inbox = new ControlInbox(session.control().reader(), "tern-source-control", rounds::onControl);
-            final RecordWriter control = session.control().writer();
-            final Hello hello = Hello.of(memory.size(), options.verify(), options.precopy(), devices);
+            control = session.control().writer();
+            hello = Hello.of(memory.size(), options.verify(), options.precopy(), devices);
             control.write(RecordKind.HELLO, -1, hello.encode());
-            final VerifyPlan plan = handshake(hello, inbox);
-            timeline.record(phase, "all", 0, t, 0);
+            plan = SourceMigration.this.handshake(hello, inbox);
+            return options.precopy() ? Phase.PRE_COPY : Phase.P2P;
+        }
 
+        /** Dirty logging starts here (also without pre-copy: the stop-copy then sends memory whole). */
+        private void startAllLogging() {
             for (final MigratingDevice d : devices) {
                 if (startLogging(d)) {
                     logging.add(d);
                 }
             }
             memory.markAllDirty();
-            final MemorySender mem = new MemorySender(memory, logging, session.data().get(devices.size()).writer(),
-                    devices.size(), options.chunkBytes());
+            mem = new MemorySender(memory, logging, session.data().get(devices.size()).writer(), devices.size(),
+                    options.chunkBytes());
             if (logging.size() < devices.size()) {
                 progress.accept("a device cannot log its DMA: guest memory is re-sent whole at switchover");
             }
-            if (options.precopy()) {
-                phase = Phase.PRE_COPY;
-                enter(phase);
-                rounds.precopy(session, streams, mem);
-            }
+        }
 
-            phase = Phase.P2P;
-            enter(phase);
+        private Phase precopy() throws Exception {
+            startAllLogging();
+            rounds.precopy(session, streams, mem);
+            return Phase.P2P;
+        }
+
+        private Phase p2p() throws Exception {
+            if (mem == null) {
+                startAllLogging();
+            }
             guest.pause();
             paused = true;
-            t = timeline.now();
-            final long downtimeStart = t;
+            downtimeStart = phaseStart;
             for (final MigratingDevice d : devices) {
                 if (d.target().flags().has(MigrationFeature.P2P)) {
                     d.target().setState(d.target().state() == MigrationState.PRE_COPY
                             ? MigrationState.PRE_COPY_P2P : MigrationState.RUNNING_P2P);
                 }
             }
-            timeline.record(phase, "all", 0, t, 0);
+            return Phase.STOP_COPY;
+        }
 
-            phase = Phase.STOP_COPY;
-            enter(phase);
+        private Phase stopCopy() throws Exception {
             control.write(RecordKind.STOP_COPY_BEGIN, -1);
-            t = timeline.now();
             for (int i = 0; i < devices.size(); i++) {
                 final Optional<MigrationStream> opened = devices.get(i).target().setState(MigrationState.STOP_COPY)
                         .stream();
@@ -199,11 +268,18 @@ public final class SourceMigration {
             if (logging.size() < devices.size()) {
                 memory.markAllDirty();
             }
+            final List<Long> drained = Parallel.run(drains(), options.parallelDevices());
+            rounds.addMemory(drained.get(devices.size()));
+            phaseBytes = drained.stream().mapToLong(Long::longValue).sum();
+            return Phase.LOAD;
+        }
+
+        /** One drain per device stream and one for the dirty guest memory, each on its own connection. */
+        private List<Callable<Long>> drains() {
             final List<Callable<Long>> drains = new ArrayList<>();
-            final Session connected = session;
             for (int i = 0; i < devices.size(); i++) {
                 final int index = i;
-                drains.add(() -> rounds.drainToEnd(connected.data().get(index).writer(), index, streams[index]));
+                drains.add(() -> rounds.drainToEnd(session.data().get(index).writer(), index, streams[index]));
             }
             drains.add(() -> {
                 final long start = timeline.now();
@@ -212,60 +288,63 @@ public final class SourceMigration {
                 timeline.record(Phase.STOP_COPY, "memory", 0, start, sent);
                 return sent;
             });
-            final List<Long> drained = Parallel.run(drains, options.parallelDevices());
-            rounds.addMemory(drained.get(devices.size()));
-            timeline.record(phase, "all", 0, t, drained.stream().mapToLong(Long::longValue).sum());
+            return drains;
+        }
 
-            phase = Phase.LOAD;
-            enter(phase);
-            t = timeline.now();
-            final Checksums theirs = Checksums.decode(inbox.expect(RecordKind.LOADED, options.timeout()).payload());
-            timeline.record(phase, "destination", 0, t, 0);
+        private Phase load() throws Exception {
+            theirs = Checksums.decode(inbox.expect(RecordKind.LOADED, options.timeout()).payload());
+            return Phase.COMMIT;
+        }
 
-            phase = Phase.COMMIT;
-            enter(phase);
-            t = timeline.now();
+        private Phase commit() throws Exception {
             control.write(RecordKind.COMMIT, -1);
             committed = true;
             new CommitPoint(to, tls, secret, options.timeout(), progress).awaitCommitted(inbox, session);
-            final long downtimeEnd = timeline.now();
-            timeline.record(phase, "all", 0, t, 0);
+            downtimeEnd = timeline.now();
+            return Phase.CLEANUP;
+        }
 
-            phase = Phase.CLEANUP;
-            enter(phase);
-            t = timeline.now();
-            // The source's side of the verification runs here, off the downtime path: its devices stay in
-            // STOP_COPY and its guest is paused, so this is exactly the state at switchover. (Corrupt transfers
-            // are already refused before the commit by the records' CRC32C, byte counts and the device's load.)
+        /**
+         * The source's side of the verification runs here, off the downtime path: its devices stay in STOP_COPY and
+         * its guest is paused, so this is exactly the state at switchover. (Corrupt transfers are already refused
+         * before the commit by the records' CRC32C, byte counts and the device's load.)
+         */
+        private Phase cleanup() throws Exception {
             final Verification verified = verify(plan, theirs, hello.devices());
             for (final MigratingDevice d : devices) {
                 d.target().setState(MigrationState.STOP);
             }
             stopLogging(logging);
-            timeline.record(phase, "source", 0, t, 0);
+            timeline.record(phase, "source", 0, phaseStart, 0);
+            phase = null;
+            final double downtime = (downtimeEnd - downtimeStart) / 1e6;
             final double total = timeline.now() / 1e6;
-            progress.accept(String.format("migrated: downtime %.1f ms, total %.1f ms", (downtimeEnd - downtimeStart)
-                    / 1e6, total));
-            return rounds.report(verified, (downtimeEnd - downtimeStart) / 1e6, total, timeline.spans());
-        } catch (final Exception e) {
-            // A destination's ABORT is only ever sent before it commits, and a rolled-back answer to an outcome
-            // query is final: with either, the source is not in doubt.
-            if (committed && !(e instanceof CommitResolver.RolledBack) && theirReason(e, inbox).isEmpty()) {
-                final String cause = cause(e, inbox, watchdog);
-                failure = new MigrationFailedException(phase, false, "after the commit point: " + cause
+            progress.accept(String.format("migrated: downtime %.1f ms, total %.1f ms", downtime, total));
+            report = rounds.report(verified, downtime, total, timeline.spans());
+            return null;
+        }
+
+        /** What a failure leaves behind, by {@link FailureRule}: recovered, or in doubt after the commit point. */
+        MigrationFailedException fail(final Exception e) {
+            final Phase at = phase == null ? Phase.CLEANUP : phase;
+            final boolean peerAborted = theirReason(e, inbox).isPresent();
+            final String cause = cause(e, inbox, watchdog);
+            if (FailureRule.of(committed, e instanceof CommitResolver.RolledBack, peerAborted)
+                    == FailureRule.IN_DOUBT) {
+                return new MigrationFailedException(at, false, "after the commit point: " + cause
                         + "; the source keeps its devices stopped with state intact (in doubt: run 'tern resolve "
                         + "--to " + to.getHostString() + ":" + to.getPort() + " --session "
                         + String.format("%016x", session.id()) + "' to learn which side must run)", e);
-                throw failure;
             }
             final List<SourceOutcome> outcomes = SourceRecovery.recover(devices, streams, logging,
                     paused ? guest : null, session);
             final boolean recovered = outcomes.stream().allMatch(o -> o.state() == MigrationState.RUNNING);
-            final String cause = cause(e, inbox, watchdog);
-            failure = new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
+            return new MigrationFailedException(at, recovered, "migration failed in " + at + ": " + cause
                     + "; source devices after recovery: " + SourceOutcome.describe(outcomes), e, outcomes);
-            throw failure;
-        } finally {
+        }
+
+        @Override
+        public void close() {
             if (watchdog != null) {
                 watchdog.close();
             }
@@ -275,7 +354,6 @@ public final class SourceMigration {
             if (session != null) {
                 session.close();
             }
-            finished.countDown();
         }
     }
 

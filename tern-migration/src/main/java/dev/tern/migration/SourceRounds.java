@@ -46,7 +46,10 @@ final class SourceRounds {
     private final boolean[] acked;
     private final ObservedPrecopy[] observed;
     private final List<MigrationReport.RoundStats> stats = new ArrayList<>();
+    private final SwitchoverPolicy policy;
     private long memoryBytes;
+    private long arcNanos;
+    private long estimateNanos = -1;
     private boolean peerFailed;
     private Consumer<String> progress = s -> { };
 
@@ -54,6 +57,7 @@ final class SourceRounds {
         this.devices = devices;
         this.options = options;
         this.timeline = timeline;
+        this.policy = SwitchoverPolicy.of(options);
         this.buffers = new ByteBuffer[devices.size()];
         this.precopyBytes = new long[devices.size()];
         this.stopCopyBytes = new long[devices.size()];
@@ -84,66 +88,117 @@ final class SourceRounds {
         }
     }
 
-    /** Runs pre-copy rounds until convergence or the round limit; devices with PRE_COPY enter it first. */
+    /**
+     * Runs pre-copy rounds until {@link SwitchoverPolicy} says switch; devices with PRE_COPY enter it first.
+     *
+     * @throws DowntimeBudgetException if the policy says abort (the hard budget cannot be met)
+     */
     void precopy(final Session session, final MigrationStream[] streams, final MemorySender memory)
             throws Exception {
-        for (int i = 0; i < devices.size(); i++) {
-            if (devices.get(i).target().flags().has(MigrationFeature.PRE_COPY)) {
-                streams[i] = devices.get(i).target().setState(MigrationState.PRE_COPY).stream().orElseThrow(
-                        () -> new IOException("device entered PRE_COPY without a data stream"));
-            } else {
-                acked[i] = true;
-            }
-        }
+        enterPrecopy(streams);
         final long start = timeline.now();
         long sent = 0;
         for (int round = 1;; round++) {
             final long t = timeline.now();
-            final int r = round;
-            final List<Callable<Long>> tasks = new ArrayList<>();
-            for (int i = 0; i < devices.size(); i++) {
-                final int index = i;
-                if (streams[i] != null) {
-                    tasks.add(() -> drainAvailable(session.data().get(index).writer(), index, streams[index], r));
-                }
-            }
-            tasks.add(() -> {
-                final long began = timeline.now();
-                final long pages = memory.sendDirty();
-                timeline.record(Phase.PRE_COPY, "memory", r, began, pages);
-                return pages;
-            });
-            final List<Long> moved = Parallel.run(tasks);
+            final List<Long> moved = Parallel.run(roundTasks(session, streams, memory, round));
             final long memBytes = moved.get(moved.size() - 1);
             final long devBytes = moved.stream().mapToLong(Long::longValue).sum() - memBytes;
             memoryBytes += memBytes;
             sent += memBytes + devBytes;
-            final long elapsed = Math.max(1, timeline.now() - start);
-            final double bandwidth = sent * 1e9 / elapsed;
-            final long remaining = remaining(memory);
-            final double budget = bandwidth * options.downtimeLimit().toNanos() / 1e9;
+            final SwitchoverPolicy.Round measured = new SwitchoverPolicy.Round(round,
+                    sent * 1e9 / Math.max(1, timeline.now() - start), remaining(memory), fixedNanos(), !allAcked(),
+                    !allDrained());
+            estimateNanos = SwitchoverPolicy.estimateNanos(measured);
             timeline.record(Phase.PRE_COPY, "all", round, t, memBytes + devBytes);
             stats.add(new MigrationReport.RoundStats(round, devBytes, memBytes, (timeline.now() - t) / 1e6,
-                    memory.lastDirtyPages(), remaining));
+                    memory.lastDirtyPages(), measured.remainingBytes()));
             progress.accept(String.format("round %d: %s device + %s memory, %d dirty pages, %s remaining, "
-                    + "%.0f MB/s", round, TextReport.mib(devBytes), TextReport.mib(memBytes), memory.lastDirtyPages(),
-                    TextReport.mib(remaining),
-                    bandwidth / 1e6));
+                    + "%.0f MB/s, downtime estimate %.1f ms", round, TextReport.mib(devBytes),
+                    TextReport.mib(memBytes), memory.lastDirtyPages(), TextReport.mib(measured.remainingBytes()),
+                    measured.bandwidth() / 1e6, estimateNanos / 1e6));
             synchronized (acked) {
                 if (peerFailed) {
                     throw new IOException("the destination's control connection failed during pre-copy");
                 }
             }
-            // Round 1 sends everything, so its "dirty" count says nothing about the dirty rate; only from round 2
-            // on does the estimate measure what the guest and devices dirty while a round runs.
-            if (round >= 2 && allAcked() && allDrained() && remaining <= budget) {
-                return;
-            }
-            if (round >= options.maxRounds()) {
-                awaitAcks();
+            if (decide(measured)) {
                 return;
             }
         }
+    }
+
+    /** Applies the policy's decision: true to switch over now, false for another round; throws to abort. */
+    private boolean decide(final SwitchoverPolicy.Round measured) throws IOException, InterruptedException {
+        switch (policy.decide(measured)) {
+            case CONTINUE -> {
+                return false;
+            }
+            case AWAIT_ACKS_THEN_SWITCH -> awaitAcks();
+            case ABORT -> throw new DowntimeBudgetException(estimateNanos, policy.maxDowntimeNanos(),
+                    measured.round());
+            case SWITCH -> { }
+        }
+        if (policy.overBudget(estimateNanos)) {
+            progress.accept(String.format("downtime estimate %.1f ms exceeds --max-downtime %d ms after %d rounds;"
+                    + " switching over anyway (--on-no-convergence switch)", estimateNanos / 1e6,
+                    policy.maxDowntimeNanos() / 1_000_000, measured.round()));
+        }
+        return true;
+    }
+
+    /** The hard downtime budget cannot be met and the operator asked to abort (issue 13 item 3). */
+    static final class DowntimeBudgetException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DowntimeBudgetException(final long estimateNanos, final long budgetNanos, final int rounds) {
+            super(String.format("no convergence: estimated downtime %.1f ms exceeds --max-downtime %d ms after %d "
+                    + "rounds (--on-no-convergence abort)", estimateNanos / 1e6, budgetNanos / 1_000_000, rounds));
+        }
+    }
+
+    /** Puts every device that offers it into PRE_COPY, timing the arcs (a measure of the switchover's own arcs). */
+    private void enterPrecopy(final MigrationStream[] streams) throws DeviceException, IOException {
+        for (int i = 0; i < devices.size(); i++) {
+            if (devices.get(i).target().flags().has(MigrationFeature.PRE_COPY)) {
+                final long t = timeline.now();
+                streams[i] = devices.get(i).target().setState(MigrationState.PRE_COPY).stream().orElseThrow(
+                        () -> new IOException("device entered PRE_COPY without a data stream"));
+                arcNanos += timeline.now() - t;
+            } else {
+                acked[i] = true;
+            }
+        }
+    }
+
+    private List<Callable<Long>> roundTasks(final Session session, final MigrationStream[] streams,
+            final MemorySender memory, final int round) {
+        final List<Callable<Long>> tasks = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) {
+            final int index = i;
+            if (streams[i] != null) {
+                tasks.add(() -> drainAvailable(session.data().get(index).writer(), index, streams[index], round));
+            }
+        }
+        tasks.add(() -> {
+            final long began = timeline.now();
+            final long pages = memory.sendDirty();
+            timeline.record(Phase.PRE_COPY, "memory", round, began, pages);
+            return pages;
+        });
+        return tasks;
+    }
+
+    /**
+     * The switchover's steps that move no data, as measured so far: the source's P2P and STOP_COPY arcs and the
+     * destination's RESUMING→STOP→RUNNING_P2P each cost about what entering PRE_COPY did.
+     */
+    private long fixedNanos() {
+        return 3 * arcNanos;
+    }
+
+    /** @return the last downtime estimate in nanoseconds, or -1 if no round ran (no bandwidth measured) */
+    long estimateNanos() {
+        return estimateNanos;
     }
 
     /** Reads the pre-copy data a device has now and sends it; then says when its initial data is all sent. */
@@ -294,14 +349,14 @@ final class SourceRounds {
                         + " switchover-ack");
             }
         }
-        final long deadline = System.nanoTime() + options.timeout().toNanos();
+        final long deadline = timeline.now() + options.timeout().toNanos();
         synchronized (acked) {
             while (!sentAcked()) {
                 if (peerFailed) {
                     throw new IOException("the destination's control connection failed before every device's"
                             + " initial data was acknowledged");
                 }
-                final long left = deadline - System.nanoTime();
+                final long left = deadline - timeline.now();
                 if (left <= 0) {
                     throw new IOException("the destination did not acknowledge every device's initial data within "
                             + options.timeout().toMillis() + " ms");
