@@ -50,6 +50,10 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     VerifyOptions verify;
 
+    /** --max-downtime, --on-no-convergence (issue 13 item 3). */
+    @picocli.CommandLine.Mixin
+    DowntimeOptions downtime;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -65,8 +69,8 @@ final class DemoCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final DemoConfig config = new DemoConfig(deviceMemory, guestMemory, dirtyRate,
                 Duration.ofMillis(downtimeLimitMs), !noPrecopy, engines, DemoConfig.DEFAULT.seed());
-        final MigrationOptions options = MigrationOptions.DEFAULT.withPrecopy(!noPrecopy)
-                .withDowntimeLimit(Duration.ofMillis(downtimeLimitMs)).withVerify(verify.mode());
+        final MigrationOptions options = downtime.apply(MigrationOptions.DEFAULT.withPrecopy(!noPrecopy)
+                .withDowntimeLimit(Duration.ofMillis(downtimeLimitMs)).withVerify(verify.mode()));
         final MigrationReport result;
         try {
             result = Demo.run(config, options, line -> {

@@ -75,6 +75,10 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin
     VerifyOptions verify;
 
+    /** --max-downtime, --on-no-convergence (issue 13 item 3). */
+    @Mixin
+    DowntimeOptions downtime;
+
     @Option(names = "--plain-vfio-user", description = "Propose no Tern extension to the servers: drive them as a "
             + "plain vfio-user client would (no PRECOPY_INFO, MIG_DATA_SIZE, P2P or checksum).")
     boolean plain;
@@ -104,7 +108,8 @@ final class MigrateCommand implements Callable<Integer> {
         if (to.getPort() == 0) {
             throw new CliException("--to " + HostPort.format(to) + ": port 0 is not a destination");
         }
-        final MigrationOptions options = options(noPrecopy, downtimeLimitMs, timeoutSec).withVerify(verify.mode());
+        final MigrationOptions options = downtime.apply(options(noPrecopy, downtimeLimitMs, timeoutSec)
+                .withVerify(verify.mode()));
         if (report != null && !Files.isDirectory(report.toAbsolutePath().getParent())) {
             throw new CliException("--report " + report + ": no such directory");
         }

@@ -90,7 +90,7 @@ public final class DestinationMigration {
         Phase phase = Phase.HANDSHAKE;
         boolean committed = false;
         final RecordWriter control = session.control().writer();
-        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout(), "source", timeline.clock());
+        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options, "source", timeline.clock());
         // Closed only after the catch: closing it interrupts its read, which closes the control channel, and a
         // failure must still send its ABORT there.
         final ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control",
@@ -177,11 +177,10 @@ public final class DestinationMigration {
                     timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6,
                     (running - downtimeStart) / 1e6);
         } catch (final Exception e) {
-            if (phase == Phase.PRE_COPY && stopCopyBegan.isDone()) {
+            if (phase == Phase.PRE_COPY && stopCopyBegan.isDone() && !stopCopyBegan.isCompletedExceptionally()) {
                 phase = Phase.STOP_COPY;
             }
-            final String cause = watchdog.fired() ? "no progress from the source for " + options.timeout().toMillis()
-                    + " ms" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            final String cause = cause(e, inbox, watchdog);
             if (committed) {
                 throw new MigrationFailedException(phase, false, "after the commit point: " + cause, e);
             }
@@ -196,6 +195,17 @@ public final class DestinationMigration {
             watchdog.close();
             session.close();
         }
+    }
+
+    /** Why receiving failed: the source's own reason if it sent an ABORT, else this side's view. */
+    private String cause(final Exception e, final ControlInbox inbox, final ProgressWatchdog watchdog) {
+        if (watchdog.fired()) {
+            return "no progress from the source for " + options.timeout().toMillis() + " ms";
+        }
+        final String own = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        // A corrupt stream is this side's finding; only a failed connection may hide the source's ABORT.
+        return e instanceof CorruptStreamException ? own
+                : SourceMigration.theirReason(e, inbox).map(r -> "source: " + r).orElse(own);
     }
 
     /**

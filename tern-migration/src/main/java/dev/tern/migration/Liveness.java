@@ -5,12 +5,10 @@ package dev.tern.migration;
  * {@code HEARTBEAT} record on the control connection when it has written nothing for {@link #heartbeatNanos()}, so
  * a side busy in a long step (a slow device arc, a large load) still shows its peer it is alive; a side gives up
  * once it has read nothing at all from its peer — data, control or heartbeat — for the whole timeout (a hung
- * process, a dropped route). The interval does not follow this side's timeout alone: the peer's may be shorter.
+ * process, a dropped route).
  */
 final class Liveness {
 
-    /** The longest interval between heartbeats: well inside any peer's timeout of a second or more. */
-    static final long MAX_HEARTBEAT_NANOS = 100_000_000L;
 
     /** What the watchdog does on one tick. */
     enum Action {
@@ -23,24 +21,28 @@ final class Liveness {
     }
 
     private final long timeoutNanos;
+    private final long heartbeatNanos;
     private long lastRead;
     private long lastWritten;
     private long readAt;
     private long writtenAt;
 
     /**
-     * @param timeoutNanos how long the peer may be silent
-     * @param now          the clock's time at the start
+     * @param timeoutNanos   how long the peer may be silent
+     * @param heartbeatNanos the longest this side stays quiet (0: never send); at most a quarter of the timeout is
+     *                       used. It does not follow this side's timeout alone: the peer's may be shorter.
+     * @param now            the clock's time at the start
      */
-    Liveness(final long timeoutNanos, final long now) {
+    Liveness(final long timeoutNanos, final long heartbeatNanos, final long now) {
         this.timeoutNanos = timeoutNanos;
+        this.heartbeatNanos = heartbeatNanos == 0 ? Long.MAX_VALUE : Math.min(timeoutNanos / 4, heartbeatNanos);
         this.readAt = now;
         this.writtenAt = now;
     }
 
-    /** @return the heartbeat interval: a quarter of the timeout, at most {@link #MAX_HEARTBEAT_NANOS} */
+    /** @return the heartbeat interval ({@link Long#MAX_VALUE}: none) */
     long heartbeatNanos() {
-        return Math.min(timeoutNanos / 4, MAX_HEARTBEAT_NANOS);
+        return heartbeatNanos;
     }
 
     /**
@@ -61,7 +63,7 @@ final class Liveness {
         if (now - readAt > timeoutNanos) {
             return Action.GIVE_UP;
         }
-        if (now - writtenAt >= heartbeatNanos()) {
+        if (now - writtenAt >= heartbeatNanos) {
             writtenAt = now;
             return Action.HEARTBEAT;
         }

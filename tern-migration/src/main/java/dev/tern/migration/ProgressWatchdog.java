@@ -19,6 +19,7 @@ final class ProgressWatchdog implements AutoCloseable {
 
     private final Session session;
     private final long timeoutNanos;
+    private final long heartbeatNanos;
     private final MigrationClock clock;
     private final java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean();
     private final String peer;
@@ -28,23 +29,25 @@ final class ProgressWatchdog implements AutoCloseable {
 
     /**
      * @param session the session to watch
-     * @param timeout how long nothing may move
+     * @param options the timeout (how long nothing may arrive) and the heartbeat interval
      * @param peer    what the peer is ("source", "destination"), for the reason sent to it
      * @param clock   the migration's clock
      */
-    ProgressWatchdog(final Session session, final Duration timeout, final String peer, final MigrationClock clock) {
+    ProgressWatchdog(final Session session, final MigrationOptions options, final String peer,
+            final MigrationClock clock) {
         this.session = session;
-        this.timeoutNanos = timeout.toNanos();
+        this.timeoutNanos = options.timeout().toNanos();
+        this.heartbeatNanos = options.heartbeat().toNanos();
         this.clock = clock;
         this.peer = peer;
         this.thread = Thread.ofPlatform().daemon().name("tern-watchdog").start(this::watch);
     }
 
     private void watch() {
-        final Liveness liveness = new Liveness(timeoutNanos, clock.nanos());
+        final Liveness liveness = new Liveness(timeoutNanos, heartbeatNanos, clock.nanos());
         while (!closed) {
             try {
-                Thread.sleep(Math.max(5, liveness.heartbeatNanos() / 2_000_000));
+                Thread.sleep(Math.max(5, Math.min(250, Math.min(timeoutNanos / 8, liveness.heartbeatNanos() / 2) / 1_000_000)));
             } catch (final InterruptedException e) {
                 return;
             }

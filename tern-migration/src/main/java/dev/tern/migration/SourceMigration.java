@@ -207,7 +207,7 @@ public final class SourceMigration {
         private Phase handshake() throws Exception {
             session = MigrationConnector.connect(to, devices.size() + 1, tls, secret, options.timeout());
             active = session;
-            watchdog = new ProgressWatchdog(session, options.timeout(), "destination", timeline.clock());
+            watchdog = new ProgressWatchdog(session, options, "destination", timeline.clock());
             if (aborted) {
                 throw new IOException("aborted");
             }
@@ -337,7 +337,7 @@ public final class SourceMigration {
                         + String.format("%016x", session.id()) + "' to learn which side must run)", e);
             }
             final List<SourceOutcome> outcomes = SourceRecovery.recover(devices, streams, logging,
-                    paused ? guest : null, session);
+                    paused ? guest : null, session, timeline.clock(), cause);
             final boolean recovered = outcomes.stream().allMatch(o -> o.state() == MigrationState.RUNNING);
             return new MigrationFailedException(at, recovered, "migration failed in " + at + ": " + cause
                     + "; source devices after recovery: " + SourceOutcome.describe(outcomes), e, outcomes);
