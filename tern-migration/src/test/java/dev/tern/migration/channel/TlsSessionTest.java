@@ -106,9 +106,11 @@ class TlsSessionTest {
     void aClientThatDoesNotTrustTheListenerGivesUp() throws Exception {
         final TlsConfig distrusting = new TlsConfig(TestKeys.tern(), TestKeys.PASSWORD, TestKeys.rogue(),
                 TestKeys.PASSWORD);
+        // The listener's deadline must outlast the client's handshake even on a loaded machine: if it expired
+        // first, the client would see the connection reset instead of its own trust failure.
         final CompletableFuture<Throwable> accepting = CompletableFuture.supplyAsync(() -> {
             try {
-                listener.accept(Duration.ofSeconds(2)).close();
+                listener.accept(Duration.ofSeconds(6)).close();
                 return null;
             } catch (final IOException e) {
                 return e;
