@@ -134,7 +134,9 @@ public final class DestinationMigration {
                 final int index = i;
                 receivers.add(() -> receiveDevice(session.data().get(index).reader(), index, sinks[index], control));
             }
-            receivers.add(() -> receiveMemory(session.data().get(devices.size()).reader()));
+            // The memory digest is kept as pages arrive, so verification adds nothing at switchover (issue 13 item 1).
+            final MemoryDigest digest = plan.checksMemory() ? new MemoryDigest(memory.pages()) : null;
+            receivers.add(() -> receiveMemory(session.data().get(devices.size()).reader(), digest));
             final List<Long> received = Parallel.run(receivers);
 
             phase = Phase.LOAD;
@@ -147,7 +149,7 @@ public final class DestinationMigration {
             final long applied = timeline.now();
             // Checksums while everything is stopped: RUNNING_P2P is a running state (only P2P DMA is held back),
             // so a device there may already change its own state and DMA into guest memory.
-            final Checksums loaded = Checksums.of(devices, memory, plan);
+            final Checksums loaded = Checksums.of(devices, () -> digest == null ? 0L : digest.value(), plan);
             final long verified = timeline.now();
             for (final MigratingDevice d : devices) {
                 if (d.target().flags().has(MigrationFeature.P2P)) {
@@ -324,7 +326,8 @@ public final class DestinationMigration {
         }
     }
 
-    private long receiveMemory(final RecordReader reader) throws IOException {
+    /** Writes arriving pages into guest memory, and into {@code digest} (null: not verified) as written. */
+    private long receiveMemory(final RecordReader reader, final MemoryDigest digest) throws IOException {
         final MemorySegment guest = memory.segment();
         long total = 0;
         while (true) {
@@ -344,6 +347,9 @@ public final class DestinationMigration {
                         + Long.toHexString(length) + " outside guest memory");
             }
             MemorySegment.copy(MemorySegment.ofBuffer(p), 0, guest, offset, length);
+            if (digest != null) {
+                digest.received(offset, guest.asSlice(offset, length));
+            }
             total += length;
         }
     }

@@ -389,7 +389,8 @@ public final class SourceMigration {
         if (options.verify() == VerifyMode.OFF) {
             return Verification.off(devices.size());
         }
-        final Verification v = plan.compare(Checksums.of(devices, memory, plan), theirs, names);
+        final Verification v = plan.compare(Checksums.of(devices, () -> MemoryDigest.of(memory.segment()), plan),
+                theirs, names);
         if (Boolean.FALSE.equals(v.verified())) {
             progress.accept("VERIFICATION FAILED: " + mismatches(v, names));
         }
