@@ -5,6 +5,7 @@ import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
 import dev.tern.migration.demo.Demo;
 import dev.tern.migration.demo.DemoConfig;
+import dev.tern.migration.demo.DirtyRate;
 import dev.tern.migration.report.HtmlReport;
 import dev.tern.migration.report.TextReport;
 import java.io.PrintWriter;
@@ -31,9 +32,23 @@ final class DemoCommand implements Callable<Integer> {
             description = "Guest memory on each side (default: ${DEFAULT-VALUE}).")
     long guestMemory;
 
-    @Option(names = "--dirty-rate", defaultValue = "1.0", paramLabel = "PERCENT",
-            description = "Percent of device and guest memory rewritten per second (default: ${DEFAULT-VALUE}).")
-    double dirtyRate;
+    @Option(names = "--dirty-rate", defaultValue = "1.0", paramLabel = "PERCENT|RATE",
+            converter = DirtyRateConverter.class,
+            description = "Percent of device memory rewritten per second in device and guest memory (1.5 or 1.5%), "
+                    + "or an absolute rate for each (4MiB/s) (default: ${DEFAULT-VALUE}).")
+    DirtyRate dirtyRate;
+
+    /** {@code 1.5}, {@code 1.5%} or {@code 4MiB/s}; a one-line error otherwise. */
+    static final class DirtyRateConverter implements picocli.CommandLine.ITypeConverter<DirtyRate> {
+        @Override
+        public DirtyRate convert(final String value) {
+            try {
+                return DirtyRate.parse(value);
+            } catch (final IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(names = "--downtime-limit", defaultValue = "300", paramLabel = "MS",
             description = "Switch over once the rest fits in this many ms (default: ${DEFAULT-VALUE}).")

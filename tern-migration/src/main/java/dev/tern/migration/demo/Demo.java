@@ -52,8 +52,8 @@ public final class Demo {
             guest.start();
             open.add(guest::pause);
             progress.accept(String.format("source: %d dma-engine(s) with %d MiB each, a uart, %d MiB guest memory,"
-                    + " dirtying %.1f%%/s", config.engines(), config.deviceMemory() >> 20,
-                    config.guestMemory() >> 20, config.dirtyPercentPerSecond()));
+                    + " dirtying %s", config.engines(), config.deviceMemory() >> 20,
+                    config.guestMemory() >> 20, config.dirtyRate()));
 
             final MigrationListener listener = track(open, MigrationListener.bind(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty()));
