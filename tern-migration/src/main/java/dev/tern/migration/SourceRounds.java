@@ -50,6 +50,9 @@ final class SourceRounds {
     private long memoryBytes;
     private long arcNanos;
     private long estimateNanos = -1;
+    /** When the last two rounds collected guest memory's dirty pages (timeline nanos; -1: not yet twice). */
+    private long lastCollect = -1;
+    private long previousCollect = -1;
     private boolean peerFailed;
     private Consumer<String> progress = s -> { };
 
@@ -181,6 +184,8 @@ final class SourceRounds {
         }
         tasks.add(() -> {
             final long began = timeline.now();
+            previousCollect = round == 1 ? -1 : lastCollect;
+            lastCollect = began;
             final long pages = memory.sendDirty();
             timeline.record(Phase.PRE_COPY, "memory", round, began, pages);
             return pages;
@@ -288,11 +293,26 @@ final class SourceRounds {
     }
 
     private long remaining(final MemorySender memory) throws DeviceException {
-        long remaining = memory.lastDirtyPages() * GuestMemory.PAGE;
+        long remaining = memoryRemaining(memory);
         for (int i = 0; i < devices.size(); i++) {
             remaining += deviceRemaining(i);
         }
         return remaining;
+    }
+
+    /**
+     * Guest memory a stop-copy would still send: what the guest and the devices dirty per second (the pages the last
+     * round collected over the time since the collection before) times the time since the last collection plus the
+     * switchover's steps before the stop-copy collects again. In round 1 everything was dirty (nothing measured),
+     * so the pages it sent stand.
+     */
+    private long memoryRemaining(final MemorySender memory) {
+        final long collected = memory.lastDirtyPages() * GuestMemory.PAGE;
+        if (previousCollect < 0) {
+            return collected;
+        }
+        final double rate = collected * 1e9 / Math.max(1, lastCollect - previousCollect);
+        return (long) (rate * (timeline.now() - lastCollect + fixedNanos()) / 1e9);
     }
 
     /**
