@@ -69,6 +69,10 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DowntimeOptions downtime;
 
+    /** --events FILE|- (issue 13 item 6). */
+    @picocli.CommandLine.Mixin
+    EventsOption events;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -91,9 +95,11 @@ final class DemoCommand implements Callable<Integer> {
             result = Demo.run(config, options, line -> {
                 err.println("  " + line);
                 err.flush();
-            });
+            }, events.open(out));
         } catch (final MigrationFailedException e) {
             throw new CliException(e.getMessage());
+        } finally {
+            events.close();
         }
         if (report != null) {
             HtmlReport.write(result, "Tern demo: live migration over loopback TCP", report);

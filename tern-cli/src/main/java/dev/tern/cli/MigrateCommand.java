@@ -79,6 +79,10 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin
     DowntimeOptions downtime;
 
+    /** --events FILE|- (issue 13 item 6). */
+    @Mixin
+    EventsOption events;
+
     @Option(names = "--plain-vfio-user", description = "Propose no Tern extension to the servers: drive them as a "
             + "plain vfio-user client would (no PRECOPY_INFO, MIG_DATA_SIZE, P2P or checksum).")
     boolean plain;
@@ -120,6 +124,7 @@ final class MigrateCommand implements Callable<Integer> {
                 SocketDevices.clientOptions(plain))) {
             final SourceMigration migration = new SourceMigration(side.devices(), side.memory(),
                     SourceMigration.Guest.NONE, options, System::nanoTime);
+            migration.onEvent(events.open(out));
             if (!quiet) {
                 migration.onProgress(line -> {
                     err.println("  " + line);
@@ -130,6 +135,8 @@ final class MigrateCommand implements Callable<Integer> {
                 result = AbortOnExit.run(migration, () -> migration.migrate(to, secure, secret));
             } catch (final MigrationFailedException e) {
                 return failed(e, out, err);
+            } finally {
+                events.close();
             }
         }
         // The result first: the devices have moved whatever happens to the report file.

@@ -63,6 +63,7 @@ public final class SourceMigration {
     private volatile MigrationFailedException failure;
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     private Consumer<String> progress = s -> { };
+    private Consumer<MigrationEvent> events = e -> { };
 
     /**
      * @param devices the devices, each RUNNING
@@ -90,6 +91,12 @@ public final class SourceMigration {
     public void onProgress(final Consumer<String> listener) {
         this.progress = listener;
         rounds.onProgress(listener);
+    }
+
+    /** Receives the migration's events as they happen ({@link EventLog} writes them for operators). */
+    public void onEvent(final Consumer<MigrationEvent> listener) {
+        this.events = listener;
+        rounds.onEvent(listener);
     }
 
     /**
@@ -172,6 +179,7 @@ public final class SourceMigration {
         private long downtimeStart;
         private long downtimeEnd;
         private MigrationReport report;
+        private MigrationEvent.Status lastStatus;
 
         Attempt(final InetSocketAddress to, final Optional<TlsConfig> tls, final Optional<SessionSecret> secret) {
             this.to = to;
@@ -188,6 +196,12 @@ public final class SourceMigration {
             phase = next;
             phaseBytes = 0;
             enter(next);
+            final MigrationEvent.Status status = MigrationEvent.Status.of(next);
+            // QEMU's statuses are coarser than the phases: each is reported once, and "completed" once verified.
+            if (next != Phase.CLEANUP && !status.equals(lastStatus)) {
+                events.accept(status);
+                lastStatus = status;
+            }
             phaseStart = timeline.now();
         }
 
@@ -249,8 +263,8 @@ public final class SourceMigration {
             downtimeStart = phaseStart;
             for (final MigratingDevice d : devices) {
                 if (d.target().flags().has(MigrationFeature.P2P)) {
-                    d.target().setState(d.target().state() == MigrationState.PRE_COPY
-                            ? MigrationState.PRE_COPY_P2P : MigrationState.RUNNING_P2P);
+                    arc(d, d.target().state() == MigrationState.PRE_COPY ? MigrationState.PRE_COPY_P2P
+                            : MigrationState.RUNNING_P2P);
                 }
             }
             return Phase.STOP_COPY;
@@ -259,8 +273,7 @@ public final class SourceMigration {
         private Phase stopCopy() throws Exception {
             control.write(RecordKind.STOP_COPY_BEGIN, -1);
             for (int i = 0; i < devices.size(); i++) {
-                final Optional<MigrationStream> opened = devices.get(i).target().setState(MigrationState.STOP_COPY)
-                        .stream();
+                final Optional<MigrationStream> opened = arc(devices.get(i), MigrationState.STOP_COPY);
                 if (opened.isPresent()) {
                     streams[i] = opened.get();
                 }
@@ -312,7 +325,7 @@ public final class SourceMigration {
         private Phase cleanup() throws Exception {
             final Verification verified = verify(plan, theirs, hello.devices());
             for (final MigratingDevice d : devices) {
-                d.target().setState(MigrationState.STOP);
+                arc(d, MigrationState.STOP);
             }
             stopLogging(logging);
             timeline.record(phase, "source", 0, phaseStart, 0);
@@ -321,7 +334,17 @@ public final class SourceMigration {
             final double total = timeline.now() / 1e6;
             progress.accept(String.format("migrated: downtime %.1f ms, total %.1f ms", downtime, total));
             report = rounds.report(verified, downtime, total, timeline.spans());
+            events.accept(new MigrationEvent.Downtime(downtime, report.budget().estimateMs()));
+            events.accept(MigrationEvent.Status.of(Phase.CLEANUP));
             return null;
+        }
+
+        /** Moves a device to {@code to} and reports the state read back from it. */
+        private Optional<MigrationStream> arc(final MigratingDevice d, final MigrationState to)
+                throws DeviceException {
+            final Optional<MigrationStream> stream = d.target().setState(to).stream();
+            events.accept(new MigrationEvent.DeviceState(d.descriptor().name(), d.target().state()));
+            return stream;
         }
 
         /** What a failure leaves behind, by {@link FailureRule}: recovered, or in doubt after the commit point. */
@@ -331,6 +354,7 @@ public final class SourceMigration {
             final String cause = cause(e, inbox, watchdog);
             if (FailureRule.of(committed, e instanceof CommitResolver.RolledBack, peerAborted)
                     == FailureRule.IN_DOUBT) {
+                events.accept(new MigrationEvent.Status("failed"));
                 return new MigrationFailedException(at, false, "after the commit point: " + cause
                         + "; the source keeps its devices stopped with state intact (in doubt: run 'tern resolve "
                         + "--to " + to.getHostString() + ":" + to.getPort() + " --session "
@@ -339,6 +363,12 @@ public final class SourceMigration {
             final List<SourceOutcome> outcomes = SourceRecovery.recover(devices, streams, logging,
                     paused ? guest : null, session, timeline.clock(), cause);
             final boolean recovered = outcomes.stream().allMatch(o -> o.state() == MigrationState.RUNNING);
+            for (final SourceOutcome o : outcomes) {
+                if (o.state() != null) {
+                    events.accept(new MigrationEvent.DeviceState(o.name(), o.state()));
+                }
+            }
+            events.accept(new MigrationEvent.Status(aborted ? "cancelled" : "failed"));
             return new MigrationFailedException(at, recovered, "migration failed in " + at + ": " + cause
                     + "; source devices after recovery: " + SourceOutcome.describe(outcomes), e, outcomes);
         }

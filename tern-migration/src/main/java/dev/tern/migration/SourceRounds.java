@@ -55,6 +55,7 @@ final class SourceRounds {
     private long previousCollect = -1;
     private boolean peerFailed;
     private Consumer<String> progress = s -> { };
+    private Consumer<MigrationEvent> events = e -> { };
 
     SourceRounds(final List<MigratingDevice> devices, final MigrationOptions options, final Timeline timeline) {
         this.devices = devices;
@@ -74,6 +75,10 @@ final class SourceRounds {
 
     void onProgress(final Consumer<String> listener) {
         this.progress = listener;
+    }
+
+    void onEvent(final Consumer<MigrationEvent> listener) {
+        this.events = listener;
     }
 
     /** Control records handled on arrival: the destination's switchover-acks. */
@@ -115,6 +120,7 @@ final class SourceRounds {
             timeline.record(Phase.PRE_COPY, "all", round, t, memBytes + devBytes);
             stats.add(new MigrationReport.RoundStats(round, devBytes, memBytes, (timeline.now() - t) / 1e6,
                     memory.lastDirtyPages(), measured.remainingBytes()));
+            events.accept(new MigrationEvent.Round(stats.getLast(), estimateNanos / 1e6));
             progress.accept(String.format("round %d: %s device + %s memory, %d dirty pages, %s remaining, "
                     + "%.0f MB/s, downtime estimate %.1f ms", round, TextReport.mib(devBytes),
                     TextReport.mib(memBytes), memory.lastDirtyPages(), TextReport.mib(measured.remainingBytes()),
@@ -167,6 +173,8 @@ final class SourceRounds {
                 streams[i] = devices.get(i).target().setState(MigrationState.PRE_COPY).stream().orElseThrow(
                         () -> new IOException("device entered PRE_COPY without a data stream"));
                 arcNanos += timeline.now() - t;
+                events.accept(new MigrationEvent.DeviceState(devices.get(i).descriptor().name(),
+                        devices.get(i).target().state()));
             } else {
                 acked[i] = true;
             }
