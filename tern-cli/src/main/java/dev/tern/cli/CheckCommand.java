@@ -4,6 +4,8 @@ import dev.tern.device.conformance.CheckResult;
 import dev.tern.device.conformance.ConformanceKit;
 import dev.tern.device.conformance.Subject;
 import dev.tern.device.sample.SampleDevices;
+import dev.tern.vfio.KernelSubject;
+import dev.tern.vfio.VfioAddress;
 import dev.tern.vfiouser.client.SocketSubject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,10 +43,18 @@ final class CheckCommand implements Callable<Integer> {
         @Option(names = "--socket", paramLabel = "PATH", required = true, arity = "1..*",
                 description = "vfio-user sockets serving the same device (repeat, or list several).")
         List<Path> sockets;
+
+        @Option(names = "--vfio", paramLabel = "DEV", required = true, arity = "1..*",
+                description = "Kernel VFIO devices of one kind (mdev UUID, PCI address, group); give two or three "
+                        + "for the checks that hold a source and a destination. Every check resets them.")
+        List<String> vfio;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
+
+    @Mixin
+    VfioRoots roots;
 
     @Option(names = "--timeout", defaultValue = "60", paramLabel = "SEC",
             description = "With --socket: how long to wait for each reply, VERSION included (default "
@@ -72,6 +83,13 @@ final class CheckCommand implements Callable<Integer> {
     }
 
     private Subject subject() {
+        if (target.vfio != null) {
+            final List<VfioAddress> devices = roots.locate(target.vfio);
+            for (final VfioAddress a : devices) {
+                roots.open(a).close();  // one clear line (exit 2) for a device nobody can open, before the kit
+            }
+            return new KernelSubject(devices, roots.dev);
+        }
         if (target.sockets != null) {
             return new SocketSubject(target.sockets, InfoCommand.clientOptions(plain, timeoutSec));
         }

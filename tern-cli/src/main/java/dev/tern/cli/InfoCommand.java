@@ -24,7 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,13 +37,25 @@ import picocli.CommandLine.Model.CommandSpec;
  * sends no state change and no reset.
  */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Describe the device behind a vfio-user socket.")
+        description = "Describe the device behind a vfio-user socket (--socket) or a kernel VFIO device (--vfio).")
 final class InfoCommand implements Callable<Integer> {
     private static final String[] PCI_REGIONS = {"BAR0", "BAR1", "BAR2", "BAR3", "BAR4", "BAR5", "ROM", "CONFIG",
         "VGA"};
 
-    @Option(names = "--socket", required = true, paramLabel = "PATH", description = "The server's socket.")
-    Path socket;
+    static final class Target {
+        @Option(names = "--socket", required = true, paramLabel = "PATH", description = "The server's socket.")
+        Path socket;
+
+        @Option(names = "--vfio", required = true, paramLabel = "DEV",
+                description = "A kernel VFIO device: mdev UUID, PCI address or IOMMU group number.")
+        String vfio;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    @Mixin
+    VfioRoots roots;
 
     @Option(names = "--timeout", defaultValue = "10", paramLabel = "SEC",
             description = "How long to wait for each reply, VERSION included (default ${DEFAULT-VALUE}).")
@@ -57,6 +71,10 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         final PrintWriter out = spec.commandLine().getOut();
+        if (target.vfio != null) {
+            return VfioInfo.print(out, roots, target.vfio);
+        }
+        final Path socket = target.socket;
         try (VfioUserClient c = VfioUserClient.connect(socket, clientOptions(plain, timeoutSec))) {
             final DeviceInfo info = c.deviceInfo();
             out.printf("socket     %s%n", socket);
@@ -131,16 +149,16 @@ final class InfoCommand implements Callable<Integer> {
         }
     }
 
-    private static String regionName(final DeviceInfo info, final int i) {
+    static String regionName(final DeviceInfo info, final int i) {
         return (info.flags() & DeviceInfo.FLAG_PCI) != 0 && i < PCI_REGIONS.length ? PCI_REGIONS[i] : "-";
     }
 
-    private static String irqName(final DeviceInfo info, final int i) {
+    static String irqName(final DeviceInfo info, final int i) {
         return (info.flags() & DeviceInfo.FLAG_PCI) != 0 && i < IrqType.values().length ? IrqType.values()[i].name()
                 : "-";
     }
 
-    private static String size(final long bytes) {
+    static String size(final long bytes) {
         if (bytes == 0) {
             return "0";
         }
@@ -162,19 +180,19 @@ final class InfoCommand implements Callable<Integer> {
         return areas.isEmpty() ? "-" : String.join(" ", areas) + fd;
     }
 
-    private static String deviceFlags(final int flags) {
+    static String deviceFlags(final int flags) {
         return names(flags, new String[] {"RESET", "PCI"});
     }
 
-    private static String regionFlags(final int flags) {
+    static String regionFlags(final int flags) {
         return names(flags, new String[] {"READ", "WRITE", "MMAP", "CAPS"}).replace("READ|WRITE", "RW");
     }
 
-    private static String irqFlags(final int flags) {
+    static String irqFlags(final int flags) {
         return names(flags, new String[] {"EVENTFD", "MASKABLE", "AUTOMASKED", "NORESIZE"});
     }
 
-    private static String names(final int flags, final String[] bits) {
+    static String names(final int flags, final String[] bits) {
         final List<String> out = new ArrayList<>();
         for (int i = 0; i < bits.length; i++) {
             if ((flags & (1 << i)) != 0) {

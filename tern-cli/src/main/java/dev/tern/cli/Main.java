@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "tern", mixinStandardHelpOptions = true, version = "tern 0.1.0",
         description = "Live migration of VFIO and vfio-user devices.",
         subcommands = {DemoCommand.class, CheckCommand.class, FsmCommand.class, ServeCommand.class,
-            InfoCommand.class, MigrateCommand.class, ReceiveCommand.class, ResolveCommand.class})
+            InfoCommand.class, MigrateCommand.class, ReceiveCommand.class, ResolveCommand.class, SaveCommand.class,
+            RestoreCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code for invalid input and refused requests. */

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,8 +33,9 @@ import picocli.CommandLine.Spec;
  * back to RUNNING with its state; the one-line error says whether that worked.
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Live-migrate the running devices behind vfio-user sockets to a 'tern receive' on HOST:PORT.",
-            "List the sockets in the same order as the destination does (devices are paired by position), and give "
+        description = {"Live-migrate running devices (vfio-user sockets with --socket, kernel VFIO devices with "
+                + "--vfio) to a 'tern receive' on HOST:PORT.",
+            "List the devices in the same order as the destination does (devices are paired by position), and give "
                     + "both sides the same --guest-memory.",
             "Exit status: 0 migrated, and no checksum differed (see 'verified'); 1 the migration failed and "
                     + "every source device runs again with its state intact (or, not reset, not verifiable), or a "
@@ -52,9 +54,11 @@ final class MigrateCommand implements Callable<Integer> {
             description = "Where 'tern receive' listens.")
     InetSocketAddress to;
 
-    @Option(names = "--socket", required = true, arity = "1..*", paramLabel = "PATH",
-            description = "vfio-user sockets of the devices to migrate (each device RUNNING), in order.")
-    List<Path> sockets;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    DeviceChoice devices;
+
+    @Mixin
+    VfioRoots roots;
 
     @Option(names = "--guest-memory", required = true, converter = Sizes.class, paramLabel = "SIZE",
             description = "Guest memory this side maps into the devices at IOVA 0; the destination's must be equal.")
@@ -120,8 +124,7 @@ final class MigrateCommand implements Callable<Integer> {
         final Optional<TlsConfig> secure = tls.config();
         final Optional<SessionSecret> secret = auth.read();
         final MigrationReport result;
-        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.SOURCE,
-                SocketDevices.clientOptions(plain))) {
+        try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.SOURCE, plain)) {
             final SourceMigration migration = new SourceMigration(side.devices(), side.memory(),
                     SourceMigration.Guest.NONE, options, System::nanoTime);
             migration.onEvent(events.open(out));
@@ -148,7 +151,8 @@ final class MigrateCommand implements Callable<Integer> {
         out.flush();
         if (report != null) {
             try {
-                HtmlReport.write(result, "Tern: live migration of " + sockets.size() + " vfio-user device(s) to "
+                HtmlReport.write(result, "Tern: live migration of " + devices.count() + " " + devices.transport()
+                        + " device(s) to "
                         + HostPort.format(to), report);
             } catch (final IOException e) {
                 throw new CliException("migrated, but cannot write the report " + report + ": " + e.getMessage());

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,8 +33,9 @@ import picocli.CommandLine.Spec;
  * destination devices; the source then recovers its own.
  */
 @Command(name = "receive", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Receive one live migration from 'tern migrate' into the devices behind vfio-user sockets.",
-            "Each device is reset first. List the sockets in the same order as the source does (devices are paired "
+        description = {"Receive one live migration from 'tern migrate' into devices behind vfio-user sockets "
+                + "(--socket) or kernel VFIO devices (--vfio).",
+            "Each device is reset first. List the devices in the same order as the source does (devices are paired "
                     + "by position; kind, flags and regions must match), and give both sides the same "
                     + "--guest-memory.",
             "Once ready it prints 'tern: listening on HOST:PORT' on stderr.",
@@ -46,9 +48,11 @@ final class ReceiveCommand implements Callable<Integer> {
             description = "Where to listen; port 0 picks a free port (see the 'listening on' line).")
     InetSocketAddress listen;
 
-    @Option(names = "--socket", required = true, arity = "1..*", paramLabel = "PATH",
-            description = "vfio-user sockets of the destination devices, in the source's order.")
-    List<Path> sockets;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    DeviceChoice devices;
+
+    @Mixin
+    VfioRoots roots;
 
     @Option(names = "--guest-memory", required = true, converter = Sizes.class, paramLabel = "SIZE",
             description = "Guest memory this side maps into the devices at IOVA 0; must equal the source's.")
@@ -85,8 +89,7 @@ final class ReceiveCommand implements Callable<Integer> {
         final MigrationOptions options = MigrateCommand.options(false, 0, timeoutSec);
         final Optional<TlsConfig> secure = tls.config();
         final Optional<SessionSecret> secret = auth.createOrRead(err);
-        try (SocketDevices side = SocketDevices.open(sockets, guestMemory, SocketDevices.Role.DESTINATION,
-                SocketDevices.clientOptions(plain));
+        try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.DESTINATION, plain);
                 MigrationListener listener = bind(secure, secret)) {
             if (secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
                 err.println("tern: warning: no --auth-file: anyone who can reach " + HostPort.format(listen)
@@ -120,7 +123,7 @@ final class ReceiveCommand implements Callable<Integer> {
     }
 
     private int receive(final DestinationMigration migration, final Session session, final OutcomeLinger linger,
-            final SocketDevices side, final String peer, final PrintWriter out, final PrintWriter err) {
+            final DeviceSide side, final String peer, final PrintWriter out, final PrintWriter err) {
         if (!quiet) {
             migration.onPhase(phase -> {
                 err.println("  phase " + phase);

@@ -2,7 +2,6 @@ package dev.tern.cli;
 
 import dev.tern.device.DeviceException;
 import dev.tern.migration.DeviceDescriptor;
-import dev.tern.migration.GuestMemory;
 import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.RegionLayout;
 import dev.tern.protocol.MigrationState;
@@ -10,36 +9,22 @@ import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.RegionDescription;
 import dev.tern.vfiouser.client.VfioUserClient;
 import dev.tern.vfiouser.client.VfioUserMigrationTarget;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
  * One side of a migration between vfio-user devices: this process plays the VMM. It connects to every device,
  * creates the guest memory (a memfd) and DMA-maps it at IOVA 0 into each device, so device DMA and the
- * migration's dirty tracking see the same memory on both sides. Closing disconnects the clients (the servers keep
- * their devices and migration state, per the vfio-user "Client Disconnection" rule) and frees the memory.
+ * migration's dirty tracking see the same memory on both sides. Closing the {@link DeviceSide} disconnects the
+ * clients (the servers keep their devices and migration state, per the vfio-user "Client Disconnection" rule) and
+ * frees the memory.
  */
-final class SocketDevices implements AutoCloseable {
+final class SocketDevices {
 
-    /** Which side: a source keeps its devices as they are, a destination starts from a reset. */
-    enum Role {
-        SOURCE, DESTINATION
-    }
-
-    private final GuestMemory memory;
-    private final List<VfioUserMigrationTarget> targets;
-    private final List<MigratingDevice> devices;
-
-    private SocketDevices(final GuestMemory memory, final List<VfioUserMigrationTarget> targets,
-            final List<MigratingDevice> devices) {
-        this.memory = memory;
-        this.targets = targets;
-        this.devices = devices;
+    private SocketDevices() {
     }
 
     /**
@@ -53,7 +38,7 @@ final class SocketDevices implements AutoCloseable {
      * @param client what the clients propose in VERSION (see {@link #clientOptions})
      * @throws CliException naming the socket that failed; everything opened so far is closed again
      */
-    static SocketDevices open(final List<Path> sockets, final long guestMemory, final Role role,
+    static DeviceSide open(final List<Path> sockets, final long guestMemory, final DeviceSide.Role role,
             final ClientOptions client) {
         final Set<Path> seen = new HashSet<>();
         for (final Path p : sockets) {
@@ -61,45 +46,34 @@ final class SocketDevices implements AutoCloseable {
                 throw new CliException("socket " + p + " is listed twice (one device per socket)");
             }
         }
-        final GuestMemory memory;
-        try {
-            memory = GuestMemory.create("tern-" + role.name().toLowerCase(Locale.ROOT) + "-guest",
-                    guestMemory);
-        } catch (final IOException e) {
-            throw new CliException("cannot create " + guestMemory + " bytes of guest memory: " + e.getMessage());
-        } catch (final IllegalArgumentException e) {
-            throw new CliException("--guest-memory: " + e.getMessage());
-        }
-        final List<VfioUserMigrationTarget> targets = new ArrayList<>();
-        final List<MigratingDevice> devices = new ArrayList<>();
-        final SocketDevices opened = new SocketDevices(memory, targets, devices);
+        final DeviceSide side = DeviceSide.withMemory(guestMemory, role);
         try {
             for (final Path socket : sockets) {
-                devices.add(connect(socket, memory, role, client, targets));
+                side.add(connect(socket, side, role, client));
             }
-            return opened;
+            return side;
         } catch (final RuntimeException e) {
-            opened.close();
+            side.close();
             throw e;
         }
     }
 
-    private static MigratingDevice connect(final Path socket, final GuestMemory memory, final Role role,
-            final ClientOptions options, final List<VfioUserMigrationTarget> targets) {
+    private static MigratingDevice connect(final Path socket, final DeviceSide side, final DeviceSide.Role role,
+            final ClientOptions options) {
         VfioUserClient client = null;
         try {
             client = VfioUserClient.connect(socket, options);
             final VfioUserMigrationTarget target = new VfioUserMigrationTarget(client, () -> { });
-            targets.add(target);
+            side.opened(target);
             client = null;
-            if (role == Role.DESTINATION) {
+            if (role == DeviceSide.Role.DESTINATION) {
                 target.reset();
             } else if (target.state() != MigrationState.RUNNING) {
                 throw new CliException(socket + ": the device is in " + target.state() + ", not RUNNING (it was "
                         + "migrated away already, or is being migrated)");
             }
             final VfioUserClient c = target.client();
-            c.mapDma(0, memory.shared(), true);
+            c.mapDma(0, side.memory().shared(), true);
             return new MigratingDevice(describe(socket, c, target), target);
         } catch (final DeviceException e) {
             if (client != null) {
@@ -127,28 +101,5 @@ final class SocketDevices implements AutoCloseable {
     /** @return a plain vfio-user client's proposal ({@code --plain-vfio-user}), or Tern's, which a server may ignore */
     static ClientOptions clientOptions(final boolean plain) {
         return plain ? ClientOptions.plain() : ClientOptions.defaults();
-    }
-
-    /** @return the devices, in socket order */
-    List<MigratingDevice> devices() {
-        return devices;
-    }
-
-    /** @return the guest memory every device has mapped at IOVA 0 */
-    GuestMemory memory() {
-        return memory;
-    }
-
-    /** Disconnects every client, then frees the guest memory. Never throws. */
-    @Override
-    public void close() {
-        for (final VfioUserMigrationTarget t : targets) {
-            try {
-                t.close();
-            } catch (final RuntimeException e) {
-                // The connection is gone either way; the server cleans up on disconnect.
-            }
-        }
-        memory.close();
     }
 }

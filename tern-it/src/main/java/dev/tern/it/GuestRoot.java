@@ -42,7 +42,21 @@ public record GuestRoot(Path path, Path kernel) {
      */
     static GuestRoot prepare(final List<String> args, final Map<String, String> env) throws IOException,
             InterruptedException {
-        final List<String> cmd = new java.util.ArrayList<>(List.of(scripts().resolve("prepare-root.sh").toString()));
+        return prepare("prepare-root.sh", args, env);
+    }
+
+    /**
+     * Prepares the root of the kernel VFIO tests ({@code vm/prepare-mtty-root.sh}): this root plus the kernel's mtty
+     * sample built as a module and {@code jdk} copied to {@code /opt/jdk}, for a guest booted with the root over 9p
+     * (test-vm.md §3). Minutes the first time, instant when cached.
+     */
+    public static GuestRoot prepareMtty(final Path jdk) throws IOException, InterruptedException {
+        return prepare("prepare-mtty-root.sh", List.of(jdk.toString()), Map.of());
+    }
+
+    private static GuestRoot prepare(final String script, final List<String> args, final Map<String, String> env)
+            throws IOException, InterruptedException {
+        final List<String> cmd = new java.util.ArrayList<>(List.of(scripts().resolve(script).toString()));
         cmd.addAll(args);
         final Path out = Files.createTempFile("tern-it-root", ".out");
         try {

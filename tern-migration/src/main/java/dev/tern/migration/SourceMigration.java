@@ -464,6 +464,10 @@ public final class SourceMigration {
     }
 
     private boolean startLogging(final MigratingDevice d) {
+        if (!d.target().capabilities().dirtyLogging()) {
+            // Declared unavailable (Debian 6.12's kernel: START accepted, REPORT EOPNOTSUPP): never relied on.
+            return false;
+        }
         try {
             d.target().startDirtyLogging(GuestMemory.PAGE, List.of(new DmaRange(0, memory.size())));
             return true;

@@ -43,7 +43,8 @@ public record VerifyPlan(VerifyMode mode, boolean[] source, boolean[] destinatio
             return null;
         }
         return "no state checksum on the " + (!source[i] && !destination[i] ? "source or the destination"
-                : !source[i] ? "source" : "destination") + " (a vfio-user server without the Tern extension)";
+                : !source[i] ? "source" : "destination")
+                + " (a kernel VFIO device, or a vfio-user server without the Tern extension)";
     }
 
     /** @return why {@link VerifyMode#REQUIRED} cannot be met, naming every device concerned, or null */

@@ -23,17 +23,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PlainVfioUserTarget implements MigrationTarget {
     private final MigrationTarget inner;
     private final boolean checksum;
+    private final boolean dirtyLogging;
     /** Calls to the optional queries this target does not offer (each fails with ENOTTY). */
     final AtomicInteger unofferedCalls = new AtomicInteger();
 
     PlainVfioUserTarget(final MigrationTarget inner, final boolean checksum) {
+        this(inner, checksum, true);
+    }
+
+    /**
+     * @param dirtyLogging false: DMA logging declared unavailable, START accepted but REPORT refused with EOPNOTSUPP
+     *        (what Debian 6.12's kernel does for mtty, test-vm.md §3)
+     */
+    PlainVfioUserTarget(final MigrationTarget inner, final boolean checksum, final boolean dirtyLogging) {
         this.inner = inner;
         this.checksum = checksum;
+        this.dirtyLogging = dirtyLogging;
     }
 
     @Override
     public TargetCapabilities capabilities() {
-        return new TargetCapabilities(false, false, checksum, true);
+        return new TargetCapabilities(false, false, checksum, dirtyLogging);
     }
 
     @Override
@@ -102,6 +112,10 @@ final class PlainVfioUserTarget implements MigrationTarget {
     @Override
     public void reportDirty(final long iova, final long length, final long pageSize, final long[] bitmapOut)
             throws DeviceException {
+        if (!dirtyLogging) {
+            unofferedCalls.incrementAndGet();
+            throw new DeviceException(Errno.EOPNOTSUPP, "DMA_LOGGING_REPORT: logging unavailable");
+        }
         inner.reportDirty(iova, length, pageSize, bitmapOut);
     }
 

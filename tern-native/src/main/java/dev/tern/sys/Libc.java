@@ -93,8 +93,14 @@ final class Libc {
     return new IllegalStateException("unexpected checked exception from a downcall", t);
   }
 
-  private static MethodHandle errnoCall(String name, MemoryLayout ret, MemoryLayout... args) {
+  /** A libc function whose errno the linker captures (first argument: {@link #state()}). */
+  static MethodHandle errnoCall(String name, MemoryLayout ret, MemoryLayout... args) {
     return downcall(name, FunctionDescriptor.of(ret, args), CAPTURE_ERRNO);
+  }
+
+  /** A variadic libc function (open, ioctl): arguments from {@code firstVariadic} on are passed as varargs. */
+  static MethodHandle variadicCall(String name, FunctionDescriptor descriptor, int firstVariadic) {
+    return downcall(name, descriptor, Linker.Option.firstVariadicArg(firstVariadic), CAPTURE_ERRNO);
   }
 
   private static MethodHandle downcall(String name, FunctionDescriptor descriptor,

@@ -87,6 +87,8 @@ public final class ConformanceKit {
         RoundTripChecks.run(subject, out);
         FaultChecks.run(subject, golden[0], out);
         MisuseChecks.run(subject, golden[0], out);
+        DataFdChecks.run(subject, golden[0], out);
+        SessionChecks.run(subject, golden[0], out);
         DirtyLogChecks.run(subject, out);
     }
 

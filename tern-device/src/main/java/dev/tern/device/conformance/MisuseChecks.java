@@ -31,26 +31,26 @@ final class MisuseChecks {
 
     static void run(final Subject subject, final ConformanceKit.Golden golden, final Consumer<CheckResult> out) {
         misuse(subject, out, "read from a resuming stream fails", t -> {
-            final MigrationStream w = open(t, MigrationState.RESUMING);
+            final MigrationStream w = StreamIo.open(t, MigrationState.RESUMING);
             return errno(StreamIo.failure(() -> w.read(ByteBuffer.allocate(64)), "read from a resuming stream"));
         });
         misuse(subject, out, "write to a saving stream fails", t -> {
-            final MigrationStream s = open(t, MigrationState.STOP_COPY);
+            final MigrationStream s = StreamIo.open(t, MigrationState.STOP_COPY);
             return errno(StreamIo.failure(() -> s.write(ByteBuffer.allocate(64)), "write to a saving stream"));
         });
         misuse(subject, out, "saving stream is stale after STOP_COPY -> STOP", t -> {
-            final MigrationStream s = open(t, MigrationState.STOP_COPY);
+            final MigrationStream s = StreamIo.open(t, MigrationState.STOP_COPY);
             t.setState(MigrationState.STOP);
             expect(!s.isLive(), "stream still live after its session ended");
             return errno(StreamIo.failure(() -> s.read(ByteBuffer.allocate(64)), "read from a stale stream"));
         });
         misuse(subject, out, "stream is stale after reset", t -> {
-            final MigrationStream s = open(t, MigrationState.STOP_COPY);
+            final MigrationStream s = StreamIo.open(t, MigrationState.STOP_COPY);
             t.reset();
             return errno(StreamIo.failure(() -> s.read(ByteBuffer.allocate(64)), "read after reset"));
         });
         misuse(subject, out, "write after the end of RESUMING fails", t -> {
-            final MigrationStream w = open(t, MigrationState.RESUMING);
+            final MigrationStream w = StreamIo.open(t, MigrationState.RESUMING);
             StreamIo.write(w, golden.bytes(), golden.bytes().length);
             t.setState(MigrationState.STOP);
             return errno(StreamIo.failure(() -> w.write(ByteBuffer.wrap(golden.bytes(), 0, 16)),
@@ -106,7 +106,7 @@ final class MisuseChecks {
             t.setState(MigrationState.STOP);
             final boolean checksum = t.capabilities().checksum();
             final long before = checksum ? t.checksum() : 0;
-            final MigrationStream w = open(t, MigrationState.RESUMING);
+            final MigrationStream w = StreamIo.open(t, MigrationState.RESUMING);
             String detail;
             try {
                 StreamIo.write(w, bytes, bytes.length);
@@ -124,10 +124,6 @@ final class MisuseChecks {
             return detail + "RESUMING -> STOP " + errno(e) + ", device in " + after + (checksum ? ", state unchanged"
                     : ", state not compared (no device checksum)");
         });
-    }
-
-    private static MigrationStream open(final MigrationTarget t, final MigrationState state) throws Exception {
-        return t.setState(state).stream().orElseThrow(() -> new CheckFailure(state + " opened no stream"));
     }
 
     private static byte[] concat(final ByteBuffer head, final byte[] tail) {

@@ -76,6 +76,11 @@ final class StreamIo {
         return digest(bytes);
     }
 
+    /** @return the stream the request to {@code state} opened; a check failure if it opened none */
+    static MigrationStream open(final MigrationTarget t, final MigrationState state) throws DeviceException {
+        return t.setState(state).stream().orElseThrow(() -> new CheckFailure(state + " opened no stream"));
+    }
+
     /** Writes {@code length} bytes of {@code bytes} in 64 KiB pieces (segmentation need not match the source). */
     static void write(final MigrationStream stream, final byte[] bytes, final int length) throws DeviceException {
         for (int off = 0; off < length; off += 65536) {

@@ -6,6 +6,7 @@ import dev.tern.device.migration.MigrationTarget;
 import dev.tern.device.migration.StateEvent;
 import dev.tern.protocol.Arc;
 import dev.tern.sys.Errno;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -58,6 +59,17 @@ public interface Subject {
      */
     default boolean observeArcs(final MigrationTarget target, final Consumer<Arc> arcs) {
         return false;
+    }
+
+    /**
+     * Starts a workload that keeps {@code target}'s state changing while the device runs (a guest writing to it),
+     * for the "save with the device busy" check; closing it stops the workload and returns once it has stopped.
+     *
+     * @return empty if this subject has none (the check then relies on the device's own activity and says so)
+     * @throws DeviceException if the workload cannot start
+     */
+    default Optional<AutoCloseable> keepBusy(final MigrationTarget target) throws DeviceException {
+        return Optional.empty();
     }
 
     /**

@@ -1,0 +1,82 @@
+package dev.tern.cli;
+
+import dev.tern.device.DeviceException;
+import dev.tern.migration.snapshot.SnapshotRecord;
+import dev.tern.migration.snapshot.SnapshotSave;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tern save}: every device stopped (one consistent cut), its stop-copy stream written to a snapshot file with
+ * its identity and SHA-256 (docs/snapshot-format.md), then the devices run again (or, with {@code --stop}, stay
+ * stopped). A failure leaves no file and every device running.
+ */
+@Command(name = "save", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Save the state of devices to a snapshot file (their stop-copy streams, each with its device "
+                + "kind, migration flags, length and SHA-256).",
+            "Exit status: 0 saved; 2 bad arguments, an unreachable device or a failed save (no file is left)."})
+final class SaveCommand implements Callable<Integer> {
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    DeviceChoice devices;
+
+    @Mixin
+    VfioRoots roots;
+
+    @Option(names = "--to", required = true, paramLabel = "FILE", description = "The snapshot file to write.")
+    Path to;
+
+    @Option(names = "--stop", description = "Leave the devices stopped after saving (e.g. before moving them).")
+    boolean stop;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        final Path dir = to.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new CliException("--to " + to + ": no such directory");
+        }
+        final PrintWriter out = spec.commandLine().getOut();
+        try (OpenTargets t = OpenTargets.open(devices, roots)) {
+            final long start = System.nanoTime();
+            final List<SnapshotRecord> records;
+            try {
+                records = SnapshotSave.save(t.devices(), to, stop);
+            } catch (final DeviceException | IOException e) {
+                final String why = MigrateCommand.oneLine(e.getMessage());
+                throw new CliException((why.contains("saved to ") ? why : "save failed, no file written: " + why)
+                        + " [devices now: " + t.states() + "]");
+            }
+            final long ms = (System.nanoTime() - start) / 1_000_000;
+            for (final SnapshotRecord r : records) {
+                out.printf("saved %s (%s, flags 0x%x): %d bytes, sha256 %s%n", r.name(), r.kind(), r.flags(),
+                        r.length(), HexFormat.of().formatHex(r.digest(), 0, 8));
+            }
+            out.printf("%s: %d device(s), %d bytes in %d ms; devices now: %s%n", to, records.size(), size(to), ms,
+                    t.states());
+            out.flush();
+            return 0;
+        }
+    }
+
+    private static long size(final Path file) {
+        try {
+            return Files.size(file);
+        } catch (final IOException e) {
+            return -1;
+        }
+    }
+}
