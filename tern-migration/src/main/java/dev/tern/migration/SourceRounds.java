@@ -115,7 +115,7 @@ final class SourceRounds {
             sent += memBytes + devBytes;
             final SwitchoverPolicy.Round measured = new SwitchoverPolicy.Round(round,
                     sent * 1e9 / Math.max(1, timeline.now() - start), remaining(memory), fixedNanos(), !allAcked(),
-                    !allDrained());
+                    !allDrained(), stats.isEmpty() ? -1 : stats.getLast().remainingBytes());
             estimateNanos = SwitchoverPolicy.estimateNanos(measured);
             timeline.record(Phase.PRE_COPY, "all", round, t, memBytes + devBytes);
             stats.add(new MigrationReport.RoundStats(round, devBytes, memBytes, (timeline.now() - t) / 1e6,

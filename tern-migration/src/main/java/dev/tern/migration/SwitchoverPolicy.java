@@ -10,7 +10,10 @@ import java.time.Duration;
  * <p>The estimated downtime is the data still to move at the measured bandwidth plus the measured time of the steps
  * that move no data (state arcs, load, commit round trips). Pre-copy has converged once that fits the convergence
  * target ({@code --downtime-limit}), every device's initial data is acknowledged by the destination (switchover-ack,
- * renewed after a REINIT) and every device without PRECOPY_INFO has drained its last round. At the round limit the
+ * renewed after a REINIT), every device without PRECOPY_INFO has drained its last round, and the remaining bytes
+ * have stopped shrinking (less than halved by the last round): while they still halve, another round costs less
+ * than the one before and takes the downtime down to the steady dirty set, whatever the VM's size (issue 13 item 2;
+ * QEMU stops at the first fit, so its downtime follows how long the rounds before took). At the round limit the
  * switchover goes ahead anyway, unless the estimate exceeds the hard budget ({@code --max-downtime}) and the operator
  * asked to abort then ({@code --on-no-convergence abort}).
  *
@@ -51,9 +54,14 @@ public record SwitchoverPolicy(long downtimeLimitNanos, long maxDowntimeNanos, i
      * @param fixedNanos     measured time of the switchover's steps that move no data
      * @param acksPending    some device's initial data (or its data after a REINIT) is not yet acknowledged
      * @param undrained      some device without PRECOPY_INFO had more data than its round could read
+     * @param previousRemainingBytes the remaining bytes after the round before, -1 after round 1
      */
     public record Round(int round, double bandwidth, long remainingBytes, long fixedNanos, boolean acksPending,
-            boolean undrained) {
+            boolean undrained, long previousRemainingBytes) {
+        /** @return true while the last round at least halved what remains */
+        boolean shrinking() {
+            return previousRemainingBytes >= 0 && remainingBytes * 2 < previousRemainingBytes;
+        }
     }
 
     /** Checks the values. */
@@ -81,7 +89,8 @@ public record SwitchoverPolicy(long downtimeLimitNanos, long maxDowntimeNanos, i
         final long estimate = estimateNanos(r);
         // Round 1 sends everything, so its dirty count says nothing about the dirty rate; only from round 2 on does
         // the estimate measure what the guest and devices dirty while a round runs.
-        if (r.round() >= 2 && !r.acksPending() && !r.undrained() && estimate <= downtimeLimitNanos) {
+        if (r.round() >= 2 && !r.acksPending() && !r.undrained() && estimate <= downtimeLimitNanos
+                && !r.shrinking()) {
             return Decision.SWITCH;
         }
         if (r.round() < maxRounds) {
