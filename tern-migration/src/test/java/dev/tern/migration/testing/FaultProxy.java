@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * A loopback TCP proxy for fault injection: listens on 127.0.0.1, forwards every accepted connection to one
@@ -36,6 +37,7 @@ public final class FaultProxy implements Closeable {
     private volatile long cutAt = Long.MAX_VALUE;
     private volatile long corruptAt = -1;
     private volatile boolean closed;
+    private volatile BooleanSupplier refuseWhile = () -> false;
 
     private FaultProxy(final ServerSocketChannel server, final InetSocketAddress target) {
         this.server = server;
@@ -85,6 +87,16 @@ public final class FaultProxy implements Closeable {
     }
 
     /**
+     * Resets every new connection while {@code condition} holds (a peer that is not there yet, as far as the
+     * connecting side can tell; it retries); existing connections are not affected.
+     *
+     * @param condition checked at each accept
+     */
+    public void refuseConnectionsWhile(final BooleanSupplier condition) {
+        refuseWhile = condition;
+    }
+
+    /**
      * Flips one bit of the source-to-destination byte at offset {@code n} (0-based, counted over all connections).
      *
      * @param n offset of the byte to damage
@@ -104,6 +116,11 @@ public final class FaultProxy implements Closeable {
         while (!closed) {
             try {
                 final SocketChannel source = server.accept();
+                if (refuseWhile.getAsBoolean()) {
+                    source.setOption(StandardSocketOptions.SO_LINGER, 0);
+                    source.close();
+                    continue;
+                }
                 final SocketChannel destination;
                 try {
                     destination = SocketChannel.open(target);
@@ -127,6 +144,7 @@ public final class FaultProxy implements Closeable {
         private final SocketChannel source;
         private final SocketChannel destination;
         private boolean cut;
+        private volatile boolean muted;
 
         Link(final SocketChannel source, final SocketChannel destination) {
             this.source = source;
@@ -150,10 +168,16 @@ public final class FaultProxy implements Closeable {
                         buffer.put((int) damage, (byte) (buffer.get((int) damage) ^ 1));
                     }
                     buffer.flip().limit((int) allowed);
+                    final boolean last = allowed < n || start + n >= cutAt;
+                    if (last) {
+                        // Silence every answer before the last bytes go out: a fast destination could otherwise
+                        // reply to them (COMMITTED to a COMMIT) before the cut below reaches the source.
+                        links.forEach(Link::muteDown);
+                    }
                     while (buffer.hasRemaining()) {
                         forwarded.addAndGet(destination.write(buffer));
                     }
-                    if (allowed < n || start + n >= cutAt) {
+                    if (last) {
                         // Exactly at the offset, not at the next byte: the peer may wait for an answer first.
                         cutAt = Long.MAX_VALUE;
                         cutAll();
@@ -176,6 +200,7 @@ public final class FaultProxy implements Closeable {
                     }
                     buffer.flip();
                     try {
+                        draining |= muted;
                         while (!draining && buffer.hasRemaining()) {
                             source.write(buffer);
                         }
@@ -193,6 +218,11 @@ public final class FaultProxy implements Closeable {
                 closeQuietly(source);
                 links.remove(this);
             }
+        }
+
+        /** From now on, destination-to-source bytes are dropped (the cut that follows resets the source). */
+        void muteDown() {
+            muted = true;
         }
 
         /** Destination: FIN after what was forwarded; source: reset. The down pump then drains and closes. */
