@@ -42,8 +42,7 @@ final class SourceRounds {
     private final ByteBuffer[] buffers;
     private final long[] precopyBytes;
     private final long[] stopCopyBytes;
-    private final boolean[] initSent;
-    private final boolean[] acked;
+    private final SwitchoverAcks acks;
     private final ObservedPrecopy[] observed;
     private final List<MigrationReport.RoundStats> stats = new ArrayList<>();
     private final SwitchoverPolicy policy;
@@ -53,7 +52,6 @@ final class SourceRounds {
     /** When the last two rounds collected guest memory's dirty pages (timeline nanos; -1: not yet twice). */
     private long lastCollect = -1;
     private long previousCollect = -1;
-    private boolean peerFailed;
     private Consumer<String> progress = s -> { };
     private Consumer<MigrationEvent> events = e -> { };
 
@@ -65,8 +63,7 @@ final class SourceRounds {
         this.buffers = new ByteBuffer[devices.size()];
         this.precopyBytes = new long[devices.size()];
         this.stopCopyBytes = new long[devices.size()];
-        this.initSent = new boolean[devices.size()];
-        this.acked = new boolean[devices.size()];
+        this.acks = new SwitchoverAcks(devices.size());
         this.observed = new ObservedPrecopy[devices.size()];
         for (int i = 0; i < observed.length; i++) {
             observed[i] = new ObservedPrecopy();
@@ -83,17 +80,7 @@ final class SourceRounds {
 
     /** Control records handled on arrival: the destination's switchover-acks. */
     void onControl(final ControlInbox.Message m) {
-        if (m.kind() == null) {
-            synchronized (acked) {
-                peerFailed = true;
-                acked.notifyAll();
-            }
-        } else if (m.kind() == RecordKind.SWITCHOVER_ACK && m.deviceId() >= 0 && m.deviceId() < acked.length) {
-            synchronized (acked) {
-                acked[m.deviceId()] = true;
-                acked.notifyAll();
-            }
-        }
+        acks.onControl(m);
     }
 
     /**
@@ -114,7 +101,7 @@ final class SourceRounds {
             memoryBytes += memBytes;
             sent += memBytes + devBytes;
             final SwitchoverPolicy.Round measured = new SwitchoverPolicy.Round(round,
-                    sent * 1e9 / Math.max(1, timeline.now() - start), remaining(memory), fixedNanos(), !allAcked(),
+                    sent * 1e9 / Math.max(1, timeline.now() - start), remaining(memory), fixedNanos(), !acks.all(),
                     !allDrained(), stats.isEmpty() ? -1 : stats.getLast().remainingBytes());
             estimateNanos = SwitchoverPolicy.estimateNanos(measured);
             timeline.record(Phase.PRE_COPY, "all", round, t, memBytes + devBytes);
@@ -125,10 +112,8 @@ final class SourceRounds {
                     + "%.0f MB/s, downtime estimate %.1f ms", round, TextReport.mib(devBytes),
                     TextReport.mib(memBytes), memory.lastDirtyPages(), TextReport.mib(measured.remainingBytes()),
                     measured.bandwidth() / 1e6, estimateNanos / 1e6));
-            synchronized (acked) {
-                if (peerFailed) {
-                    throw new IOException("the destination's control connection failed during pre-copy");
-                }
+            if (acks.peerFailed()) {
+                throw new IOException("the destination's control connection failed during pre-copy");
             }
             if (decide(measured)) {
                 return;
@@ -176,7 +161,7 @@ final class SourceRounds {
                 events.accept(new MigrationEvent.DeviceState(devices.get(i).descriptor().name(),
                         devices.get(i).target().state()));
             } else {
-                acked[i] = true;
+                acks.notInPrecopy(i);
             }
         }
     }
@@ -227,9 +212,9 @@ final class SourceRounds {
         timeline.record(Phase.PRE_COPY, devices.get(i).descriptor().name(), round, start, total);
         final boolean initialDone = reported ? target.precopyInfo().initialBytes() == 0
                 : observed[i].initialSent();
-        if (!initSent[i] && initialDone) {
+        if (!acks.sent(i) && initialDone) {
             writer.write(RecordKind.INIT_DATA_SENT, i);
-            initSent[i] = true;
+            acks.markSent(i);
         }
         return total;
     }
@@ -353,17 +338,6 @@ final class SourceRounds {
         return true;
     }
 
-    private boolean allAcked() {
-        synchronized (acked) {
-            for (final boolean a : acked) {
-                if (!a) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
     /**
      * At the round limit: waits for the acknowledgement of every device whose initial data was sent. A device whose
      * initial data never drained cannot be acknowledged; the switchover goes ahead without it (its destination
@@ -371,37 +345,13 @@ final class SourceRounds {
      */
     private void awaitAcks() throws IOException, InterruptedException {
         for (int i = 0; i < devices.size(); i++) {
-            if (!initSent[i] && !acked[i]) {
+            if (acks.neverSent(i)) {
                 progress.accept("device " + devices.get(i).descriptor().name() + ": its initial pre-copy data did"
                         + " not drain in " + options.maxRounds() + " rounds; switching over without its"
                         + " switchover-ack");
             }
         }
-        final long deadline = timeline.now() + options.timeout().toNanos();
-        synchronized (acked) {
-            while (!sentAcked()) {
-                if (peerFailed) {
-                    throw new IOException("the destination's control connection failed before every device's"
-                            + " initial data was acknowledged");
-                }
-                final long left = deadline - timeline.now();
-                if (left <= 0) {
-                    throw new IOException("the destination did not acknowledge every device's initial data within "
-                            + options.timeout().toMillis() + " ms");
-                }
-                acked.wait(Math.max(1, left / 1_000_000));
-            }
-        }
-    }
-
-    /** @return true once every device whose initial data was sent is acknowledged (caller holds the lock) */
-    private boolean sentAcked() {
-        for (int i = 0; i < acked.length; i++) {
-            if (initSent[i] && !acked[i]) {
-                return false;
-            }
-        }
-        return true;
+        acks.awaitSent(timeline.now() + options.timeout().toNanos(), timeline::now, options.timeout().toMillis());
     }
 
     private ByteBuffer buffer(final int i) {
