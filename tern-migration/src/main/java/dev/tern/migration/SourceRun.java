@@ -200,7 +200,8 @@ final class SourceRun implements AutoCloseable {
     private Phase commit() throws Exception {
         control.write(RecordKind.COMMIT, -1);
         committed = true;
-        new CommitPoint(to, tls, secret, options.timeout(), progress).awaitCommitted(inbox, session);
+        new CommitPoint(to, tls, secret, options.timeout(), progress, timeline.clock()).awaitCommitted(inbox,
+                session);
         downtimeEnd = timeline.now();
         return Phase.CLEANUP;
     }
