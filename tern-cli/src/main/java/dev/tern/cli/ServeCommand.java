@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -67,11 +68,32 @@ final class ServeCommand implements Callable<Integer> {
 
     // ----
 
+    // --- slot holding (issue 9 item 5): nobody keeps the one client slot by stalling ---
+    @Option(names = "--handshake-timeout", defaultValue = "10", paramLabel = "SEC",
+            description = "Seconds a new connection has to deliver its VERSION (default: ${DEFAULT-VALUE}).")
+    long handshakeTimeoutSec;
+
+    @Option(names = "--message-timeout", defaultValue = "10", paramLabel = "SEC",
+            description = "Seconds one message may take to arrive once begun; a client idle between messages is kept"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long messageTimeoutSec;
+
+    private ServerConfig config() {
+        if (handshakeTimeoutSec < 1 || handshakeTimeoutSec > 3600 || messageTimeoutSec < 1
+                || messageTimeoutSec > 3600) {
+            throw new CliException("--handshake-timeout and --message-timeout must be 1..3600 seconds");
+        }
+        return ServerConfig.defaults().withFaultInjection(faultInjection)
+                .withDeadlines(Duration.ofSeconds(handshakeTimeoutSec), Duration.ofSeconds(messageTimeoutSec));
+    }
+    // --- end of slot holding ---
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        final ServerConfig config = config();
         final java.util.logging.Level level = ServeLog.level(logLevel);
         final MigratableDevice served = create();
         if (!console.equals("none") && !(served instanceof Uart)) {
@@ -82,8 +104,7 @@ final class ServeCommand implements Callable<Integer> {
         final UartLine uartLine = served instanceof Uart u ? UartLine.start(u, line.in(), line.out()) : null;
         final VfioUserServer server;
         try {
-            server = VfioUserServer.listen(socket, served, ServerConfig.defaults()
-                    .withFaultInjection(faultInjection));
+            server = VfioUserServer.listen(socket, served, config);
         } catch (final IOException e) {
             throw new CliException("cannot listen on " + socket + ": " + e.getMessage());
         }

@@ -56,6 +56,8 @@ class ServeCommandTest {
         for (final String[] args : List.of(new String[] {"serve", "--device", "toaster", "--socket", socket},
                 new String[] {"serve", "--device", "dma-engine", "--memory", "1000", "--socket", socket},
                 new String[] {"serve", "--device", "uart"},
+                new String[] {"serve", "--device", "uart", "--socket", socket, "--handshake-timeout", "0"},
+                new String[] {"serve", "--device", "uart", "--socket", socket, "--message-timeout", "99999"},
                 new String[] {"serve", "--device", "uart", "--socket", dir.resolve("no/such/dir.sock").toString()},
                 new String[] {"serve", "--device", "uart", "--socket", socket, "--log-level", "loud"},
                 new String[] {"serve", "--device", "uart", "--socket", socket, "--console", "tty:/dev/ttyS0"},

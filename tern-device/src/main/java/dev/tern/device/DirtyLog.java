@@ -6,21 +6,29 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Dirty logging of the device's DMA writes: {@code VFIO_DEVICE_FEATURE_DMA_LOGGING_START/STOP/REPORT} (uAPI
- * {@code vfio.h}, spec §2.11).
+ * {@code vfio.h}, spec §2.11), and vfio-user's "log every write" mode.
  *
  * <p>{@link DmaSpace} records every write it performs, so device authors write no tracking code. The log keeps one
- * bit per page of the chosen page size per tracked range, set with atomic ORs by device threads and read-and-cleared
- * by {@link #report} with atomic ANDs, so no write between two reports is lost.
+ * bit per page of the chosen page size, set with atomic ORs by device threads and read-and-cleared by
+ * {@link #report} with atomic ANDs, so no write between two reports is lost.
  *
- * <p>Errors, following the kernel: START with no ranges → EINVAL; more than {@value #MAX_RANGES} → E2BIG; page
+ * <p><b>Memory follows the writes, not the request.</b> Bits live in chunks of {@value #CHUNK_PAGES} pages (4 KiB of
+ * bitmap, 128 MiB of IOVA at 4 KiB pages) allocated when a page in them is first written. Writes only land in
+ * DMA-mapped memory, so a START over a huge range (a 48-byte request for 2^62 bytes) costs nothing until the device
+ * writes, and then as much as the mapped memory it wrote; a REPORT touches only the chunks of its range, whose size
+ * the caller bounds by the bitmap it can send back.
+ *
+ * <p>Errors, following the kernel for {@link #start}: no ranges → EINVAL; more than {@value #MAX_RANGES} → E2BIG; page
  * size not a power of two, or a range not aligned to it → EINVAL; a range past 2^63 → EOVERFLOW; overlapping ranges
  * → EINVAL; START while started → <b>EBUSY</b> (the uAPI only says the driver must reject it; Tern picks EBUSY
  * because the request is valid, just not now). REPORT before START, with a page size below 4096 or not a power of
  * two, an empty range, a range not covered by the tracked ranges, or a bitmap too small → EINVAL. STOP is
- * idempotent.
+ * idempotent. {@link #startAll} is vfio-user's START with zero ranges ("all writes should be logged"): every write,
+ * wherever it lands, including to mappings added later; a REPORT may then ask for any range.
  */
 public final class DirtyLog {
 
@@ -28,15 +36,18 @@ public final class DirtyLog {
     public static final long MIN_PAGE_SIZE = 4096;
     /** Ranges the core guarantees ({@code PAGE_SIZE / sizeof(range)} on 4 KiB pages). */
     public static final int MAX_RANGES = 256;
-    /** Upper bound on tracked pages (a 512 MiB bitmap). */
-    private static final long MAX_PAGES = 1L << 32;
+    private static final int CHUNK_SHIFT = 15;
+    /** Pages per lazily allocated bitmap chunk. */
+    static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** One tracked range: bit {@code i} is page {@code firstPage + i} (page number = address >>> shift). */
-    private record Tracked(long iova, long end, long firstPage, long[] bits) {
-    }
-
-    private record Tracking(int shift, Tracked[] ranges) {
+    /**
+     * @param shift  log2 of the page size
+     * @param ranges the tracked ranges sorted by IOVA, or null to track every write
+     * @param chunks bitmap chunks by {@code page >>> CHUNK_SHIFT}; bit {@code i} of chunk {@code c} is page
+     *               {@code (c << CHUNK_SHIFT) + i} (page number = address >>> shift)
+     */
+    private record Tracking(int shift, DmaRange[] ranges, ConcurrentHashMap<Long, long[]> chunks) {
     }
 
     private volatile Tracking tracking;
@@ -55,18 +66,13 @@ public final class DirtyLog {
      * @throws DeviceException see the class comment
      */
     public synchronized long start(final long pageSize, final List<DmaRange> ranges) throws DeviceException {
-        if (tracking != null) {
-            throw new DeviceException(Errno.EBUSY, "DMA logging already started; STOP it first");
-        }
         if (ranges.isEmpty()) {
             throw new DeviceException(Errno.EINVAL, "DMA logging START needs at least one range");
         }
         if (ranges.size() > MAX_RANGES) {
             throw new DeviceException(Errno.E2BIG, ranges.size() + " ranges; at most " + MAX_RANGES);
         }
-        if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
-            throw new DeviceException(Errno.EINVAL, "page size " + pageSize + " is not a power of two");
-        }
+        checkStart(pageSize);
         final List<DmaRange> sorted = new ArrayList<>(ranges);
         sorted.sort(Comparator.comparingLong(DmaRange::iova));
         for (final DmaRange r : sorted) {
@@ -80,28 +86,46 @@ public final class DirtyLog {
                         + " overlap");
             }
         }
-        final long chosen = Math.max(pageSize, MIN_PAGE_SIZE);
-        final int shift = Long.numberOfTrailingZeros(chosen);
-        final Tracked[] tracked = new Tracked[sorted.size()];
-        long total = 0;
-        for (int i = 0; i < tracked.length; i++) {
-            final DmaRange r = sorted.get(i);
-            final long first = r.iova() >>> shift;
-            final long pages = ((r.end() - 1) >>> shift) - first + 1;
-            total += pages;
-            if (total > MAX_PAGES) {
-                throw new DeviceException(Errno.ENOMEM, "tracking " + total + "+ pages of " + chosen
-                        + " bytes exceeds the bitmap limit");
-            }
-            tracked[i] = new Tracked(r.iova(), r.end(), first, new long[(int) ((pages + 63) >>> 6)]);
+        return begin(pageSize, sorted.toArray(DmaRange[]::new));
+    }
+
+    /**
+     * Starts logging every write, wherever it lands, mappings added later included (vfio-user DMA_LOGGING_START
+     * with zero ranges).
+     *
+     * @param pageSize any power of two (below 4096 is raised to 4096)
+     * @return the page size chosen
+     * @throws DeviceException EBUSY if started, EINVAL for a bad page size
+     */
+    public synchronized long startAll(final long pageSize) throws DeviceException {
+        checkStart(pageSize);
+        return begin(pageSize, null);
+    }
+
+    private void checkStart(final long pageSize) throws DeviceException {
+        if (tracking != null) {
+            throw new DeviceException(Errno.EBUSY, "DMA logging already started; STOP it first");
         }
-        tracking = new Tracking(shift, tracked);
+        if (pageSize <= 0 || Long.bitCount(pageSize) != 1) {
+            throw new DeviceException(Errno.EINVAL, "page size " + pageSize + " is not a power of two");
+        }
+    }
+
+    private long begin(final long pageSize, final DmaRange[] ranges) {
+        final long chosen = Math.max(pageSize, MIN_PAGE_SIZE);
+        tracking = new Tracking(Long.numberOfTrailingZeros(chosen), ranges, new ConcurrentHashMap<>());
         return chosen;
     }
 
     /** Stops logging ({@code DMA_LOGGING_STOP}) and drops the log; a no-op when not started. */
     public synchronized void stop() {
         tracking = null;
+    }
+
+    /** @return bytes of bitmap allocated now (chunks written to), for tests and diagnostics */
+    public long bitmapBytes() {
+        final Tracking t = tracking;
+        return t == null ? 0 : (long) t.chunks.size() * CHUNK_PAGES / 8;
     }
 
     /**
@@ -113,16 +137,27 @@ public final class DirtyLog {
             return;
         }
         final long end = iova + length;
-        for (final Tracked r : t.ranges) {
-            if (r.end <= iova) {
+        if (t.ranges == null) {
+            mark(t, iova >>> t.shift, (end - 1) >>> t.shift);
+            return;
+        }
+        for (final DmaRange r : t.ranges) {
+            if (r.end() <= iova) {
                 continue;
             }
-            if (r.iova >= end) {
+            if (r.iova() >= end) {
                 break;
             }
-            final long a = Math.max(iova, r.iova);
-            final long b = Math.min(end, r.end);
-            setBits(r.bits, (a >>> t.shift) - r.firstPage, ((b - 1) >>> t.shift) - r.firstPage);
+            mark(t, Math.max(iova, r.iova()) >>> t.shift, (Math.min(end, r.end()) - 1) >>> t.shift);
+        }
+    }
+
+    /** Sets the bits of pages {@code [p0, p1]}, allocating their chunks on first use. */
+    private static void mark(final Tracking t, final long p0, final long p1) {
+        for (long c = p0 >>> CHUNK_SHIFT; c <= p1 >>> CHUNK_SHIFT; c++) {
+            final long base = c << CHUNK_SHIFT;
+            final long[] words = t.chunks.computeIfAbsent(c, k -> new long[CHUNK_PAGES / 64]);
+            setBits(words, Math.max(p0, base) - base, Math.min(p1, base + CHUNK_PAGES - 1) - base);
         }
     }
 
@@ -150,43 +185,51 @@ public final class DirtyLog {
             throw new DeviceException(Errno.EINVAL, "bitmap of " + bitmapOut.length + " words cannot hold " + bits
                     + " pages");
         }
-        long covered = iova;
-        for (final Tracked r : t.ranges) {
-            if (r.end > covered && r.iova <= covered) {
-                covered = r.end;
-            }
-        }
-        if (covered < want.end()) {
+        if (t.ranges != null && !covered(t.ranges, want)) {
             throw new DeviceException(Errno.EINVAL, "report range " + want + " is not inside the logged ranges");
         }
         final long tps = 1L << t.shift;
+        final long p0 = iova >>> t.shift;
+        final long p1 = (want.end() - 1) >>> t.shift;
+        // only the first and the last page can be partly outside the range: those are reported, not cleared
+        final long full0 = (p0 << t.shift) >= iova ? p0 : p0 + 1;
+        final long full1 = (p1 << t.shift) <= want.end() - tps ? p1 : p1 - 1;
         final int rshift = Long.numberOfTrailingZeros(pageSize);
-        for (final Tracked r : t.ranges) {
-            if (r.end <= iova || r.iova >= want.end()) {
+        for (long c = p0 >>> CHUNK_SHIFT; c <= p1 >>> CHUNK_SHIFT; c++) {
+            final long[] words = t.chunks.get(c);
+            if (words == null) {
                 continue;
             }
-            final long a = Math.max(iova, r.iova);
-            final long b = Math.min(want.end(), r.end);
-            final long p0 = (a >>> t.shift) - r.firstPage;
-            final long p1 = ((b - 1) >>> t.shift) - r.firstPage;
-            final long full0 = ((r.firstPage + p0) << t.shift) >= iova ? p0 : p0 + 1;
-            final long full1 = ((r.firstPage + p1) << t.shift) + tps <= want.end() ? p1 : p1 - 1;
-            for (long w = p0 >>> 6; w <= p1 >>> 6; w++) {
-                final long mask = wordMask(w, p0, p1);
-                final long clear = full0 <= full1 ? wordMask(w, full0, full1) : 0;
-                final long word = clear != 0 ? (long) WORDS.getAndBitwiseAnd(r.bits, (int) w, ~clear)
-                        : (long) WORDS.getVolatile(r.bits, (int) w);
+            final long base = c << CHUNK_SHIFT;
+            final long lo = Math.max(p0, base) - base;
+            final long hi = Math.min(p1, base + CHUNK_PAGES - 1) - base;
+            for (long w = lo >>> 6; w <= hi >>> 6; w++) {
+                final long mask = wordMask(w, lo, hi);
+                final long clear = full0 <= full1 ? mask & wordMask(w, full0 - base, full1 - base) : 0;
+                final long word = clear != 0 ? (long) WORDS.getAndBitwiseAnd(words, (int) w, ~clear)
+                        : (long) WORDS.getVolatile(words, (int) w);
                 long dirty = word & mask;
                 while (dirty != 0) {
-                    final long page = (w << 6) + Long.numberOfTrailingZeros(dirty);
+                    final long page = base + (w << 6) + Long.numberOfTrailingZeros(dirty);
                     dirty &= dirty - 1;
-                    final long start = (r.firstPage + page) << t.shift;
-                    final long lo = Math.max(start, iova) - iova;
-                    final long hi = Math.min(start + tps, want.end()) - 1 - iova;
-                    setPlain(bitmapOut, lo >>> rshift, hi >>> rshift);
+                    final long start = page << t.shift;
+                    final long from = Math.max(start, iova) - iova;
+                    final long to = Math.min(start, want.end() - tps) + tps - 1 - iova;
+                    setPlain(bitmapOut, from >>> rshift, to >>> rshift);
                 }
             }
         }
+    }
+
+    /** @return true if the sorted {@code ranges} cover {@code want} without a gap */
+    private static boolean covered(final DmaRange[] ranges, final DmaRange want) {
+        long covered = want.iova();
+        for (final DmaRange r : ranges) {
+            if (r.end() > covered && r.iova() <= covered) {
+                covered = r.end();
+            }
+        }
+        return covered >= want.end();
     }
 
     /** Bits of word {@code w} that lie in the bit range {@code [from, to]}. */

@@ -4,8 +4,6 @@ import dev.tern.sys.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,7 +15,8 @@ import java.util.List;
  * guest cleared Bus Master Enable ENODEV (see {@link DeviceGate}). The device gets a {@link DeviceException}, never
  * a JVM crash. Writes are recorded in the {@link DirtyLog} when logging is on.
  *
- * <p>Mapping changes (transport thread) publish a new sorted array; device threads read it without locks.
+ * <p>Mapping changes (transport thread) go into an {@link IovaMap}; device threads look up without locks, in
+ * O(log n) per mapping an access touches.
  */
 public final class DmaSpace {
 
@@ -28,7 +27,7 @@ public final class DmaSpace {
 
     private final DeviceGate gate;
     private final DirtyLog dirtyLog = new DirtyLog();
-    private volatile DmaMapping[] mappings = new DmaMapping[0];
+    private final IovaMap<DmaMapping> mappings = new IovaMap<>();
 
     /** @param gate the device's gate, consulted on every access */
     public DmaSpace(final DeviceGate gate) {
@@ -42,7 +41,7 @@ public final class DmaSpace {
 
     /** @return the current mappings, sorted by IOVA */
     public List<DmaMapping> mappings() {
-        return List.of(mappings);
+        return mappings.entries().stream().map(IovaMap.Entry::value).toList();
     }
 
     /**
@@ -50,19 +49,12 @@ public final class DmaSpace {
      *
      * @throws DeviceException EEXIST if it overlaps an existing mapping
      */
-    public synchronized void map(final DmaMapping mapping) throws DeviceException {
-        final DmaMapping[] old = mappings;
-        final List<DmaMapping> next = new ArrayList<>(old.length + 1);
-        for (final DmaMapping m : old) {
-            if (m.range().overlaps(mapping.range())) {
-                throw new DeviceException(Errno.EEXIST, "DMA range " + mapping.range() + " overlaps mapped "
-                        + m.range());
-            }
-            next.add(m);
+    public void map(final DmaMapping mapping) throws DeviceException {
+        final IovaMap.Entry<DmaMapping> clash = mappings.add(mapping.range(), mapping);
+        if (clash != null) {
+            throw new DeviceException(Errno.EEXIST, "DMA range " + mapping.range() + " overlaps mapped "
+                    + clash.range());
         }
-        next.add(mapping);
-        next.sort((a, b) -> Long.compare(a.range().iova(), b.range().iova()));
-        mappings = next.toArray(new DmaMapping[0]);
     }
 
     /** Maps a memory segment at {@code iova} (convenience for {@link #map}). */
@@ -78,36 +70,26 @@ public final class DmaSpace {
      * @return the mappings removed
      * @throws DeviceException EINVAL if the range cuts through a mapping (partial unmap is not supported)
      */
-    public synchronized List<DmaMapping> unmap(final long iova, final long length) throws DeviceException {
+    public List<DmaMapping> unmap(final long iova, final long length) throws DeviceException {
         final DmaRange range = DmaRange.checked(iova, length);
-        final List<DmaMapping> keep = new ArrayList<>();
-        final List<DmaMapping> removed = new ArrayList<>();
-        for (final DmaMapping m : mappings) {
-            if (!m.range().overlaps(range)) {
-                keep.add(m);
-            } else if (range.contains(m.range().iova(), m.range().length())) {
-                removed.add(m);
-            } else {
-                throw new DeviceException(Errno.EINVAL, "unmap of " + range + " cuts mapping " + m.range());
-            }
+        final List<IovaMap.Entry<DmaMapping>> removed = mappings.removeWithin(range, false);
+        if (removed == null) {
+            throw new DeviceException(Errno.EINVAL, "unmap of " + range + " cuts a mapping");
         }
-        mappings = keep.toArray(new DmaMapping[0]);
-        return removed;
+        return removed.stream().map(IovaMap.Entry::value).toList();
     }
 
     /** Removes all mappings (device close or reset of the address space). */
-    public synchronized void unmapAll() {
-        mappings = new DmaMapping[0];
+    public void unmapAll() {
+        mappings.clear();
     }
 
     /** @return true if any mapped part of {@code [iova, iova + length)} is a peer-to-peer mapping */
     public boolean isPeerToPeer(final long iova, final long length) {
-        for (final DmaMapping m : mappings) {
-            if (m.peerToPeer() && m.range().iova() < iova + length && iova < m.range().end()) {
-                return true;
-            }
+        if (length <= 0 || iova < 0 || iova > Long.MAX_VALUE - length) {
+            return false;
         }
-        return false;
+        return mappings.overlapping(new DmaRange(iova, length)).stream().anyMatch(e -> e.value().peerToPeer());
     }
 
     /**
@@ -179,30 +161,30 @@ public final class DmaSpace {
         if (iova < 0 || iova > Long.MAX_VALUE - len) {
             throw new DeviceException(Errno.EFAULT, "DMA at 0x" + Long.toHexString(iova) + " overflows");
         }
-        final DmaMapping[] ms = mappings;
-        final int first = find(ms, iova);
-        if (first < 0) {
+        final IovaMap.Entry<DmaMapping> first = mappings.containing(iova);
+        if (first == null) {
             throw unmapped(iova, len);
         }
-        int last = first;
-        while (true) {
-            final DmaMapping m = ms[last];
-            gate.checkDma(m.peerToPeer());
-            if (write && !m.writable()) {
-                throw new DeviceException(Errno.EACCES, "DMA write to read-only mapping " + m.range());
+        for (IovaMap.Entry<DmaMapping> e = first; ; e = mappings.adjacent(e)) {
+            if (e == null) {
+                throw unmapped(iova, len);
             }
+            final DmaMapping m = e.value();
+            check(m, write);
             if (m.range().end() >= iova + len) {
                 break;
-            }
-            last++;
-            if (last >= ms.length || ms[last].range().iova() != m.range().end()) {
-                throw unmapped(iova, len);
             }
         }
         long done = 0;
         try {
-            for (int k = first; k <= last; k++) {
-                final DmaMapping m = ms[k];
+            for (IovaMap.Entry<DmaMapping> e = first; done < len; e = mappings.adjacent(e)) {
+                if (e == null) {
+                    throw new IllegalStateException("unmapped during the access");
+                }
+                final DmaMapping m = e.value();
+                if (e != first) {
+                    check(m, write); // a mapping changed since the first pass is checked again
+                }
                 final long at = iova + done;
                 final long n = Math.min(len - done, m.range().end() - at);
                 final long off = at - m.range().iova();
@@ -234,22 +216,11 @@ public final class DmaSpace {
         }
     }
 
-    /** @return the index of the mapping containing {@code iova}, or -1 */
-    private static int find(final DmaMapping[] ms, final long iova) {
-        int lo = 0;
-        int hi = ms.length - 1;
-        while (lo <= hi) {
-            final int mid = (lo + hi) >>> 1;
-            final DmaRange r = ms[mid].range();
-            if (iova < r.iova()) {
-                hi = mid - 1;
-            } else if (iova >= r.end()) {
-                lo = mid + 1;
-            } else {
-                return mid;
-            }
+    private void check(final DmaMapping m, final boolean write) throws DeviceException {
+        gate.checkDma(m.peerToPeer());
+        if (write && !m.writable()) {
+            throw new DeviceException(Errno.EACCES, "DMA write to read-only mapping " + m.range());
         }
-        return -1;
     }
 
     private static DeviceException unmapped(final long iova, final long len) {
@@ -260,6 +231,6 @@ public final class DmaSpace {
     /** @return the mappings, one per line, for diagnostics */
     @Override
     public String toString() {
-        return Arrays.toString(mappings);
+        return mappings.toString();
     }
 }

@@ -111,4 +111,36 @@ class DirtyLogTest {
             assertThat(w).isEqualTo(-1L);
         }
     }
+
+    @Test
+    void logAllRecordsEveryWriteAndAllocatesOnlyWhatIsWritten() throws Exception {
+        assertThat(log.startAll(4096)).isEqualTo(4096);
+        assertThat(errno(() -> log.startAll(4096))).isEqualTo(Errno.EBUSY);
+        assertThat(log.bitmapBytes()).isZero();
+        final long far = 1L << 50;
+        log.record(0x3000, 0x2000);
+        log.record(far + 0x1000, 1);
+        assertThat(log.bitmapBytes()).as("two chunks").isEqualTo(2L * DirtyLog.CHUNK_PAGES / 8);
+        final long[] low = new long[1];
+        log.report(0, 64 * 4096, 4096, low);
+        assertThat(low[0]).isEqualTo(0b11000);
+        final long[] high = new long[1];
+        log.report(far, 64 * 4096, 4096, high);
+        assertThat(high[0]).isEqualTo(0b10);
+        final long[] empty = new long[1];
+        log.report(1L << 40, 64 * 4096, 4096, empty);
+        assertThat(empty[0]).isZero();
+        log.stop();
+        assertThat(log.bitmapBytes()).isZero();
+    }
+
+    @Test
+    void aHugeRangeCostsNothingUntilWritten() throws Exception {
+        log.start(4096, List.of(new DmaRange(0, 1L << 60)));
+        assertThat(log.bitmapBytes()).isZero();
+        log.record((1L << 59) + 4096 * 3, 8);
+        final long[] out = new long[1];
+        log.report(1L << 59, 64 * 4096, 4096, out);
+        assertThat(out[0]).isEqualTo(0b1000);
+    }
 }

@@ -24,6 +24,26 @@ public final class EventFd implements AutoCloseable {
     return new EventFd(new Fd(Posix.eventfd(0, Layouts.EFD_CLOEXEC)));
   }
 
+  /** The name the kernel gives an eventfd in {@code /proc/self/fd}. */
+  static final String KERNEL_NAME = "anon_inode:[eventfd]";
+
+  /**
+   * Checks that {@code fd}, received from a peer, really is an eventfd, and makes it non-blocking so
+   * that {@link #trySignal()} can never stall the caller (a pipe or a socket passed as "eventfd" fills
+   * up and would block a write forever). QEMU creates its eventfds non-blocking anyway. Takes ownership
+   * of {@code fd} on success only.
+   *
+   * @throws PosixException EINVAL if it is anything else (the caller still owns it)
+   */
+  public static EventFd fromPeer(Fd fd) throws PosixException {
+    String target = fd.target();
+    if (!KERNEL_NAME.equals(target)) {
+      throw new PosixException("eventfd check of " + fd, Errno.EINVAL, "not an eventfd: " + target);
+    }
+    fd.setNonBlocking();
+    return new EventFd(fd);
+  }
+
   /** Treats {@code fd}, e.g. one received from a peer, as an eventfd; takes ownership of it. */
   public static EventFd wrap(Fd fd) {
     return new EventFd(fd);
@@ -51,14 +71,36 @@ public final class EventFd implements AutoCloseable {
   }
 
   /**
+   * Adds 1 unless that would block (the counter is saturated because nobody consumes it: an
+   * interrupt is pending anyway, so this one coalesces with it). Needs a non-blocking descriptor
+   * ({@link #fromPeer}); on a blocking one it behaves as {@link #signal()}.
+   *
+   * @return false if the signal was dropped (EAGAIN)
+   */
+  public boolean trySignal() throws PosixException {
+    try {
+      fd.writeLong(1);
+      return true;
+    } catch (PosixException e) {
+      if (e.errno() == Errno.EAGAIN) return false;
+      throw e;
+    }
+  }
+
+  /**
    * Blocks until the counter is non-zero, then returns it (an unsigned {@code u64}) and resets it
-   * to 0.
+   * to 0. Works on a descriptor a peer made non-blocking too (it waits with poll(2)).
    */
   public long consume() throws PosixException {
-    try {
-      return fd.readLong();
-    } catch (EOFException e) {
-      throw new PosixException("read(" + fd + ")", Errno.EIO, "eventfd returned end of file");
+    while (true) {
+      try {
+        return fd.readLong();
+      } catch (EOFException e) {
+        throw new PosixException("read(" + fd + ")", Errno.EIO, "eventfd returned end of file");
+      } catch (PosixException e) {
+        if (e.errno() != Errno.EAGAIN) throw e;
+        Poll.poll(fd, Layouts.POLLIN, Duration.ofDays(1));
+      }
     }
   }
 

@@ -1,9 +1,12 @@
 package dev.tern.sys;
 
 import java.io.EOFException;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 
@@ -107,6 +110,61 @@ public final class Fd implements AutoCloseable {
     int v = acquire();
     try {
       return new Fd(Posix.dup(v));
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * What the descriptor refers to, as the kernel names it in {@code /proc/self/fd} (readlink(2)): a
+   * path, {@code anon_inode:[eventfd]}, {@code pipe:[1234]}, {@code socket:[5678]}, ...
+   */
+  public String target() throws PosixException {
+    int v = acquire();
+    try {
+      return Files.readSymbolicLink(Path.of("/proc/self/fd/" + v)).toString();
+    } catch (IOException e) {
+      throw new PosixException("readlink(/proc/self/fd/" + v + ")", Errno.EBADF, e.getMessage());
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The file's seals (fcntl(2) F_GET_SEALS, {@link Layouts#F_SEAL_SHRINK} and friends), or -1 if
+   * the file cannot carry seals (not shmem/memfd: EINVAL).
+   */
+  public int seals() throws PosixException {
+    int v = acquire();
+    try {
+      return Posix.fcntl(v, Layouts.F_GET_SEALS, 0);
+    } catch (PosixException e) {
+      if (e.errno() == Errno.EINVAL) return -1;
+      throw e;
+    } finally {
+      release();
+    }
+  }
+
+  /** Adds seals (fcntl(2) F_ADD_SEALS); EPERM if the file was sealed against it (F_SEAL_SEAL). */
+  public void addSeals(int seals) throws PosixException {
+    int v = acquire();
+    try {
+      Posix.fcntl(v, Layouts.F_ADD_SEALS, seals);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Sets O_NONBLOCK on the open file description (fcntl(2) F_SETFL). The mode belongs to the file
+   * description, which a peer that passed the descriptor shares: it becomes non-blocking for it too.
+   */
+  public void setNonBlocking() throws PosixException {
+    int v = acquire();
+    try {
+      int flags = Posix.fcntl(v, Layouts.F_GETFL, 0);
+      Posix.fcntl(v, Layouts.F_SETFL, flags | Layouts.O_NONBLOCK);
     } finally {
       release();
     }

@@ -178,6 +178,16 @@ public final class Layouts {
   public static final int O_NONBLOCK = 0x800;
   public static final int O_CLOEXEC = 0x80000;
   public static final int F_DUPFD_CLOEXEC = 1030;
+  public static final int F_GETFL = 3;
+  public static final int F_SETFL = 4;
+  /** fcntl(2) file sealing (memfd_create(2) with MFD_ALLOW_SEALING, Linux 3.17). */
+  public static final int F_ADD_SEALS = 1033;
+  public static final int F_GET_SEALS = 1034;
+  public static final int F_SEAL_SEAL = 0x1;
+  /** The file may not shrink: pages a peer mapped can never vanish (no SIGBUS on access). */
+  public static final int F_SEAL_SHRINK = 0x2;
+  public static final int F_SEAL_GROW = 0x4;
+  public static final int F_SEAL_WRITE = 0x8;
 
   // ---- termios(3): only passed between tcgetattr, cfmakeraw and tcsetattr, never read field by field ----
   /** sizeof(struct termios) with glibc on x86-64: 4 flag words, c_line, c_cc[32], padding, 2 speeds. */

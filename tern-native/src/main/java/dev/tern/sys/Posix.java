@@ -386,6 +386,26 @@ public final class Posix {
     return rc;
   }
 
+  /**
+   * fcntl(2) with an int argument (F_GETFL, F_SETFL, F_GET_SEALS, F_ADD_SEALS, ...). Returns the
+   * call's result.
+   */
+  public static int fcntl(int fd, int cmd, int arg) throws PosixException {
+    MemorySegment st = Libc.state();
+    while (true) {
+      int rc;
+      try {
+        rc = (int) Libc.FCNTL.invokeExact(st, fd, cmd, arg);
+      } catch (Throwable t) {
+        throw Libc.rethrow(t);
+      }
+      if (rc >= 0) return rc;
+      if (Libc.errno(st) != Errno.EINTR) {
+        throw Libc.fail(st, "fcntl(fd=" + fd + ", cmd=" + cmd + ", " + hex(arg) + ")");
+      }
+    }
+  }
+
   /** getpid(2); it cannot fail. */
   public static int getpid() {
     try {

@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SharedMemory implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(SharedMemory.class.getName());
 
+  /** The seals {@link #create} adds. */
+  static final int SEALS = Layouts.F_SEAL_SHRINK | Layouts.F_SEAL_GROW | Layouts.F_SEAL_SEAL;
+
   private final Fd fd;
   private final Arena arena;
   private final MemorySegment segment;
@@ -35,8 +38,12 @@ public final class SharedMemory implements AutoCloseable {
   /**
    * A new anonymous memfd of {@code size} bytes (zero-filled), mapped read-write.
    *
-   * <p>The memfd is created without sealing, so a peer that receives it cannot seal it under us;
-   * only where {@code vm.memfd_noexec=2} refuses that (EACCES) is {@code MFD_NOEXEC_SEAL} used.
+   * <p>The memfd is sealed against shrinking and growing, and against further seals
+   * ({@code F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL}, as QEMU's {@code memory-backend-memfd}
+   * does by default): a peer that maps it (a vfio-user server DMA-mapping guest memory) can rely on
+   * its pages never vanishing, which a shrink would turn into SIGBUS in the peer, and nobody can
+   * seal it further under us. Where {@code vm.memfd_noexec=2} refuses an executable memfd (EACCES),
+   * {@code MFD_NOEXEC_SEAL} is used.
    *
    * @param name shown in {@code /proc/<pid>/fd} as {@code /memfd:name}; at most 249 bytes
    */
@@ -45,6 +52,7 @@ public final class SharedMemory implements AutoCloseable {
     Fd fd = new Fd(memfd(name));
     try {
       Posix.ftruncate(fd.value(), size);
+      fd.addSeals(SEALS);
       return map(fd, 0, size, true);
     } catch (PosixException | RuntimeException e) {
       fd.close();
@@ -167,7 +175,7 @@ public final class SharedMemory implements AutoCloseable {
 
   private static int memfd(String name) throws PosixException {
     try {
-      return Posix.memfdCreate(name, Layouts.MFD_CLOEXEC);
+      return Posix.memfdCreate(name, Layouts.MFD_CLOEXEC | Layouts.MFD_ALLOW_SEALING);
     } catch (PosixException e) {
       if (e.errno() != Errno.EACCES) throw e;
       return Posix.memfdCreate(name, Layouts.MFD_CLOEXEC | Layouts.MFD_NOEXEC_SEAL);

@@ -60,4 +60,39 @@ class EventFdTest {
     assertThatThrownBy(event::signal).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     assertThatThrownBy(event::consume).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void fromPeerAcceptsOnlyEventfdsAndMakesThemNonBlocking() throws Exception {
+    try (Pipe pipe = Pipe.open(); EventFd real = EventFd.create(); Fd copy = real.fd().dup()) {
+      assertThatThrownBy(() -> EventFd.fromPeer(pipe.writeEnd()))
+          .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
+          .hasMessageContaining("pipe:[");
+      assertThat(pipe.writeEnd().isOpen()).as("the caller still owns a refused fd").isTrue();
+      EventFd peer = EventFd.fromPeer(copy);
+      assertThat(peer.trySignal()).isTrue();
+      real.signal(0xffff_ffff_ffff_fffdL);
+      assertThat(peer.trySignal()).as("the counter is now at its maximum").isFalse();
+      assertThat(real.consume()).isEqualTo(0xffff_ffff_ffff_fffeL);
+      assertThat(peer.trySignal()).isTrue();
+      assertThat(real.consume()).as("consume on a non-blocking fd still returns the count").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void consumeWaitsOnADescriptorAPeerMadeNonBlocking() throws Exception {
+    try (EventFd event = EventFd.create()) {
+      event.fd().setNonBlocking();
+      CompletableFuture<Long> got = CompletableFuture.supplyAsync(() -> {
+        try {
+          return event.consume();
+        } catch (PosixException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Thread.sleep(50);
+      assertThat(got).isNotDone();
+      event.signal(3);
+      assertThat(got.get(5, TimeUnit.SECONDS)).isEqualTo(3);
+    }
+  }
 }

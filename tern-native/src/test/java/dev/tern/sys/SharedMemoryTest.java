@@ -99,4 +99,19 @@ class SharedMemoryTest {
     }
     assertThatThrownBy(() -> SharedMemory.create("tern-empty", 0)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void createdMemoryIsSealedSoAPeerCanRelyOnItsPages() throws Exception {
+    try (SharedMemory shm = SharedMemory.create("tern-sealed", 8192)) {
+      assertThat(shm.fd().seals() & SharedMemory.SEALS).isEqualTo(SharedMemory.SEALS);
+      assertThatThrownBy(() -> Posix.ftruncate(shm.fd().value(), 4096))
+          .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+      assertThatThrownBy(() -> shm.fd().addSeals(Layouts.F_SEAL_WRITE))
+          .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
+      assertThat(shm.size()).isEqualTo(8192);
+    }
+    try (Pipe pipe = Pipe.open()) {
+      assertThat(pipe.readEnd().seals()).as("a pipe cannot carry seals").isEqualTo(-1);
+    }
+  }
 }

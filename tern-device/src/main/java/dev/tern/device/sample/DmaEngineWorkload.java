@@ -33,6 +33,11 @@ final class DmaEngineWorkload implements Runnable {
     private static final System.Logger LOG = System.getLogger(DmaEngineWorkload.class.getName());
     private static final long TICK_NANOS = 1_000_000;
     private static final int BATCH = 64;
+    /**
+     * Pages mutated per step at most (1 MiB), whatever RATE says: a guest (or a fuzzer) writing RATE = 2^63 - 1 must
+     * get a busy device, not a worker that never looks at {@code stopRequested} again (a reset would wait forever).
+     */
+    private static final long MAX_PAGES_PER_STEP = 256;
     private static final long MAX_LEN = 1L << 30;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -120,7 +125,7 @@ final class DmaEngineWorkload implements Runnable {
                 final long rate = device.rate();
                 budget = Math.min(budget + rate * ((now - last) / 1e9), Math.max(rate / 10.0, PageTracker.PAGE));
                 last = now;
-                final long pages = (long) (budget / PageTracker.PAGE);
+                final long pages = Math.min((long) (budget / PageTracker.PAGE), MAX_PAGES_PER_STEP);
                 if (pages > 0) {
                     budget -= pages * (double) PageTracker.PAGE;
                     device.mutate(pages);

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class DmaEngineTest {
 
@@ -347,5 +348,18 @@ class DmaEngineTest {
         final ByteBuffer straddle = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
         bar.read(RING_BASE + 6, straddle);
         assertThat(straddle.getShort(0)).as("bytes 6-7 of RING_BASE").isEqualTo((short) 0x1122);
+    }
+
+    /** Found by the server fuzzer: RATE = 2^63 - 1 made the worker loop for hours, and a reset waited for it. */
+    @Test
+    @Timeout(30)
+    void aHugeRateKeepsTheWorkerStoppable() throws Exception {
+        final Rig r = rig(0);
+        reg(r.device(), RATE, Long.MAX_VALUE);
+        Thread.sleep(50);
+        final long t0 = System.nanoTime();
+        r.device().reset();
+        assertThat(System.nanoTime() - t0).as("reset latency, ns").isLessThan(5_000_000_000L);
+        assertThat(reg(r.device(), RATE)).isZero();
     }
 }

@@ -1,10 +1,10 @@
 package dev.tern.vfiouser.client;
 
+import dev.tern.device.DeviceException;
+import dev.tern.device.DmaRange;
+import dev.tern.device.IovaMap;
 import dev.tern.sys.Errno;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
 
 /**
  * The client's memory the server may reach (the guest RAM of a VMM): every range the client DMA_MAPped, with or
@@ -16,29 +16,33 @@ import java.util.List;
  */
 final class GuestMemory {
     /** One mapped range. */
-    private record Range(long iova, MemorySegment memory, boolean writable) {
-        long end() {
-            return iova + memory.byteSize();
+    private record Range(MemorySegment memory, boolean writable) {
+    }
+
+    private final IovaMap<Range> ranges = new IovaMap<>();
+
+    /** @throws DeviceException EEXIST if the range overlaps one already mapped (the server would refuse it too) */
+    void add(final long iova, final MemorySegment memory, final boolean writable) throws DeviceException {
+        if (iova < 0 || memory.byteSize() <= 0 || iova > Long.MAX_VALUE - memory.byteSize()) {
+            throw new DeviceException(Errno.EINVAL, "bad DMA range 0x" + Long.toHexString(iova) + "+0x"
+                    + Long.toHexString(memory.byteSize()));
+        }
+        final IovaMap.Entry<Range> clash = ranges.add(new DmaRange(iova, memory.byteSize()),
+                new Range(memory, writable));
+        if (clash != null) {
+            throw new DeviceException(Errno.EEXIST, "DMA range at 0x" + Long.toHexString(iova) + " overlaps mapped "
+                    + clash.range());
         }
     }
 
-    private volatile List<Range> ranges = List.of();
-
-    synchronized void add(final long iova, final MemorySegment memory, final boolean writable) {
-        final List<Range> next = new ArrayList<>(ranges);
-        next.add(new Range(iova, memory, writable));
-        next.sort(Comparator.comparingLong(Range::iova));
-        ranges = List.copyOf(next);
+    void remove(final long iova, final long size) {
+        if (size > 0 && iova >= 0 && iova <= Long.MAX_VALUE - size) {
+            ranges.removeWithin(new DmaRange(iova, size), true);
+        }
     }
 
-    synchronized void remove(final long iova, final long size) {
-        final List<Range> next = new ArrayList<>(ranges);
-        next.removeIf(r -> r.iova() >= iova && r.end() <= iova + size);
-        ranges = List.copyOf(next);
-    }
-
-    synchronized void clear() {
-        ranges = List.of();
+    void clear() {
+        ranges.clear();
     }
 
     /**
@@ -65,29 +69,23 @@ final class GuestMemory {
             return Errno.EFAULT;
         }
         long done = 0;
-        for (final Range r : ranges) {
-            final long at = iova + done;
-            if (done == len) {
-                break;
-            }
-            if (r.end() <= at) {
-                continue;
-            }
-            if (r.iova() > at || (write && !r.writable())) {
+        for (IovaMap.Entry<Range> e = ranges.containing(iova); done < len; e = ranges.adjacent(e)) {
+            if (e == null || (write && !e.value().writable())) {
                 return Errno.EFAULT;
             }
-            final long n = Math.min(len - done, r.end() - at);
+            final long at = iova + done;
+            final long n = Math.min(len - done, e.range().end() - at);
             try {
                 if (write) {
-                    MemorySegment.copy(buf, done, r.memory(), at - r.iova(), n);
+                    MemorySegment.copy(buf, done, e.value().memory(), at - e.range().iova(), n);
                 } else {
-                    MemorySegment.copy(r.memory(), at - r.iova(), buf, done, n);
+                    MemorySegment.copy(e.value().memory(), at - e.range().iova(), buf, done, n);
                 }
-            } catch (final IllegalStateException | IndexOutOfBoundsException e) {
+            } catch (final RuntimeException x) { // closed, confined to another thread, out of bounds
                 return Errno.EFAULT;
             }
             done += n;
         }
-        return done == len ? 0 : Errno.EFAULT;
+        return 0;
     }
 }

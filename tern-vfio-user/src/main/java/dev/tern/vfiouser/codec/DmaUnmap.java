@@ -31,8 +31,8 @@ import java.util.Optional;
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * libvfio-user requires {@code argsz >= 24} (plus 16 + bitmap size with GET_DIRTY_BITMAP) and rejects other flag
- * values, and ALL with a non-zero address or size; so do we.
+ * libvfio-user requires {@code 24 <= argsz <= 1 MiB} (plus 16 + bitmap size with GET_DIRTY_BITMAP) and rejects
+ * other flag values, and ALL with a non-zero address or size; so do we.
  *
  * @param argsz  u32 argsz
  * @param flags  u32 flags
@@ -96,7 +96,7 @@ public record DmaUnmap(int argsz, int flags, long addr, long size, Optional<Bitm
         final int flags = in.u32("flags");
         final long addr = in.u64("addr");
         final long size = in.u64("size");
-        in.argszAtLeast(argsz, SIZE);
+        in.argszWithin(argsz, SIZE, WireReader.MAX_ARGSZ);
         Optional<BitmapRequest> bitmap = Optional.empty();
         switch (flags) {
             case 0 -> {

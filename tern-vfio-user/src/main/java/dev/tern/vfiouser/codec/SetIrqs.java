@@ -111,7 +111,8 @@ public record SetIrqs(int argsz, int flags, int index, int start, int count, Blo
         final long n = Integer.toUnsignedLong(count);
         final Blob data = (flags & DATA_BOOL) != 0 ? in.blob(n, "bool data") : Blob.empty();
         in.end();
-        in.argszAtLeast(argsz, SIZE + (long) data.length());
+        // argsz counts this payload; with eventfds the kernel's struct vfio_irq_set carries one s32 per vector
+        in.argszWithin(argsz, SIZE + (long) data.length(), SIZE + Math.max(data.length(), 4 * n));
         if ((flags & DATA_EVENTFD) != 0 ? fds > n : fds != 0) {
             throw CodecException.invalid("SET_IRQS: " + fds + " fds for count " + n + " and flags 0x"
                     + Integer.toHexString(flags));

@@ -8,6 +8,9 @@ import java.nio.ByteOrder;
  * with EINVAL ("payload too short"), so decoders never over-read.
  */
 final class WireReader {
+    /** The largest argsz libvfio-user accepts (1 MiB, {@code lib/dma.c}; vfio-user-interop.md L9). */
+    static final long MAX_ARGSZ = 1L << 20;
+
     private final ByteBuffer buf;
     private final String what;
 
@@ -95,6 +98,18 @@ final class WireReader {
     void argszAtLeast(final int argsz, final long min) throws CodecException {
         if (Integer.toUnsignedLong(argsz) < min) {
             throw CodecException.invalid(what + ": argsz " + Integer.toUnsignedLong(argsz) + " < " + min);
+        }
+    }
+
+    /**
+     * Fails unless {@code min <= argsz <= max} (unsigned). A peer's argsz is room it claims for a reply or the size
+     * of its request; it must never exceed what the message can mean, nor libvfio-user's 1 MiB (interop L9).
+     */
+    void argszWithin(final int argsz, final long min, final long max) throws CodecException {
+        argszAtLeast(argsz, min);
+        final long bound = Math.min(max, MAX_ARGSZ);
+        if (Integer.toUnsignedLong(argsz) > bound) {
+            throw CodecException.invalid(what + ": argsz " + Integer.toUnsignedLong(argsz) + " > " + bound);
         }
     }
 

@@ -23,8 +23,9 @@ import dev.tern.vfiouser.transport.ReplyRouter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: VERSION negotiation, then a reader thread and a dispatcher (the thread that called
@@ -38,14 +39,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * region write that makes the device do DMA - always gets it.</li>
  * <li>The dispatcher handles client commands one at a time, in arrival order (specification "Command
  * Concurrency").</li>
- * <li>The queue is bounded in bytes ({@link ServerConfig#maxQueuedBytes()}); a client that pipelines more is
- * disconnected instead of blocking the reader.</li>
+ * <li>The queue is bounded in messages and in bytes, headers included ({@link ServerConfig#maxQueuedMessages()},
+ * {@link ServerConfig#maxQueuedBytes()}); when it is full the reader stops reading the socket until the dispatcher
+ * catches up, so a client that floods commands without reading replies is slowed to the server's pace (the kernel's
+ * socket buffers fill and its sends block) instead of growing the heap. A DMA reply stuck behind such a flood is
+ * what {@link ServerConfig#dmaTimeout()} is for.</li>
  * <li>The client must answer DMA_READ/DMA_WRITE without waiting for the replies to its own commands (Tern's client
  * answers them on its reader thread); a client that does not is cut off by {@link ServerConfig#dmaTimeout()}: the
  * device's DMA fails with EIO, the server stays up.</li>
  * </ol>
  * Nothing the client sends ends the server: malformed input becomes an error reply (or, when the stream cannot be
- * resynchronised, a closed connection), and on disconnect the DMA mappings, eventfds and dirty logging of this
+ * resynchronised, a closed connection); any {@link Throwable} on the reader or the dispatcher (an
+ * {@link OutOfMemoryError} included) ends this session only; {@link #overdue} lets the server close a client that
+ * does not finish VERSION or a message in time; and on disconnect the DMA mappings, eventfds and dirty logging of this
  * client are released; the device and its migration state stay ("Client Disconnection").
  */
 final class ClientSession implements Runnable {
@@ -67,13 +73,46 @@ final class ClientSession implements Runnable {
     private final ServedDevice served;
     private final ServerConfig config;
     private final ReplyRouter router = new ReplyRouter();
-    private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
+    private final ArrayBlockingQueue<Work> queue;
+    private final Semaphore queuedBytes;
+    private final long acceptedNanos = System.nanoTime();
+    private volatile boolean negotiated;
 
-    ClientSession(final MessageChannel channel, final ServedDevice served, final ServerConfig config) {
+    private final Incoming first;
+
+    /**
+     * @param first the connection's first message if the server read it already (a newcomer that waited for the
+     *              slot), else null
+     */
+    ClientSession(final MessageChannel channel, final ServedDevice served, final ServerConfig config,
+            final Incoming first) {
+        this.first = first;
         this.channel = channel;
         this.served = served;
         this.config = config;
+        this.queue = new ArrayBlockingQueue<>(config.maxQueuedMessages());
+        this.queuedBytes = new Semaphore((int) config.maxQueuedBytes());
+    }
+
+    /**
+     * @param now {@link System#nanoTime()}
+     * @return why this client is overdue (no VERSION within the handshake deadline, a message taking longer than
+     *         the message deadline), or null
+     */
+    String overdue(final long now) {
+        if (!negotiated && now - acceptedNanos > config.handshakeTimeout().toNanos()) {
+            return "no VERSION within " + config.handshakeTimeout().toMillis() + " ms";
+        }
+        final long started = channel.messageStartedNanos();
+        if (started != 0 && now - started > config.messageTimeout().toNanos()) {
+            return "a message took longer than " + config.messageTimeout().toMillis() + " ms to arrive";
+        }
+        return null;
+    }
+
+    /** Ends the session from another thread: the reader wakes up with the connection closed. */
+    void abort() {
+        channel.close();
     }
 
     @Override
@@ -90,9 +129,8 @@ final class ClientSession implements Runnable {
 
     /** Specification "Connection Initiation": the first message must be VERSION; anything else ends the session. */
     private NegotiationOutcome.Negotiated negotiate() {
-        final Incoming first = channel.receive();
         final Incoming.Message m;
-        switch (first) {
+        switch (first != null ? first : channel.receive()) {
             case Incoming.Closed c -> {
                 return null;
             }
@@ -122,6 +160,7 @@ final class ClientSession implements Runnable {
             return null;
         }
         channel.setInboundLimits(n.session().serverInboundLimits());
+        negotiated = true;
         return n;
     }
 
@@ -136,13 +175,14 @@ final class ClientSession implements Runnable {
         final IrqHandler irqs = new IrqHandler(served.device());
         final CommandDispatcher dispatcher = new CommandDispatcher(served, dma, irqs,
                 new FeatureHandler(served, s.tern(), ternProposed, config.faultInjection(),
-                        s.clientMaxDataXferSize()),
+                        Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize())),
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
-        final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader").start(this::readLoop);
+        final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader").start(this::readLoopGuarded);
         try {
-            dispatchLoop(dispatcher, decoder);
+            dispatchLoop(dispatcher, decoder, reader);
         } finally {
             channel.close();
+            reader.interrupt(); // it may wait for queue space the dispatcher will never free now
             router.closeAll("client disconnected");
             dma.close();
             irqs.close();
@@ -156,7 +196,18 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private void readLoop() {
+    private void readLoopGuarded() {
+        try {
+            readLoop();
+        } catch (final InterruptedException e) {
+            // the session ended while the queue was full
+        } catch (final Throwable t) { // an Error too: it ends this session, never the server
+            LOG.log(Level.WARNING, "vfio-user reader failed; ending the session", t);
+            channel.close();
+        }
+    }
+
+    private void readLoop() throws InterruptedException {
         while (true) {
             final Incoming in = channel.receive();
             switch (in) {
@@ -166,44 +217,64 @@ final class ClientSession implements Runnable {
                         LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", m.frame().header());
                     }
                 }
-                case Incoming.Message m -> {
-                    final long size = m.frame().payload().length();
-                    if (queuedBytes.addAndGet(size) > config.maxQueuedBytes()) {
-                        m.closeFds();
-                        queue.add(new Work.End("client pipelined more than " + config.maxQueuedBytes()
-                                + " bytes of commands"));
-                        return;
-                    }
-                    queue.add(new Work.Command(m));
-                }
+                case Incoming.Message m -> enqueue(m);
                 case Incoming.Refused r -> {
                     if (r.header().isReply()) {
                         router.fail(r.header().msgId(), "reply refused: " + r.reason());
                     } else {
-                        queue.add(new Work.Refusal(r));
+                        queue.put(new Work.Refusal(r));
                     }
                     if (r.fatal()) {
-                        queue.add(new Work.End("unrecoverable framing error: " + r.reason()));
+                        queue.put(new Work.End("unrecoverable framing error: " + r.reason()));
                         return;
                     }
                 }
                 case Incoming.Closed c -> {
                     router.closeAll(c.reason());
-                    queue.add(new Work.End(c.reason()));
+                    queue.put(new Work.End(c.reason()));
                     return;
                 }
             }
         }
     }
 
-    private void dispatchLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder) {
+    /** Back-pressure: waits (not reading the socket) until the command fits the queue's message and byte bounds. */
+    private void enqueue(final Incoming.Message m) throws InterruptedException {
+        final int cost = cost(m);
+        try {
+            queuedBytes.acquire(cost);
+        } catch (final InterruptedException e) {
+            m.closeFds();
+            throw e;
+        }
+        try {
+            queue.put(new Work.Command(m));
+        } catch (final InterruptedException e) {
+            queuedBytes.release(cost);
+            m.closeFds();
+            throw e;
+        }
+    }
+
+    /** @return the bytes a queued command counts for: its whole message, header included */
+    private int cost(final Incoming.Message m) {
+        return (int) Math.min(m.frame().header().messageSize(), config.maxQueuedBytes());
+    }
+
+    private void dispatchLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder, final Thread reader) {
         while (true) {
             final Work w;
             try {
-                w = queue.take();
+                w = queue.poll(200, TimeUnit.MILLISECONDS);
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            }
+            if (w == null) {
+                if (!reader.isAlive() && queue.isEmpty()) {
+                    return; // the reader failed without a word (see readLoopGuarded)
+                }
+                continue;
             }
             switch (w) {
                 case Work.End e -> {
@@ -212,7 +283,7 @@ final class ClientSession implements Runnable {
                 }
                 case Work.Refusal r -> replyError(r.refused().header(), r.refused().errno(), r.refused().reason());
                 case Work.Command c -> {
-                    queuedBytes.addAndGet(-c.message().frame().payload().length());
+                    queuedBytes.release(cost(c.message()));
                     handle(dispatcher, decoder, c.message());
                 }
             }

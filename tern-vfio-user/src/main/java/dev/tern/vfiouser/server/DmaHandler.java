@@ -5,6 +5,7 @@ import dev.tern.device.DmaChannel;
 import dev.tern.device.DmaMapping;
 import dev.tern.device.DmaRange;
 import dev.tern.device.DmaSpace;
+import dev.tern.sys.Layouts;
 import dev.tern.sys.PosixException;
 import dev.tern.sys.SharedMemory;
 import dev.tern.vfiouser.codec.Ack;
@@ -89,8 +90,12 @@ final class DmaHandler implements AutoCloseable {
     }
 
     /**
-     * Refuses what mmap would accept but a later access would turn into SIGBUS: an fd that is not a regular file
-     * (memfd), or a range past its end.
+     * Refuses what mmap would accept but a later access would turn into SIGBUS (a device thread dying with
+     * {@code InternalError} while the device says RUNNING): an fd that is not a regular file (memfd), a range past
+     * its end, or a file its owner may still shrink. The fd must carry {@code F_SEAL_SHRINK} (memfd_create(2) with
+     * MFD_ALLOW_SEALING, then fcntl F_ADD_SEALS; QEMU's {@code memory-backend-memfd} seals by default, and so does
+     * Tern's own guest memory). A file that cannot be sealed (a tmpfs or hugetlbfs file, not a memfd) is refused
+     * too: such memory can still be given to the device without an fd, through DMA_READ/DMA_WRITE messages.
      */
     private static String checkFile(final ReceivedFds fds, final DmaMap m) {
         if (m.offset() < 0 || m.offset() % PAGE != 0) {
@@ -100,6 +105,11 @@ final class DmaHandler implements AutoCloseable {
         try {
             if (!Files.isRegularFile(link)) {
                 return "the fd is not a mappable file";
+            }
+            final int seals = fds.peek(0).seals();
+            if (seals < 0 || (seals & Layouts.F_SEAL_SHRINK) == 0) {
+                return "the fd is not sealed against shrinking (F_SEAL_SHRINK" + (seals < 0 ? "; it cannot be"
+                        + " sealed: map it without an fd" : "") + ")";
             }
             final long size = Files.size(link);
             if (m.offset() > size || m.size() > size - m.offset()) {

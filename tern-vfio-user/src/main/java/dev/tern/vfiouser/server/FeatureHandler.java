@@ -38,7 +38,9 @@ import java.util.List;
  * </table>
  * SET and PROBE replies echo the request (libvfio-user; its sample client compares the echo byte for byte), except
  * that DMA_LOGGING_START reports the page size the device chose, as the kernel writes it back. DMA_LOGGING_START
- * with no ranges logs every current DMA mapping, as libvfio-user does for any START.
+ * with no ranges logs every write, including to mappings added later (the specification's "all writes"). A REPORT's
+ * bitmap must fit the smaller of both sides' {@code max_data_xfer_size} and the request's argsz (else EINVAL), so one
+ * request can never make the server build or send more than that; the log itself only grows with pages written.
  */
 final class FeatureHandler {
     private final ServedDevice served;
@@ -52,7 +54,7 @@ final class FeatureHandler {
      * @param tern           the negotiated Tern extension features
      * @param diagnostics    whether the client proposed the {@code tern} object
      * @param faultInjection whether FAIL_NEXT_ARC is enabled on this server
-     * @param maxReplyData   the client's {@code max_data_xfer_size}: bound of a REPORT bitmap
+     * @param maxReplyData   the smaller {@code max_data_xfer_size} of client and server: bound of a REPORT bitmap
      */
     FeatureHandler(final ServedDevice served, final TernExtension tern, final boolean diagnostics,
             final boolean faultInjection, final long maxReplyData) {
@@ -156,12 +158,10 @@ final class FeatureHandler {
                 for (final FeaturePayload.IovaRange r : c.ranges()) {
                     ranges.add(DmaRange.checked(r.iova(), r.length()));
                 }
-                if (ranges.isEmpty()) {
-                    // libvfio-user ignores the ranges and logs every DMA region; its sample client sends none
-                    // (vfio-user.md §2.4). The kernel refuses an empty list, so only an empty list means "all".
-                    served.device().dma().mappings().forEach(m -> ranges.add(m.range()));
-                }
-                final long chosen = e.startDirtyLogging(c.pageSize(), ranges);
+                // Specification: "a value of zero [num_ranges] indicates that all writes should be logged" -
+                // every write, to mappings added after START too (vfio-user.md §2.1, issue 8 item 7).
+                final long chosen = ranges.isEmpty() ? served.device().dma().dirtyLog().startAll(c.pageSize())
+                        : e.startDirtyLogging(c.pageSize(), ranges);
                 return Outcome.ok(new DeviceFeature(f.argsz(), f.flags(),
                         new FeaturePayload.DmaLoggingControl(chosen, c.ranges())));
             }

@@ -9,6 +9,7 @@ import dev.tern.vfiouser.codec.Ack;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Errno;
 import dev.tern.vfiouser.codec.SetIrqs;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,10 +24,13 @@ import java.util.Map;
  * mask or unmask them (BOOL: only where the byte is non-zero);</li>
  * <li>DATA_EVENTFD with MASK or UNMASK (irqfd-style unmask) is not supported: EINVAL.</li>
  * </ul>
+ * Every fd must be an eventfd ({@code /proc/self/fd} names it {@code anon_inode:[eventfd]}); anything else (a pipe
+ * would fill up and block the signalling thread) is EINVAL and nothing changes. The eventfds are made non-blocking.
  * The server owns the eventfds it was given and closes them when replaced and when the client disconnects ("all
  * IRQ file descriptors passed from the old client are closed", "Client Disconnection").
  */
 final class IrqHandler implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(IrqHandler.class.getName());
     private final Device device;
     private final Map<Long, EventFd> eventfds = new HashMap<>();
 
@@ -60,9 +64,20 @@ final class IrqHandler implements AutoCloseable {
             if (action != SetIrqs.ACTION_TRIGGER) {
                 return Outcome.fail(Errno.EINVAL, "SET_IRQS: eventfds are only supported for ACTION_TRIGGER");
             }
+            final List<EventFd> checked = new ArrayList<>();
+            for (int i = 0; i < fds.size(); i++) {
+                try {
+                    checked.add(EventFd.fromPeer(fds.peek(i)));
+                } catch (final PosixException x) {
+                    return Outcome.fail(Errno.EINVAL, "SET_IRQS: fd " + i + ": " + x.getMessage());
+                }
+            }
             for (int i = 0; i < count; i++) {
                 final int vector = (int) start + i;
-                final EventFd e = i < fds.size() ? EventFd.wrap(fds.take(i)) : null;
+                final EventFd e = i < checked.size() ? checked.get(i) : null;
+                if (e != null) {
+                    fds.take(i);
+                }
                 irq.setTrigger(vector, e == null ? null : () -> signal(e));
                 replace((int) index, vector, e);
             }
@@ -82,9 +97,16 @@ final class IrqHandler implements AutoCloseable {
         return ack();
     }
 
+    /**
+     * Never blocks the signalling thread (the dispatcher, or a device thread): the fd is a verified, non-blocking
+     * eventfd; a saturated counter (the client does not consume) drops this signal, which coalesces with the
+     * pending one, as an edge-triggered interrupt does.
+     */
     private static void signal(final EventFd e) throws DeviceException {
         try {
-            e.signal();
+            if (!e.trySignal()) {
+                LOG.log(System.Logger.Level.DEBUG, "{0} saturated: interrupt coalesced", e);
+            }
         } catch (final PosixException | IllegalStateException x) {
             throw new DeviceException(dev.tern.sys.Errno.EBADF, "eventfd signal failed: " + x.getMessage(), x);
         }

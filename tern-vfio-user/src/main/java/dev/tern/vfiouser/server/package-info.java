@@ -24,12 +24,15 @@
  * <li>MIG_DATA_READ replies are zero-padded to the requested size (libvfio-user); a short {@code size} means
  * "nothing now" in PRE_COPY, and {@code size} 0 the end of the stream in STOP_COPY. [§2.3]</li>
  * <li>DMA logging follows the SDK's {@code DirtyLog} (kernel errno table: ranges honoured, START twice EBUSY),
- * not libvfio-user's (ranges ignored, whole regions only); DMA_WRITE messages to the client are logged too.
- * [§2.4]</li>
+ * not libvfio-user's (ranges ignored, whole regions only); DMA_WRITE messages to the client are logged too. START
+ * with zero ranges logs every write, to mappings added later too (specification "all writes"). [§2.4]</li>
  * <li>DMA_MAP with an fd is refused (EINVAL) unless the fd is a regular file (memfd) covering offset+size, so a
- * bad size cannot make a later access fault; a client that truncates the file after mapping is not defended
- * against (no seals are required). DMA_UNMAP of a range with no mapping is ENOENT (libvfio-user); GET_DIRTY_BITMAP
+ * bad size cannot make a later access fault, and sealed with {@code F_SEAL_SHRINK}, so it cannot shrink under
+ * the device later (libvfio-user requires no seal). DMA_UNMAP of a range with no mapping is ENOENT (libvfio-user); GET_DIRTY_BITMAP
  * (migration v1) is ENOTSUP. [§1.1]</li>
+ * <li>One client at a time, as libvfio-user; but a second client is answered EBUSY (libvfio-user leaves it in the
+ * listen backlog), and a client that does not finish VERSION or a message in time is closed. IRQ fds must be
+ * eventfds (libvfio-user accepts any fd). [§1, L8]</li>
  * <li>Server-to-client DMA_READ/DMA_WRITE use the single socket (no twin socket); see {@link
  * dev.tern.vfiouser.server.ClientSession}. DMA_WRITE replies of 0, 12 or 16 bytes are accepted (codec).</li>
  * <li>Tern extension (only for clients that propose the {@code tern} capability): P2P states and flag,

@@ -44,6 +44,7 @@ public final class MessageChannel implements AutoCloseable {
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
     private volatile CodecLimits limits;
     private FrameDecoder decoder;
+    private volatile long messageStarted;
 
     /**
      * @param socket a connected socket; the channel owns it
@@ -84,6 +85,22 @@ public final class MessageChannel implements AutoCloseable {
         final List<Fd> fds = new ArrayList<>();
         try {
             return receive(fds);
+        } finally {
+            messageStarted = 0;
+        }
+    }
+
+    /**
+     * @return {@link System#nanoTime()} when the first byte of the message being received arrived, or 0 between
+     *         messages; read by a watchdog on another thread
+     */
+    public long messageStartedNanos() {
+        return messageStarted;
+    }
+
+    private Incoming receive(final List<Fd> fds) {
+        try {
+            return receiveMessage(fds);
         } catch (final EOFException e) {
             fds.forEach(Fd::close);
             return new Incoming.Closed("peer closed the connection in the middle of a message", false);
@@ -93,19 +110,28 @@ public final class MessageChannel implements AutoCloseable {
         }
     }
 
-    private Incoming receive(final List<Fd> fds) throws IOException {
+    private Incoming receiveMessage(final List<Fd> fds) throws IOException {
         final int maxFds = Math.min(limits.maxFds(), 253);
         header.clear();
         String refusal = null;
         try {
-            final UnixSocket.Received r = socket.receiveExactly(header, maxFds);
+            // The first byte is awaited without a deadline (a client may be idle between messages); from then on
+            // the message is "in progress" and a watchdog may bound it (messageStartedNanos).
+            final UnixSocket.Received r = socket.receive(header, maxFds);
             if (r.isEof()) {
                 return new Incoming.Closed("peer closed the connection", true);
             }
+            messageStarted = System.nanoTime();
             fds.addAll(r.fds());
+            if (header.hasRemaining()) {
+                final UnixSocket.Received rest = socket.receiveExactly(header, maxFds - fds.size());
+                requireData(rest);
+                fds.addAll(rest.fds());
+            }
         } catch (final ControlTruncatedException e) {
             // The descriptors were closed by the native layer; finish the header and drop the message.
-            header.position((int) e.bytesReceived());
+            messageStarted = System.nanoTime();
+            header.position(header.position() + (int) e.bytesReceived());
             finishHeader();
             refusal = "more than " + maxFds + " fds (max_msg_fds) with one message";
         }

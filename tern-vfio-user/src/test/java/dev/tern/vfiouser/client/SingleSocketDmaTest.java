@@ -28,7 +28,7 @@ class SingleSocketDmaTest {
 
     @Test
     void dmaDuringARegionWriteWhileOtherCommandsArePipelined() throws Exception {
-        try (VfioUserServer server = TestServers.start(TestServers.dir().resolve("sync.sock"), new SyncDmaDevice(),
+        try (VfioUserServer server = TestServers.start(TestServers.dir().resolve("sync.sock"), SyncDmaDevice.create(),
                 ServerConfig.defaults());
                 VfioUserClient c = VfioUserClient.connect(server.path(), ClientOptions.defaults());
                 Arena arena = Arena.ofShared();

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.sys.EventFd;
 import dev.tern.sys.Fd;
+import dev.tern.sys.Layouts;
+import dev.tern.sys.Pipe;
+import dev.tern.sys.Posix;
 import dev.tern.sys.SharedMemory;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;
@@ -229,6 +232,72 @@ class HostileClientTest {
             p.send(command(56, Command.DMA_MAP.code(), le(32, 3, 0L, 0x180000L, 0x1000L)));
             expectError(p, 56, Command.DMA_MAP.code(), Errno.EEXIST);
             assertThat(server.served().device().dma().mappings()).hasSize(1);
+        }
+    }
+
+    /** Issue 9 item 7: argsz 0xffffffff was accepted by DMA_UNMAP and SET_IRQS; libvfio-user bounds it by 1 MiB. */
+    @Test
+    void argszBeyondTheMessageOrOneMibIsEinval() throws Exception {
+        try (RawPeer p = RawPeer.negotiated(server.path())) {
+            p.send(command(60, Command.DMA_UNMAP.code(), le(0xffff_ffff, 0, 0x100000L, 0x1000L)));
+            expectError(p, 60, Command.DMA_UNMAP.code(), Errno.EINVAL);
+            p.send(command(61, Command.DMA_UNMAP.code(), le((1 << 20) + 1, 0, 0x100000L, 0x1000L)));
+            expectError(p, 61, Command.DMA_UNMAP.code(), Errno.EINVAL);
+            p.send(command(62, Command.DEVICE_SET_IRQS.code(), le(0xffff_ffff, 1 | 32, 0, 0, 0)));
+            expectError(p, 62, Command.DEVICE_SET_IRQS.code(), Errno.EINVAL);
+            p.send(command(63, Command.DEVICE_SET_IRQS.code(), le(24, 1 | 32, 0, 0, 0)));
+            expectError(p, 63, Command.DEVICE_SET_IRQS.code(), Errno.EINVAL);
+            p.send(command(64, Command.DEVICE_SET_IRQS.code(), le(20, 1 | 32, 0, 0, 0)));
+            assertThat(p.reply().isError()).isFalse();
+            p.send(command(65, Command.DMA_UNMAP.code(), le(1 << 20, 0, 0x100000L, 0x1000L)));
+            expectError(p, 65, Command.DMA_UNMAP.code(), Errno.ENOENT);
+        }
+    }
+
+    /**
+     * Issue 9 item 3: any fd was accepted as an IRQ eventfd, and a blocking write() to it stalled the dispatcher (a
+     * pipe after 8,192 interrupts; a real eventfd whose counter the client saturated, at once). Now only eventfds
+     * are accepted and a saturated one drops the coalescable signal.
+     */
+    @Test
+    void onlyEventfdsAreIrqTriggersAndASaturatedOneNeverBlocks() throws Exception {
+        final int setIrqs = Command.DEVICE_SET_IRQS.code();
+        try (RawPeer p = RawPeer.negotiated(server.path()); Pipe pipe = Pipe.open(); EventFd e = EventFd.create()) {
+            p.send(command(70, setIrqs, le(20, 4 | 32, 1, 0, 1)), pipe.writeEnd());
+            expectError(p, 70, setIrqs, Errno.EINVAL);
+            p.send(command(71, setIrqs, le(20, 4 | 32, 1, 0, 1)), e.fd());
+            assertThat(p.reply().isError()).isFalse();
+            e.signal(0xffff_ffff_ffff_fffeL); // the largest count an eventfd holds: the next +1 would block
+            for (int i = 0; i < 3; i++) {
+                p.send(command(72 + i, setIrqs, le(20, 1 | 32, 1, 0, 1))); // loopback trigger of MSI vector 0
+                assertThat(p.reply().isError()).isFalse();
+            }
+            assertThat(e.consume()).isEqualTo(0xffff_ffff_ffff_fffeL);
+            p.send(command(75, setIrqs, le(20, 1 | 32, 1, 0, 1)));
+            assertThat(p.reply().isError()).isFalse();
+            assertThat(e.consume()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Issue 9 item 4: a client that shrank its memfd after DMA_MAP killed the device's thread with SIGBUS. The server
+     * now maps only memfds sealed against shrinking; an unsealed one is refused before anything is mapped.
+     */
+    @Test
+    void dmaMapOfAMemfdThatMayShrinkIsRefused() throws Exception {
+        try (RawPeer p = RawPeer.negotiated(server.path());
+                Fd unsealed = new Fd(Posix.memfdCreate("unsealed", Layouts.MFD_CLOEXEC | Layouts.MFD_ALLOW_SEALING));
+                SharedMemory sealed = SharedMemory.create("guest", 1 << 20)) {
+            Posix.ftruncate(unsealed.value(), 1 << 20);
+            p.send(command(80, Command.DMA_MAP.code(), le(32, 3, 0L, 0x100000L, 0x100000L)), unsealed);
+            expectError(p, 80, Command.DMA_MAP.code(), Errno.EINVAL);
+            assertThat(server.served().device().dma().mappings()).isEmpty();
+            unsealed.addSeals(Layouts.F_SEAL_SHRINK);
+            p.send(command(81, Command.DMA_MAP.code(), le(32, 3, 0L, 0x100000L, 0x100000L)), unsealed);
+            assertThat(p.reply().isError()).isFalse();
+            p.send(command(82, Command.DMA_MAP.code(), le(32, 3, 0L, 0x200000L, 0x100000L)), sealed.fd());
+            assertThat(p.reply().isError()).isFalse();
+            assertThat(server.served().device().dma().mappings()).hasSize(2);
         }
     }
 }

@@ -46,6 +46,10 @@ final class RawPeer implements AutoCloseable {
         socket.send(ByteBuffer.wrap(bytes), fds);
     }
 
+    void send(final ByteBuffer bytes) throws IOException {
+        socket.send(bytes);
+    }
+
     Incoming receive() {
         return replies.receive();
     }
