@@ -5,6 +5,7 @@ import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
 import dev.tern.migration.demo.Demo;
 import dev.tern.migration.demo.DemoConfig;
+import dev.tern.migration.demo.DirtyRate;
 import dev.tern.migration.report.HtmlReport;
 import dev.tern.migration.report.TextReport;
 import java.io.PrintWriter;
@@ -31,9 +32,23 @@ final class DemoCommand implements Callable<Integer> {
             description = "Guest memory on each side (default: ${DEFAULT-VALUE}).")
     long guestMemory;
 
-    @Option(names = "--dirty-rate", defaultValue = "1.0", paramLabel = "PERCENT",
-            description = "Percent of device and guest memory rewritten per second (default: ${DEFAULT-VALUE}).")
-    double dirtyRate;
+    @Option(names = "--dirty-rate", defaultValue = "1.0", paramLabel = "PERCENT|RATE",
+            converter = DirtyRateConverter.class,
+            description = "Percent of device memory rewritten per second in device and guest memory (1.5 or 1.5%), "
+                    + "or an absolute rate for each (4MiB/s) (default: ${DEFAULT-VALUE}).")
+    DirtyRate dirtyRate;
+
+    /** {@code 1.5}, {@code 1.5%} or {@code 4MiB/s}; a one-line error otherwise. */
+    static final class DirtyRateConverter implements picocli.CommandLine.ITypeConverter<DirtyRate> {
+        @Override
+        public DirtyRate convert(final String value) {
+            try {
+                return DirtyRate.parse(value);
+            } catch (final IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
 
     @Option(names = "--downtime-limit", defaultValue = "300", paramLabel = "MS",
             description = "Switch over once the rest fits in this many ms (default: ${DEFAULT-VALUE}).")
@@ -50,6 +65,14 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     VerifyOptions verify;
 
+    /** --max-downtime, --on-no-convergence (issue 13 item 3). */
+    @picocli.CommandLine.Mixin
+    DowntimeOptions downtime;
+
+    /** --events FILE|- (issue 13 item 6). */
+    @picocli.CommandLine.Mixin
+    EventsOption events;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -65,16 +88,18 @@ final class DemoCommand implements Callable<Integer> {
         final PrintWriter err = spec.commandLine().getErr();
         final DemoConfig config = new DemoConfig(deviceMemory, guestMemory, dirtyRate,
                 Duration.ofMillis(downtimeLimitMs), !noPrecopy, engines, DemoConfig.DEFAULT.seed());
-        final MigrationOptions options = MigrationOptions.DEFAULT.withPrecopy(!noPrecopy)
-                .withDowntimeLimit(Duration.ofMillis(downtimeLimitMs)).withVerify(verify.mode());
+        final MigrationOptions options = downtime.apply(MigrationOptions.DEFAULT.withPrecopy(!noPrecopy)
+                .withDowntimeLimit(Duration.ofMillis(downtimeLimitMs)).withVerify(verify.mode()));
         final MigrationReport result;
         try {
             result = Demo.run(config, options, line -> {
                 err.println("  " + line);
                 err.flush();
-            });
+            }, events.open(out));
         } catch (final MigrationFailedException e) {
             throw new CliException(e.getMessage());
+        } finally {
+            events.close();
         }
         if (report != null) {
             HtmlReport.write(result, "Tern demo: live migration over loopback TCP", report);

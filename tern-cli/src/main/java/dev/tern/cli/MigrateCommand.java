@@ -79,6 +79,14 @@ final class MigrateCommand implements Callable<Integer> {
     @Mixin
     VerifyOptions verify;
 
+    /** --max-downtime, --on-no-convergence (issue 13 item 3). */
+    @Mixin
+    DowntimeOptions downtime;
+
+    /** --events FILE|- (issue 13 item 6). */
+    @Mixin
+    EventsOption events;
+
     @Option(names = "--plain-vfio-user", description = "Propose no Tern extension to the servers: drive them as a "
             + "plain vfio-user client would (no PRECOPY_INFO, MIG_DATA_SIZE, P2P or checksum).")
     boolean plain;
@@ -108,7 +116,8 @@ final class MigrateCommand implements Callable<Integer> {
         if (to.getPort() == 0) {
             throw new CliException("--to " + HostPort.format(to) + ": port 0 is not a destination");
         }
-        final MigrationOptions options = options(noPrecopy, downtimeLimitMs, timeoutSec).withVerify(verify.mode());
+        final MigrationOptions options = downtime.apply(options(noPrecopy, downtimeLimitMs, timeoutSec)
+                .withVerify(verify.mode()));
         if (report != null && !Files.isDirectory(report.toAbsolutePath().getParent())) {
             throw new CliException("--report " + report + ": no such directory");
         }
@@ -118,6 +127,7 @@ final class MigrateCommand implements Callable<Integer> {
         try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.SOURCE, plain)) {
             final SourceMigration migration = new SourceMigration(side.devices(), side.memory(),
                     SourceMigration.Guest.NONE, options, System::nanoTime);
+            migration.onEvent(events.open(out));
             if (!quiet) {
                 migration.onProgress(line -> {
                     err.println("  " + line);
@@ -128,6 +138,8 @@ final class MigrateCommand implements Callable<Integer> {
                 result = AbortOnExit.run(migration, () -> migration.migrate(to, secure, secret));
             } catch (final MigrationFailedException e) {
                 return failed(e, out, err);
+            } finally {
+                events.close();
             }
         }
         // The result first: the devices have moved whatever happens to the report file.

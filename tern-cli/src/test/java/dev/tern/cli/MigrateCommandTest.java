@@ -101,14 +101,17 @@ class MigrateCommandTest {
                 "--guest-memory", MEMORY, "--json", "--quiet");
         final int port = receive.listeningPort(WAIT);
         final Cli.Run migrate = Cli.run("migrate", "--to", "127.0.0.1:" + port, "--socket", src.toString(),
-                "--guest-memory", MEMORY, "--json", "--downtime-limit", "50", "-q");
+                "--guest-memory", MEMORY, "--json", "--downtime-limit", "50", "--max-downtime", "10000",
+                "--on-no-convergence", "abort", "-q");
         final Cli.Run received = receive.await(WAIT);
 
         assertThat(migrate.code()).as(migrate.err()).isZero();
         assertThat(migrate.err()).isEmpty();
         assertThat(migrate.out().lines().toList()).hasSize(1);
         assertThat(migrate.out()).startsWith("{\"verified\":true,\"downtime_ms\":")
-                .containsPattern("\"total_ms\":[0-9.]+,\"bytes\":[1-9][0-9]*,\"rounds\":[1-9]");
+                .containsPattern("\"total_ms\":[0-9.]+,\"bytes\":[1-9][0-9]*,\"rounds\":[1-9]")
+                .containsPattern("\"downtime_estimate_ms\":[0-9.]+,\"downtime_limit_ms\":50.000,"
+                        + "\"max_downtime_ms\":10000.000,\"max_downtime_kept\":true");
         assertThat(received.code()).isZero();
         assertThat(received.err().lines().toList()).hasSize(1);
         assertThat(received.out()).startsWith("{\"from\":\"127.0.0.1:").containsPattern(
@@ -197,6 +200,10 @@ class MigrateCommandTest {
                     "--report", dir.resolve("no/such/dir/r.html").toString()},
                 new String[] {"migrate", "--to", "127.0.0.1:7000", "--socket", s, "--guest-memory", MEMORY,
                     "--tls-keystore", "k.p12"},
+                new String[] {"migrate", "--to", "127.0.0.1:7000", "--socket", s, "--guest-memory", MEMORY,
+                    "--max-downtime", "100"},
+                new String[] {"migrate", "--to", "127.0.0.1:7000", "--socket", s, "--guest-memory", MEMORY,
+                    "--max-downtime", "500", "--on-no-convergence", "maybe"},
                 new String[] {"migrate", "--to", "127.0.0.1:7000", "--socket", s, "--guest-memory", MEMORY,
                     "--tls-keystore", "k.p12", "--tls-password-file", missing.toString()},
                 new String[] {"receive", "--listen", "127.0.0.1:70000", "--socket", s, "--guest-memory", MEMORY},

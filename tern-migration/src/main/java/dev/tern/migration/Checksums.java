@@ -8,10 +8,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * Checksums of every device's state and of guest memory, taken on each side while nothing runs (source: after
- * STOP_COPY; destination: after loading, before RUNNING). Equal sets mean the destination holds exactly the state
- * the source had at switchover. Carried in the destination's LOADED record. Only what the {@link VerifyPlan}
- * checks is computed; the other entries are 0 and never compared.
+ * Checksums of every device's state and the digest of guest memory ({@link MemoryDigest}), taken on each side
+ * while the devices do not run (source: after the commit point, its devices still in STOP_COPY; destination: after
+ * loading, before RUNNING, except the memory digest, which it keeps current as pages arrive). Equal sets mean the
+ * destination holds exactly the state the source had at switchover. Carried in the destination's LOADED record.
+ * Only what the {@link VerifyPlan} checks is computed; the other entries are 0 and never compared.
  *
  * <pre>  u32 device count | u64 checksum × count | u64 memory checksum</pre>
  *
@@ -29,14 +30,14 @@ public record Checksums(long[] devices, long memory) {
      * Takes the checksums {@code plan} checks, in parallel (they are independent and each is a scan); 0 for the
      * others.
      */
-    public static Checksums of(final List<MigratingDevice> devices, final GuestMemory memory, final VerifyPlan plan)
+    public static Checksums of(final List<MigratingDevice> devices, final Callable<Long> memory, final VerifyPlan plan)
             throws Exception {
         final List<Callable<Long>> tasks = new ArrayList<>();
         for (int i = 0; i < devices.size(); i++) {
             final MigratingDevice d = devices.get(i);
             tasks.add(plan.checks(i) ? () -> d.target().checksum() : () -> 0L);
         }
-        tasks.add(plan.checksMemory() ? memory::checksum : () -> 0L);
+        tasks.add(plan.checksMemory() ? memory : () -> 0L);
         final List<Long> sums = Parallel.run(tasks);
         final long[] device = new long[devices.size()];
         for (int i = 0; i < device.length; i++) {

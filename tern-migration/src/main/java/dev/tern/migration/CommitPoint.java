@@ -19,9 +19,10 @@ import java.util.function.Consumer;
  * @param secret   the session secret as for the migration
  * @param timeout  bound on waiting for COMMITTED, and then on asking
  * @param progress one line per step, for a terminal
+ * @param clock    the migration's clock, for the question's deadlines
  */
 record CommitPoint(InetSocketAddress address, Optional<TlsConfig> tls, Optional<SessionSecret> secret,
-        Duration timeout, Consumer<String> progress) {
+        Duration timeout, Consumer<String> progress, MigrationClock clock) {
 
     /**
      * Waits for COMMITTED; if the connection fails first without the destination's ABORT, the source is in doubt
@@ -51,7 +52,7 @@ record CommitPoint(InetSocketAddress address, Optional<TlsConfig> tls, Optional<
     }
 
     private void resolve(final long session, final IOException lost) throws IOException {
-        final CommitResolver.Answer answer = CommitResolver.ask(address, session, tls, secret, timeout);
+        final CommitResolver.Answer answer = CommitResolver.ask(address, session, tls, secret, timeout, clock);
         switch (answer.outcome().orElse(CommitOutcome.UNKNOWN)) {
             case COMMITTED -> progress.accept(String.format("session %016x: the destination confirms the commit "
                     + "(doubt resolved): it runs the devices; the source stays stopped", session));

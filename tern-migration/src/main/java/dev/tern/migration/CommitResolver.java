@@ -53,18 +53,24 @@ public final class CommitResolver {
      */
     public static Answer ask(final InetSocketAddress to, final long session, final Optional<TlsConfig> tls,
             final Optional<SessionSecret> secret, final Duration within) {
-        final long deadline = System.nanoTime() + within.toNanos();
+        return ask(to, session, tls, secret, within, MigrationClock.SYSTEM);
+    }
+
+    /** As {@link #ask(InetSocketAddress, long, Optional, Optional, Duration)}, deadlines on {@code clock}. */
+    static Answer ask(final InetSocketAddress to, final long session, final Optional<TlsConfig> tls,
+            final Optional<SessionSecret> secret, final Duration within, final MigrationClock clock) {
+        final long deadline = clock.nanos() + within.toNanos();
         long pause = FIRST_PAUSE_MS;
         int attempts = 0;
         String last = "no attempt within " + within.toMillis() + " ms";
-        while (System.nanoTime() < deadline) {
+        while (clock.nanos() < deadline) {
             attempts++;
             try {
-                return new Answer(Optional.of(once(to, session, tls, secret, deadline)), attempts, "");
+                return new Answer(Optional.of(once(to, session, tls, secret, deadline, clock)), attempts, "");
             } catch (final IOException e) {
                 last = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             }
-            final long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+            final long leftMs = (deadline - clock.nanos()) / 1_000_000;
             if (leftMs <= 0) {
                 break;
             }
@@ -80,13 +86,13 @@ public final class CommitResolver {
     }
 
     private static CommitOutcome once(final InetSocketAddress to, final long session, final Optional<TlsConfig> tls,
-            final Optional<SessionSecret> secret, final long deadline) throws IOException {
-        final Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+            final Optional<SessionSecret> secret, final long deadline, final MigrationClock clock) throws IOException {
+        final Duration left = Duration.ofNanos(Math.max(1, deadline - clock.nanos()));
         final Connection c = MigrationConnector.query(to, session, tls, secret, left);
         // The record read has no timeout of its own: drop the connection at the deadline.
         final Thread timer = Thread.ofVirtual().start(() -> {
             try {
-                Thread.sleep(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                Thread.sleep(Math.max(1, (deadline - clock.nanos()) / 1_000_000));
                 c.abort();
             } catch (final InterruptedException e) {
                 // answered in time

@@ -9,16 +9,13 @@ import dev.tern.migration.wire.Record;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordReader;
 import dev.tern.migration.wire.RecordWriter;
-import dev.tern.protocol.MigrationFeature;
 import dev.tern.protocol.MigrationState;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The destination side: checks the source's devices against its own before anything moves, loads each device's
@@ -36,8 +33,10 @@ public final class DestinationMigration {
      * @param totalMs handshake → devices RUNNING
      * @param applyMs RESUMING → STOP of every device (validating and applying the state), inside the downtime
      * @param verifyMs the checksums taken while stopped, inside the downtime (0 without verification)
+     * @param downtimeMs the downtime as this side saw it: the source's STOP_COPY_BEGIN → devices RUNNING
      */
-    public record Result(long deviceBytes, long memoryBytes, double totalMs, double applyMs, double verifyMs) {
+    public record Result(long deviceBytes, long memoryBytes, double totalMs, double applyMs, double verifyMs,
+            double downtimeMs) {
     }
 
     private final List<MigratingDevice> devices;
@@ -51,10 +50,10 @@ public final class DestinationMigration {
      * @param devices freshly opened devices (RUNNING, never used), matching the source's
      * @param memory this side's guest memory, mapped by the devices for DMA
      * @param options timeouts
-     * @param clock a nanosecond clock
+     * @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests)
      */
     public DestinationMigration(final List<MigratingDevice> devices, final GuestMemory memory,
-            final MigrationOptions options, final LongSupplier clock) {
+            final MigrationOptions options, final MigrationClock clock) {
         this.devices = List.copyOf(devices);
         this.memory = memory;
         this.options = options;
@@ -80,112 +79,46 @@ public final class DestinationMigration {
      * @throws MigrationFailedException if it did not complete; the destination's devices are then reset
      */
     public Result receive(final Session session) throws MigrationFailedException {
-        Phase phase = Phase.HANDSHAKE;
-        boolean committed = false;
-        final RecordWriter control = session.control().writer();
-        final ProgressWatchdog watchdog = new ProgressWatchdog(session, options.timeout(), "source");
-        // Closed only after the catch: closing it interrupts its read, which closes the control channel, and a
-        // failure must still send its ABORT there.
-        final ControlInbox inbox = new ControlInbox(session.control().reader(), "tern-destination-control", m -> { });
-        try {
-            phaseListener.accept(phase);
-            final Hello hello;
+        try (DestinationRun run = new DestinationRun(this, session)) {
             try {
-                hello = Hello.decode(inbox.expect(RecordKind.HELLO, options.timeout()).payload());
-            } catch (final IllegalArgumentException e) {
-                refuse(control, e.getMessage());
-                throw new MigrationRefusedException(e.getMessage());
-            }
-            final String why = hello.incompatibility(devices.stream().map(MigratingDevice::descriptor).toList(),
-                    memory.size());
-            if (why != null) {
-                refuse(control, why);
-                throw new MigrationRefusedException(why);
-            }
-            final VerifyPlan plan = new VerifyPlan(hello.verify(), hello.checksums(), checksumOffers());
-            final String unverifiable = plan.refusal(hello.devices());
-            if (unverifiable != null) {
-                refuse(control, unverifiable);
-                throw new MigrationRefusedException(unverifiable);
-            }
-            if (session.data().size() != devices.size() + 1) {
-                throw new IOException("expected " + (devices.size() + 1) + " data connections, got "
-                        + session.data().size());
-            }
-            memory.populate();
-            final MigrationStream[] sinks = new MigrationStream[devices.size()];
-            for (int i = 0; i < devices.size(); i++) {
-                sinks[i] = openResuming(devices.get(i));
-            }
-            control.write(RecordKind.HELLO_REPLY, -1, new HelloReply(true, "", plan.destination()).encode());
-
-            phase = hello.precopy() ? Phase.PRE_COPY : Phase.STOP_COPY;
-            phaseListener.accept(phase);
-            final List<Callable<Long>> receivers = new ArrayList<>();
-            for (int i = 0; i < devices.size(); i++) {
-                final int index = i;
-                receivers.add(() -> receiveDevice(session.data().get(index).reader(), index, sinks[index], control));
-            }
-            receivers.add(() -> receiveMemory(session.data().get(devices.size()).reader()));
-            final List<Long> received = Parallel.run(receivers);
-
-            phase = Phase.LOAD;
-            phaseListener.accept(phase);
-            long t = timeline.now();
-            for (final MigratingDevice d : devices) {
-                d.target().setState(MigrationState.STOP);
-            }
-            final long applied = timeline.now();
-            // Checksums while everything is stopped: RUNNING_P2P is a running state (only P2P DMA is held back),
-            // so a device there may already change its own state and DMA into guest memory.
-            final Checksums loaded = Checksums.of(devices, memory, plan);
-            final long verified = timeline.now();
-            for (final MigratingDevice d : devices) {
-                if (d.target().flags().has(MigrationFeature.P2P)) {
-                    d.target().setState(MigrationState.RUNNING_P2P);
+                for (Phase next = Phase.HANDSHAKE; next != null; next = run.step()) {
+                    run.transition(next);
                 }
+                return run.result();
+            } catch (final Exception e) {
+                throw run.fail(e);
             }
-            // From LOADED on the source may commit, so from here a query about this session must be answerable.
-            outcomes.awaiting(session.id(), session::abort);
-            control.write(RecordKind.LOADED, -1, loaded.encode());
-            timeline.record(phase, "all", 0, t, 0);
-
-            phase = Phase.COMMIT;
-            phaseListener.accept(phase);
-            inbox.expect(RecordKind.COMMIT, options.timeout());
-            if (!outcomes.commit(session.id())) {
-                throw new IOException("an outcome query decided this session first: rolled back, COMMIT refused");
-            }
-            committed = true;
-            for (final MigratingDevice d : devices) {
-                d.target().setState(MigrationState.RUNNING);
-            }
-            control.write(RecordKind.COMMITTED, -1);
-            awaitCommitSeen(inbox, session.id());
-            final long memBytes = received.get(devices.size());
-            return new Result(received.stream().mapToLong(Long::longValue).sum() - memBytes, memBytes,
-                    timeline.now() / 1e6, (applied - t) / 1e6, (verified - applied) / 1e6);
-        } catch (final Exception e) {
-            final String cause = watchdog.fired() ? "no progress from the source for " + options.timeout().toMillis()
-                    + " ms" : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            if (committed) {
-                throw new MigrationFailedException(phase, false, "after the commit point: " + cause, e);
-            }
-            final String message = "receive failed in " + phase + ": " + cause + "; " + resetAll();
-            outcomes.rolledBack(session.id());
-            if (!(e instanceof MigrationRefusedException)) {
-                tellSource(control, message);
-            }
-            throw new MigrationFailedException(phase, true, message, e);
-        } finally {
-            inbox.close();
-            watchdog.close();
-            session.close();
         }
     }
 
+    // What a run (DestinationRun) reads of its migration.
+
+    List<MigratingDevice> devices() {
+        return devices;
+    }
+
+    GuestMemory memory() {
+        return memory;
+    }
+
+    MigrationOptions options() {
+        return options;
+    }
+
+    Timeline timeline() {
+        return timeline;
+    }
+
+    OutcomeStore outcomeStore() {
+        return outcomes;
+    }
+
+    void enter(final Phase phase) {
+        phaseListener.accept(phase);
+    }
+
     /** @return per device: it offers a state checksum */
-    private boolean[] checksumOffers() {
+    static boolean[] checksumOffers(final List<MigratingDevice> devices) {
         final boolean[] offers = new boolean[devices.size()];
         for (int i = 0; i < offers.length; i++) {
             offers[i] = devices.get(i).target().capabilities().checksum();
@@ -198,7 +131,7 @@ public final class DestinationMigration {
      * keeps the migration state, vfio-user-interop.md L2) is walked to STOP first — a reset if that arc fails — since
      * SET RESUMING from RESUMING changes nothing and would append to the old session's data.
      */
-    private static MigrationStream openResuming(final MigratingDevice d) throws DeviceException, IOException {
+    static MigrationStream openResuming(final MigratingDevice d) throws DeviceException, IOException {
         final MigrationTarget t = d.target();
         if (t.state() == MigrationState.RESUMING) {
             try {
@@ -216,7 +149,7 @@ public final class DestinationMigration {
     }
 
     /** Resets every device after a failure and says what each reports afterwards (read back, not assumed). */
-    private String resetAll() {
+    static String resetAll(final List<MigratingDevice> devices) {
         final List<String> states = new ArrayList<>();
         boolean allRunning = true;
         for (final MigratingDevice d : devices) {
@@ -239,7 +172,8 @@ public final class DestinationMigration {
                 + String.join(", ", states);
     }
 
-    private long receiveDevice(final RecordReader reader, final int i, final MigrationStream sink,
+    /** Loads one device's stream into its RESUMING session; acknowledges its initial data; checks its end. */
+    static long receiveDevice(final RecordReader reader, final int i, final MigrationStream sink,
             final RecordWriter control) throws IOException, DeviceException {
         long total = 0;
         while (true) {
@@ -268,7 +202,9 @@ public final class DestinationMigration {
         }
     }
 
-    private long receiveMemory(final RecordReader reader) throws IOException {
+    /** Writes arriving pages into guest memory, and into {@code digest} (null: not verified) as written. */
+    static long receiveMemory(final RecordReader reader, final GuestMemory memory, final MemoryDigest digest)
+            throws IOException {
         final MemorySegment guest = memory.segment();
         long total = 0;
         while (true) {
@@ -288,31 +224,19 @@ public final class DestinationMigration {
                         + Long.toHexString(length) + " outside guest memory");
             }
             MemorySegment.copy(MemorySegment.ofBuffer(p), 0, guest, offset, length);
+            if (digest != null) {
+                digest.received(offset, guest.asSlice(offset, length));
+            }
             total += length;
         }
     }
 
 
     /**
-     * The source confirms COMMITTED arrived; until it does, the outcome is kept for its query. Not a failure if it
-     * never comes: the destination has committed and runs the devices whatever the source saw.
-     */
-    private void awaitCommitSeen(final ControlInbox inbox, final long session) {
-        try {
-            inbox.expect(RecordKind.COMMIT_SEEN, options.timeout());
-            outcomes.released(session);
-        } catch (final IOException e) {
-            System.getLogger(DestinationMigration.class.getName()).log(System.Logger.Level.WARNING, String.format(
-                    "session %016x: committed, but the source did not confirm (%s); the outcome is kept for its "
-                    + "query", session, e.getMessage()));
-        }
-    }
-
-    /**
      * Sends ABORT with the reason before the session closes (issue 9 item 10), so the source reports why instead of
      * the broken pipe its next write meets. Best effort: the control connection may be what failed.
      */
-    private static void tellSource(final RecordWriter control, final String why) {
+    static void tellSource(final RecordWriter control, final String why) {
         try {
             control.write(RecordKind.ABORT, -1, WireText.of(why));
         } catch (final IOException e) {
@@ -320,7 +244,7 @@ public final class DestinationMigration {
         }
     }
 
-    private static void refuse(final RecordWriter control, final String why) {
+    static void refuse(final RecordWriter control, final String why) {
         try {
             control.write(RecordKind.HELLO_REPLY, -1, HelloReply.refuse(why).encode());
         } catch (final IOException e) {

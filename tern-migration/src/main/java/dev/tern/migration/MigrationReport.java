@@ -18,9 +18,35 @@ import java.util.Locale;
  * @param devices per device
  * @param memoryBytes guest memory bytes sent
  * @param spans the timeline
+ * @param budget the downtime estimated before the switchover against the target and the hard budget
  */
 public record MigrationReport(Verification verification, double downtimeMs, double totalMs, long bytes, int rounds,
-        List<RoundStats> roundStats, List<DeviceStats> devices, long memoryBytes, List<Timeline.Span> spans) {
+        List<RoundStats> roundStats, List<DeviceStats> devices, long memoryBytes, List<Timeline.Span> spans,
+        DowntimeBudget budget) {
+
+    /**
+     * What the source expected the downtime to be when it decided to switch over ({@link SwitchoverPolicy}).
+     *
+     * @param estimateMs the estimate at the switchover decision, NaN without pre-copy (no bandwidth measured)
+     * @param limitMs    the convergence target ({@code --downtime-limit})
+     * @param maxMs      the hard budget ({@code --max-downtime}), 0 for none
+     */
+    public record DowntimeBudget(double estimateMs, double limitMs, double maxMs) {
+        /** @return true if a downtime was estimated */
+        public boolean estimated() {
+            return !Double.isNaN(estimateMs);
+        }
+    }
+
+    /** @return measured minus estimated downtime in ms (NaN without an estimate) */
+    public double estimateErrorMs() {
+        return downtimeMs - budget.estimateMs();
+    }
+
+    /** @return whether the measured downtime kept the hard budget; null without one */
+    public Boolean budgetKept() {
+        return budget.maxMs() <= 0 ? null : downtimeMs <= budget.maxMs();
+    }
 
     /**
      * One pre-copy round.
@@ -68,13 +94,18 @@ public record MigrationReport(Verification verification, double downtimeMs, doub
     }
 
     /**
-     * @return the report as one JSON object (keys: verified — true, false or null —, downtime_ms, total_ms, bytes,
+     * @return the report as one JSON object (keys: verified — true, false or null —, downtime_ms,
+     *         downtime_estimate_ms, downtime_limit_ms, max_downtime_ms, max_downtime_kept, total_ms, bytes,
      *         rounds, memory_bytes, memory_verification, devices with their verification, …)
      */
     public String toJson() {
         final StringBuilder sb = new StringBuilder("{");
         sb.append("\"verified\":").append(verified())
                 .append(",\"downtime_ms\":").append(num(downtimeMs))
+                .append(",\"downtime_estimate_ms\":").append(budget.estimated() ? num(budget.estimateMs()) : "null")
+                .append(",\"downtime_limit_ms\":").append(num(budget.limitMs()))
+                .append(",\"max_downtime_ms\":").append(budget.maxMs() > 0 ? num(budget.maxMs()) : "null")
+                .append(",\"max_downtime_kept\":").append(budgetKept())
                 .append(",\"total_ms\":").append(num(totalMs))
                 .append(",\"bytes\":").append(bytes)
                 .append(",\"rounds\":").append(rounds)

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * The destination's memory of what became of its sessions at the commit point (issue 9 item 13), so that a source
@@ -46,7 +45,7 @@ public final class OutcomeStore implements OutcomeQueries {
 
     private final int capacity;
     private final long maxAgeNanos;
-    private final LongSupplier clock;
+    private final MigrationClock clock;
     private final Duration settleWait;
     private final Map<Long, Entry> sessions = new LinkedHashMap<>();
 
@@ -57,7 +56,7 @@ public final class OutcomeStore implements OutcomeQueries {
      * @param clock      nanosecond clock
      */
     public OutcomeStore(final int capacity, final Duration maxAge, final Duration settleWait,
-            final LongSupplier clock) {
+            final MigrationClock clock) {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be at least 1: " + capacity);
         }
@@ -69,7 +68,7 @@ public final class OutcomeStore implements OutcomeQueries {
 
     /** 64 sessions, kept 10 minutes, a fenced rollback awaited 10 s. */
     public static OutcomeStore standard() {
-        return new OutcomeStore(64, Duration.ofMinutes(10), Duration.ofSeconds(10), System::nanoTime);
+        return new OutcomeStore(64, Duration.ofMinutes(10), Duration.ofSeconds(10), MigrationClock.SYSTEM);
     }
 
     /** The destination has sent LOADED: the source may now commit, and from now on may need to ask. */
@@ -169,11 +168,11 @@ public final class OutcomeStore implements OutcomeQueries {
 
     private void decide(final Entry e, final State state) {
         e.state = state;
-        e.decidedAt = clock.getAsLong();
+        e.decidedAt = clock.nanos();
     }
 
     private void evict() {
-        final long now = clock.getAsLong();
+        final long now = clock.nanos();
         sessions.values().removeIf(e -> e.state != State.AWAITING && now - e.decidedAt > maxAgeNanos);
     }
 }

@@ -7,9 +7,10 @@ import java.time.Duration;
 
 /**
  * Ends a migration whose peer went silent without closing anything (a hung process, a dropped route): blocking
- * socket reads and writes have no timeout of their own, so this watches the bytes moving on every connection of
- * the session and aborts the session once none has moved for the timeout. The blocked calls then fail, and the
- * usual recovery runs.
+ * socket reads and writes have no timeout of their own, so this watches the bytes read on every connection of the
+ * session and aborts the session once none has arrived for the timeout. The blocked calls then fail, and the usual
+ * recovery runs. It also keeps this side visibly alive: a heartbeat goes out whenever this side has been quiet for a
+ * while ({@link Liveness} holds the rule; this class only runs it on a thread).
  */
 final class ProgressWatchdog implements AutoCloseable {
 
@@ -18,6 +19,9 @@ final class ProgressWatchdog implements AutoCloseable {
 
     private final Session session;
     private final long timeoutNanos;
+    private final long heartbeatNanos;
+    private final MigrationClock clock;
+    private final java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean();
     private final String peer;
     private final Thread thread;
     private volatile boolean closed;
@@ -25,35 +29,58 @@ final class ProgressWatchdog implements AutoCloseable {
 
     /**
      * @param session the session to watch
-     * @param timeout how long nothing may move
+     * @param options the timeout (how long nothing may arrive) and the heartbeat interval
      * @param peer    what the peer is ("source", "destination"), for the reason sent to it
+     * @param clock   the migration's clock
      */
-    ProgressWatchdog(final Session session, final Duration timeout, final String peer) {
+    ProgressWatchdog(final Session session, final MigrationOptions options, final String peer,
+            final MigrationClock clock) {
         this.session = session;
-        this.timeoutNanos = timeout.toNanos();
+        this.timeoutNanos = options.timeout().toNanos();
+        this.heartbeatNanos = options.heartbeat().toNanos();
+        this.clock = clock;
         this.peer = peer;
         this.thread = Thread.ofPlatform().daemon().name("tern-watchdog").start(this::watch);
     }
 
     private void watch() {
-        long last = moved();
-        long since = System.nanoTime();
+        final Liveness liveness = new Liveness(timeoutNanos, heartbeatNanos, clock.nanos());
         while (!closed) {
             try {
-                Thread.sleep(Math.max(10, Math.min(250, timeoutNanos / 4_000_000)));
+                Thread.sleep(Math.max(5, Math.min(250, Math.min(timeoutNanos / 8, liveness.heartbeatNanos() / 2) / 1_000_000)));
             } catch (final InterruptedException e) {
                 return;
             }
-            final long now = moved();
-            if (now != last) {
-                last = now;
-                since = System.nanoTime();
-            } else if (System.nanoTime() - since > timeoutNanos && !closed) {
-                fired = true;
-                tellPeer();
-                session.abort();
-                return;
+            switch (liveness.tick(clock.nanos(), read(), written())) {
+                case NONE -> { }
+                case HEARTBEAT -> heartbeat();
+                case GIVE_UP -> {
+                    if (!closed) {
+                        fired = true;
+                        tellPeer();
+                        session.abort();
+                    }
+                    return;
+                }
             }
+        }
+    }
+
+    /**
+     * Sends a heartbeat on its own virtual thread, one at a time: the control writer's lock may be held by a write
+     * that is stuck, and this thread must stay free to give up.
+     */
+    private void heartbeat() {
+        if (beating.compareAndSet(false, true)) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    session.control().writer().write(RecordKind.HEARTBEAT, -1);
+                } catch (final java.io.IOException e) {
+                    // the session's own reads and writes report the failure
+                } finally {
+                    beating.set(false);
+                }
+            });
         }
     }
 
@@ -77,16 +104,20 @@ final class ProgressWatchdog implements AutoCloseable {
         }
     }
 
-    private long moved() {
-        long total = bytes(session.control());
+    private long read() {
+        long total = session.control().reader().bytesRead();
         for (final Connection c : session.data()) {
-            total += bytes(c);
+            total += c.reader().bytesRead();
         }
         return total;
     }
 
-    private static long bytes(final Connection c) {
-        return c.writer().bytesWritten() + c.reader().bytesRead();
+    private long written() {
+        long total = session.control().writer().bytesWritten();
+        for (final Connection c : session.data()) {
+            total += c.writer().bytesWritten();
+        }
+        return total;
     }
 
     /** @return true if it aborted the session */

@@ -1,24 +1,14 @@
 package dev.tern.migration;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DmaRange;
-import dev.tern.device.migration.MigrationStream;
-import dev.tern.migration.channel.MigrationConnector;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
-import dev.tern.migration.wire.RecordKind;
-import dev.tern.migration.wire.RecordWriter;
-import dev.tern.protocol.MigrationFeature;
-import dev.tern.protocol.MigrationState;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The source side of a live migration (the sequence of QEMU's hw/vfio/migration.c, spec live-migration.md §1.1):
@@ -64,16 +54,17 @@ public final class SourceMigration {
     private volatile MigrationFailedException failure;
     private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
     private Consumer<String> progress = s -> { };
+    private Consumer<MigrationEvent> events = e -> { };
 
     /**
      * @param devices the devices, each RUNNING
      * @param memory the guest memory they DMA into (IOVA = guest offset)
      * @param guest the guest to pause at switchover
      * @param options how to migrate
-     * @param clock a nanosecond clock
+     * @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests)
      */
     public SourceMigration(final List<MigratingDevice> devices, final GuestMemory memory, final Guest guest,
-            final MigrationOptions options, final LongSupplier clock) {
+            final MigrationOptions options, final MigrationClock clock) {
         this.devices = List.copyOf(devices);
         this.memory = memory;
         this.guest = guest;
@@ -91,6 +82,12 @@ public final class SourceMigration {
     public void onProgress(final Consumer<String> listener) {
         this.progress = listener;
         rounds.onProgress(listener);
+    }
+
+    /** Receives the migration's events as they happen ({@link EventLog} writes them for operators). */
+    public void onEvent(final Consumer<MigrationEvent> listener) {
+        this.events = listener;
+        rounds.onEvent(listener);
     }
 
     /**
@@ -130,223 +127,19 @@ public final class SourceMigration {
      */
     public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls,
             final Optional<SessionSecret> secret) throws MigrationFailedException {
-        Phase phase = Phase.HANDSHAKE;
-        boolean committed = false;
-        boolean paused = false;
-        Session session = null;
-        ControlInbox inbox = null;
-        ProgressWatchdog watchdog = null;
-        final List<MigratingDevice> logging = new ArrayList<>();
-        final MigrationStream[] streams = new MigrationStream[devices.size()];
+        final SourceRun a = new SourceRun(this, to, tls, secret);
         try {
-            enter(phase);
-            long t = timeline.now();
-            session = MigrationConnector.connect(to, devices.size() + 1, tls, secret, options.timeout());
-            active = session;
-            watchdog = new ProgressWatchdog(session, options.timeout(), "destination");
-            if (aborted) {
-                throw new IOException("aborted");
+            for (Phase next = Phase.HANDSHAKE; next != null; next = a.step()) {
+                a.transition(next);
             }
-            inbox = new ControlInbox(session.control().reader(), "tern-source-control", rounds::onControl);
-            final RecordWriter control = session.control().writer();
-            final Hello hello = Hello.of(memory.size(), options.verify(), options.precopy(), devices);
-            control.write(RecordKind.HELLO, -1, hello.encode());
-            final VerifyPlan plan = handshake(hello, inbox);
-            timeline.record(phase, "all", 0, t, 0);
-
-            for (final MigratingDevice d : devices) {
-                if (startLogging(d)) {
-                    logging.add(d);
-                }
-            }
-            memory.markAllDirty();
-            final MemorySender mem = new MemorySender(memory, logging, session.data().get(devices.size()).writer(),
-                    devices.size(), options.chunkBytes());
-            if (logging.size() < devices.size()) {
-                progress.accept("a device cannot log its DMA: guest memory is re-sent whole at switchover");
-            }
-            if (options.precopy()) {
-                phase = Phase.PRE_COPY;
-                enter(phase);
-                rounds.precopy(session, streams, mem);
-            }
-
-            phase = Phase.P2P;
-            enter(phase);
-            guest.pause();
-            paused = true;
-            t = timeline.now();
-            final long downtimeStart = t;
-            for (final MigratingDevice d : devices) {
-                if (d.target().flags().has(MigrationFeature.P2P)) {
-                    d.target().setState(d.target().state() == MigrationState.PRE_COPY
-                            ? MigrationState.PRE_COPY_P2P : MigrationState.RUNNING_P2P);
-                }
-            }
-            timeline.record(phase, "all", 0, t, 0);
-
-            phase = Phase.STOP_COPY;
-            enter(phase);
-            control.write(RecordKind.STOP_COPY_BEGIN, -1);
-            t = timeline.now();
-            for (int i = 0; i < devices.size(); i++) {
-                final Optional<MigrationStream> opened = devices.get(i).target().setState(MigrationState.STOP_COPY)
-                        .stream();
-                if (opened.isPresent()) {
-                    streams[i] = opened.get();
-                }
-            }
-            if (logging.size() < devices.size()) {
-                memory.markAllDirty();
-            }
-            final List<Callable<Long>> drains = new ArrayList<>();
-            final Session connected = session;
-            for (int i = 0; i < devices.size(); i++) {
-                final int index = i;
-                drains.add(() -> rounds.drainToEnd(connected.data().get(index).writer(), index, streams[index]));
-            }
-            drains.add(() -> {
-                final long start = timeline.now();
-                final long sent = mem.sendDirty();
-                mem.end();
-                timeline.record(Phase.STOP_COPY, "memory", 0, start, sent);
-                return sent;
-            });
-            final List<Long> drained = Parallel.run(drains, options.parallelDevices());
-            rounds.addMemory(drained.get(devices.size()));
-            timeline.record(phase, "all", 0, t, drained.stream().mapToLong(Long::longValue).sum());
-
-            phase = Phase.LOAD;
-            enter(phase);
-            t = timeline.now();
-            final Checksums theirs = Checksums.decode(inbox.expect(RecordKind.LOADED, options.timeout()).payload());
-            timeline.record(phase, "destination", 0, t, 0);
-
-            phase = Phase.COMMIT;
-            enter(phase);
-            t = timeline.now();
-            control.write(RecordKind.COMMIT, -1);
-            committed = true;
-            new CommitPoint(to, tls, secret, options.timeout(), progress).awaitCommitted(inbox, session);
-            final long downtimeEnd = timeline.now();
-            timeline.record(phase, "all", 0, t, 0);
-
-            phase = Phase.CLEANUP;
-            enter(phase);
-            t = timeline.now();
-            // The source's side of the verification runs here, off the downtime path: its devices stay in
-            // STOP_COPY and its guest is paused, so this is exactly the state at switchover. (Corrupt transfers
-            // are already refused before the commit by the records' CRC32C, byte counts and the device's load.)
-            final Verification verified = verify(plan, theirs, hello.devices());
-            for (final MigratingDevice d : devices) {
-                d.target().setState(MigrationState.STOP);
-            }
-            stopLogging(logging);
-            timeline.record(phase, "source", 0, t, 0);
-            final double total = timeline.now() / 1e6;
-            progress.accept(String.format("migrated: downtime %.1f ms, total %.1f ms", (downtimeEnd - downtimeStart)
-                    / 1e6, total));
-            return rounds.report(verified, (downtimeEnd - downtimeStart) / 1e6, total, timeline.spans());
+            return a.report();
         } catch (final Exception e) {
-            // A destination's ABORT is only ever sent before it commits, and a rolled-back answer to an outcome
-            // query is final: with either, the source is not in doubt.
-            if (committed && !(e instanceof CommitResolver.RolledBack) && theirReason(e, inbox).isEmpty()) {
-                final String cause = cause(e, inbox, watchdog);
-                failure = new MigrationFailedException(phase, false, "after the commit point: " + cause
-                        + "; the source keeps its devices stopped with state intact (in doubt: run 'tern resolve "
-                        + "--to " + to.getHostString() + ":" + to.getPort() + " --session "
-                        + String.format("%016x", session.id()) + "' to learn which side must run)", e);
-                throw failure;
-            }
-            final List<SourceOutcome> outcomes = SourceRecovery.recover(devices, streams, logging,
-                    paused ? guest : null, session);
-            final boolean recovered = outcomes.stream().allMatch(o -> o.state() == MigrationState.RUNNING);
-            final String cause = cause(e, inbox, watchdog);
-            failure = new MigrationFailedException(phase, recovered, "migration failed in " + phase + ": " + cause
-                    + "; source devices after recovery: " + SourceOutcome.describe(outcomes), e, outcomes);
+            failure = a.fail(e);
             throw failure;
         } finally {
-            if (watchdog != null) {
-                watchdog.close();
-            }
-            if (inbox != null) {
-                inbox.close();
-            }
-            if (session != null) {
-                session.close();
-            }
+            a.close();
             finished.countDown();
         }
-    }
-
-    /**
-     * Reads the destination's answer to the hello and derives the verification plan; with
-     * {@link VerifyMode#REQUIRED} the destination refuses what cannot be verified (this side checks too).
-     */
-    private VerifyPlan handshake(final Hello hello, final ControlInbox inbox) throws Exception {
-        final HelloReply reply = HelloReply.decode(inbox.expect(RecordKind.HELLO_REPLY, options.timeout()).payload());
-        if (!reply.accepted()) {
-            throw new MigrationRefusedException(reply.reason());
-        }
-        if (reply.checksums().length != devices.size()) {
-            throw new IOException("the destination's handshake reply names " + reply.checksums().length
-                    + " devices, " + devices.size() + " migrate");
-        }
-        final VerifyPlan plan = new VerifyPlan(options.verify(), hello.checksums(), reply.checksums());
-        final String refusal = plan.refusal(hello.devices());
-        if (refusal != null) {
-            throw new MigrationRefusedException(refusal);
-        }
-        if (options.verify() == VerifyMode.AUTO) {
-            for (final String d : plan.unverifiable(hello.devices())) {
-                progress.accept("not verifiable: " + d);
-            }
-        }
-        return plan;
-    }
-
-    /** Compares this side's checksums (devices frozen in STOP_COPY) with the destination's, as planned. */
-    private Verification verify(final VerifyPlan plan, final Checksums theirs, final List<DeviceDescriptor> names)
-            throws Exception {
-        if (options.verify() == VerifyMode.OFF) {
-            return Verification.off(devices.size());
-        }
-        final Verification v = plan.compare(Checksums.of(devices, memory, plan), theirs, names);
-        if (Boolean.FALSE.equals(v.verified())) {
-            progress.accept("VERIFICATION FAILED: " + mismatches(v, names));
-        }
-        return v;
-    }
-
-    private static String mismatches(final Verification v, final List<DeviceDescriptor> names) {
-        final List<String> out = new ArrayList<>();
-        for (int i = 0; i < names.size(); i++) {
-            if (v.devices().get(i).status() == Verification.Status.MISMATCH) {
-                out.add("device " + names.get(i).name() + ": " + v.devices().get(i).detail());
-            }
-        }
-        if (v.memory().status() == Verification.Status.MISMATCH) {
-            out.add("guest memory: " + v.memory().detail());
-        }
-        return String.join("; ", out);
-    }
-
-    /**
-     * Why the migration failed, in one line: the destination's own reason when it sent one (its ABORT reaches this
-     * side before the connection's end does), else this side's view.
-     */
-    private String cause(final Exception e, final ControlInbox inbox, final ProgressWatchdog watchdog) {
-        if (aborted) {
-            return "aborted";
-        }
-        final Optional<String> theirs = theirReason(e, inbox);
-        if (theirs.isPresent()) {
-            return "destination: " + theirs.get();
-        }
-        if (watchdog != null && watchdog.fired()) {
-            return "no progress from the destination for " + options.timeout().toMillis() + " ms";
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** @return the reason of the destination's ABORT, if the failure was the connection's and one came */
@@ -354,19 +147,7 @@ public final class SourceMigration {
         return inbox == null || !(e instanceof IOException) ? Optional.empty() : inbox.peerReason(PEER_REASON_WAIT);
     }
 
-    private boolean startLogging(final MigratingDevice d) {
-        if (!d.target().capabilities().dirtyLogging()) {
-            // Declared unavailable (Debian 6.12's kernel: START accepted, REPORT EOPNOTSUPP): never relied on.
-            return false;
-        }
-        try {
-            d.target().startDirtyLogging(GuestMemory.PAGE, List.of(new DmaRange(0, memory.size())));
-            return true;
-        } catch (final DeviceException e) {
-            return false;
-        }
-    }
-
+    /** Stops every device's DMA logging; a failure changes nothing worth undoing. */
     static void stopLogging(final List<MigratingDevice> logging) {
         for (final MigratingDevice d : logging) {
             try {
@@ -377,11 +158,54 @@ public final class SourceMigration {
         }
     }
 
+    // What a run (SourceRun) reads of its migration.
+
+    List<MigratingDevice> devices() {
+        return devices;
+    }
+
+    GuestMemory memory() {
+        return memory;
+    }
+
+    Guest guest() {
+        return guest;
+    }
+
+    MigrationOptions options() {
+        return options;
+    }
+
+    Timeline timeline() {
+        return timeline;
+    }
+
+    SourceRounds rounds() {
+        return rounds;
+    }
+
+    Consumer<String> progress() {
+        return progress;
+    }
+
+    Consumer<MigrationEvent> events() {
+        return events;
+    }
+
+    boolean aborted() {
+        return aborted;
+    }
+
+    void active(final Session session) {
+        this.active = session;
+    }
+
     private static boolean committedPhase(final Phase phase) {
         return phase == Phase.CLEANUP;
     }
 
-    private void enter(final Phase phase) throws IOException {
+    /** Announces a phase (progress, listener) unless aborted before the commit point. */
+    void enter(final Phase phase) throws IOException {
         if (aborted && !committedPhase(phase)) {
             throw new IOException("aborted");
         }

@@ -37,10 +37,11 @@ final class SourceRecovery {
      * @return each device as observed after recovery
      */
     static List<SourceOutcome> recover(final List<MigratingDevice> devices, final MigrationStream[] streams,
-            final List<MigratingDevice> logging, final SourceMigration.Guest pausedGuest, final Session session) {
+            final List<MigratingDevice> logging, final SourceMigration.Guest pausedGuest, final Session session,
+            final MigrationClock clock, final String reason) {
         final List<SourceOutcome> outcomes = new ArrayList<>();
         for (int i = 0; i < devices.size(); i++) {
-            outcomes.add(recover(devices.get(i), streams[i]));
+            outcomes.add(recover(devices.get(i), streams[i], clock));
         }
         SourceMigration.stopLogging(logging);
         if (pausedGuest != null) {
@@ -48,7 +49,7 @@ final class SourceRecovery {
         }
         if (session != null) {
             try {
-                session.control().writer().write(RecordKind.ABORT, -1, WireText.of("source aborted the migration"));
+                session.control().writer().write(RecordKind.ABORT, -1, WireText.of("source aborted the migration: " + reason));
             } catch (final Exception e) {
                 // The connection may be what failed; the destination then sees it closed, which also aborts.
             }
@@ -56,7 +57,8 @@ final class SourceRecovery {
         return outcomes;
     }
 
-    private static SourceOutcome recover(final MigratingDevice d, final MigrationStream stream) {
+    private static SourceOutcome recover(final MigratingDevice d, final MigrationStream stream,
+            final MigrationClock clock) {
         final MigrationTarget t = d.target();
         final MigrationState at = t.state();
         final Long frozen = FROZEN.contains(at) && t.capabilities().checksum() ? checksumOrNull(t) : null;
@@ -64,7 +66,7 @@ final class SourceRecovery {
         Boolean matches = null;
         boolean reset = false;
         try {
-            notes.addAll(drainBeforeLeaving(stream, at));
+            notes.addAll(drainBeforeLeaving(stream, at, clock));
             if (frozen != null) {
                 if (t.state() != MigrationState.STOP) {
                     t.setState(MigrationState.STOP);
@@ -113,14 +115,15 @@ final class SourceRecovery {
      *
      * @return what could not be done, for the outcome's note (empty if the stream was read to its pause or end)
      */
-    private static List<String> drainBeforeLeaving(final MigrationStream stream, final MigrationState at) {
+    private static List<String> drainBeforeLeaving(final MigrationStream stream, final MigrationState at,
+            final MigrationClock clock) {
         if (stream == null || !stream.isLive() || !at.isSaving()) {
             return List.of();
         }
         final ByteBuffer buf = ByteBuffer.allocate(64 << 10);
-        final long deadline = System.nanoTime() + SourceRounds.ROUND_CAP_NANOS;
+        final long deadline = clock.nanos() + SourceRounds.ROUND_CAP_NANOS;
         try {
-            while (System.nanoTime() < deadline) {
+            while (clock.nanos() < deadline) {
                 if (stream.read(buf.clear()) <= 0) {
                     return List.of();
                 }

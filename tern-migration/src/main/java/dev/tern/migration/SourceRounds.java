@@ -42,23 +42,28 @@ final class SourceRounds {
     private final ByteBuffer[] buffers;
     private final long[] precopyBytes;
     private final long[] stopCopyBytes;
-    private final boolean[] initSent;
-    private final boolean[] acked;
+    private final SwitchoverAcks acks;
     private final ObservedPrecopy[] observed;
     private final List<MigrationReport.RoundStats> stats = new ArrayList<>();
+    private final SwitchoverPolicy policy;
     private long memoryBytes;
-    private boolean peerFailed;
+    private long arcNanos;
+    private long estimateNanos = -1;
+    /** When the last two rounds collected guest memory's dirty pages (timeline nanos; -1: not yet twice). */
+    private long lastCollect = -1;
+    private long previousCollect = -1;
     private Consumer<String> progress = s -> { };
+    private Consumer<MigrationEvent> events = e -> { };
 
     SourceRounds(final List<MigratingDevice> devices, final MigrationOptions options, final Timeline timeline) {
         this.devices = devices;
         this.options = options;
         this.timeline = timeline;
+        this.policy = SwitchoverPolicy.of(options);
         this.buffers = new ByteBuffer[devices.size()];
         this.precopyBytes = new long[devices.size()];
         this.stopCopyBytes = new long[devices.size()];
-        this.initSent = new boolean[devices.size()];
-        this.acked = new boolean[devices.size()];
+        this.acks = new SwitchoverAcks(devices.size());
         this.observed = new ObservedPrecopy[devices.size()];
         for (int i = 0; i < observed.length; i++) {
             observed[i] = new ObservedPrecopy();
@@ -69,81 +74,129 @@ final class SourceRounds {
         this.progress = listener;
     }
 
-    /** Control records handled on arrival: the destination's switchover-acks. */
-    void onControl(final ControlInbox.Message m) {
-        if (m.kind() == null) {
-            synchronized (acked) {
-                peerFailed = true;
-                acked.notifyAll();
-            }
-        } else if (m.kind() == RecordKind.SWITCHOVER_ACK && m.deviceId() >= 0 && m.deviceId() < acked.length) {
-            synchronized (acked) {
-                acked[m.deviceId()] = true;
-                acked.notifyAll();
-            }
-        }
+    void onEvent(final Consumer<MigrationEvent> listener) {
+        this.events = listener;
     }
 
-    /** Runs pre-copy rounds until convergence or the round limit; devices with PRE_COPY enter it first. */
+    /** Control records handled on arrival: the destination's switchover-acks. */
+    void onControl(final ControlInbox.Message m) {
+        acks.onControl(m);
+    }
+
+    /**
+     * Runs pre-copy rounds until {@link SwitchoverPolicy} says switch; devices with PRE_COPY enter it first.
+     *
+     * @throws DowntimeBudgetException if the policy says abort (the hard budget cannot be met)
+     */
     void precopy(final Session session, final MigrationStream[] streams, final MemorySender memory)
             throws Exception {
-        for (int i = 0; i < devices.size(); i++) {
-            if (devices.get(i).target().flags().has(MigrationFeature.PRE_COPY)) {
-                streams[i] = devices.get(i).target().setState(MigrationState.PRE_COPY).stream().orElseThrow(
-                        () -> new IOException("device entered PRE_COPY without a data stream"));
-            } else {
-                acked[i] = true;
-            }
-        }
+        enterPrecopy(streams);
         final long start = timeline.now();
         long sent = 0;
         for (int round = 1;; round++) {
             final long t = timeline.now();
-            final int r = round;
-            final List<Callable<Long>> tasks = new ArrayList<>();
-            for (int i = 0; i < devices.size(); i++) {
-                final int index = i;
-                if (streams[i] != null) {
-                    tasks.add(() -> drainAvailable(session.data().get(index).writer(), index, streams[index], r));
-                }
-            }
-            tasks.add(() -> {
-                final long began = timeline.now();
-                final long pages = memory.sendDirty();
-                timeline.record(Phase.PRE_COPY, "memory", r, began, pages);
-                return pages;
-            });
-            final List<Long> moved = Parallel.run(tasks);
+            final List<Long> moved = Parallel.run(roundTasks(session, streams, memory, round));
             final long memBytes = moved.get(moved.size() - 1);
             final long devBytes = moved.stream().mapToLong(Long::longValue).sum() - memBytes;
             memoryBytes += memBytes;
             sent += memBytes + devBytes;
-            final long elapsed = Math.max(1, timeline.now() - start);
-            final double bandwidth = sent * 1e9 / elapsed;
-            final long remaining = remaining(memory);
-            final double budget = bandwidth * options.downtimeLimit().toNanos() / 1e9;
+            final SwitchoverPolicy.Round measured = new SwitchoverPolicy.Round(round,
+                    sent * 1e9 / Math.max(1, timeline.now() - start), remaining(memory), fixedNanos(), !acks.all(),
+                    !allDrained(), stats.isEmpty() ? -1 : stats.getLast().remainingBytes());
+            estimateNanos = SwitchoverPolicy.estimateNanos(measured);
             timeline.record(Phase.PRE_COPY, "all", round, t, memBytes + devBytes);
             stats.add(new MigrationReport.RoundStats(round, devBytes, memBytes, (timeline.now() - t) / 1e6,
-                    memory.lastDirtyPages(), remaining));
+                    memory.lastDirtyPages(), measured.remainingBytes()));
+            events.accept(new MigrationEvent.Round(stats.getLast(), estimateNanos / 1e6));
             progress.accept(String.format("round %d: %s device + %s memory, %d dirty pages, %s remaining, "
-                    + "%.0f MB/s", round, TextReport.mib(devBytes), TextReport.mib(memBytes), memory.lastDirtyPages(),
-                    TextReport.mib(remaining),
-                    bandwidth / 1e6));
-            synchronized (acked) {
-                if (peerFailed) {
-                    throw new IOException("the destination's control connection failed during pre-copy");
-                }
+                    + "%.0f MB/s, downtime estimate %.1f ms", round, TextReport.mib(devBytes),
+                    TextReport.mib(memBytes), memory.lastDirtyPages(), TextReport.mib(measured.remainingBytes()),
+                    measured.bandwidth() / 1e6, estimateNanos / 1e6));
+            if (acks.peerFailed()) {
+                throw new IOException("the destination's control connection failed during pre-copy");
             }
-            // Round 1 sends everything, so its "dirty" count says nothing about the dirty rate; only from round 2
-            // on does the estimate measure what the guest and devices dirty while a round runs.
-            if (round >= 2 && allAcked() && allDrained() && remaining <= budget) {
-                return;
-            }
-            if (round >= options.maxRounds()) {
-                awaitAcks();
+            if (decide(measured)) {
                 return;
             }
         }
+    }
+
+    /** Applies the policy's decision: true to switch over now, false for another round; throws to abort. */
+    private boolean decide(final SwitchoverPolicy.Round measured) throws IOException, InterruptedException {
+        switch (policy.decide(measured)) {
+            case CONTINUE -> {
+                return false;
+            }
+            case AWAIT_ACKS_THEN_SWITCH -> awaitAcks();
+            case ABORT -> throw new DowntimeBudgetException(estimateNanos, policy.maxDowntimeNanos(),
+                    measured.round());
+            case SWITCH -> { }
+        }
+        if (policy.overBudget(estimateNanos)) {
+            progress.accept(String.format("downtime estimate %.1f ms exceeds --max-downtime %d ms after %d rounds;"
+                    + " switching over anyway (--on-no-convergence switch)", estimateNanos / 1e6,
+                    policy.maxDowntimeNanos() / 1_000_000, measured.round()));
+        }
+        return true;
+    }
+
+    /** The hard downtime budget cannot be met and the operator asked to abort (issue 13 item 3). */
+    static final class DowntimeBudgetException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        DowntimeBudgetException(final long estimateNanos, final long budgetNanos, final int rounds) {
+            super(String.format("no convergence: estimated downtime %.1f ms exceeds --max-downtime %d ms after %d "
+                    + "rounds (--on-no-convergence abort)", estimateNanos / 1e6, budgetNanos / 1_000_000, rounds));
+        }
+    }
+
+    /** Puts every device that offers it into PRE_COPY, timing the arcs (a measure of the switchover's own arcs). */
+    private void enterPrecopy(final MigrationStream[] streams) throws DeviceException, IOException {
+        for (int i = 0; i < devices.size(); i++) {
+            if (devices.get(i).target().flags().has(MigrationFeature.PRE_COPY)) {
+                final long t = timeline.now();
+                streams[i] = devices.get(i).target().setState(MigrationState.PRE_COPY).stream().orElseThrow(
+                        () -> new IOException("device entered PRE_COPY without a data stream"));
+                arcNanos += timeline.now() - t;
+                events.accept(new MigrationEvent.DeviceState(devices.get(i).descriptor().name(),
+                        devices.get(i).target().state()));
+            } else {
+                acks.notInPrecopy(i);
+            }
+        }
+    }
+
+    private List<Callable<Long>> roundTasks(final Session session, final MigrationStream[] streams,
+            final MemorySender memory, final int round) {
+        final List<Callable<Long>> tasks = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) {
+            final int index = i;
+            if (streams[i] != null) {
+                tasks.add(() -> drainAvailable(session.data().get(index).writer(), index, streams[index], round));
+            }
+        }
+        tasks.add(() -> {
+            final long began = timeline.now();
+            previousCollect = round == 1 ? -1 : lastCollect;
+            lastCollect = began;
+            final long pages = memory.sendDirty();
+            timeline.record(Phase.PRE_COPY, "memory", round, began, pages);
+            return pages;
+        });
+        return tasks;
+    }
+
+    /**
+     * The switchover's steps that move no data, as measured so far: the source's P2P and STOP_COPY arcs and the
+     * destination's RESUMING→STOP→RUNNING_P2P each cost about what entering PRE_COPY did.
+     */
+    private long fixedNanos() {
+        return 3 * arcNanos;
+    }
+
+    /** @return the last downtime estimate in nanoseconds, or -1 if no round ran (no bandwidth measured) */
+    long estimateNanos() {
+        return estimateNanos;
     }
 
     /** Reads the pre-copy data a device has now and sends it; then says when its initial data is all sent. */
@@ -159,9 +212,9 @@ final class SourceRounds {
         timeline.record(Phase.PRE_COPY, devices.get(i).descriptor().name(), round, start, total);
         final boolean initialDone = reported ? target.precopyInfo().initialBytes() == 0
                 : observed[i].initialSent();
-        if (!initSent[i] && initialDone) {
+        if (!acks.sent(i) && initialDone) {
             writer.write(RecordKind.INIT_DATA_SENT, i);
-            initSent[i] = true;
+            acks.markSent(i);
         }
         return total;
     }
@@ -233,11 +286,26 @@ final class SourceRounds {
     }
 
     private long remaining(final MemorySender memory) throws DeviceException {
-        long remaining = memory.lastDirtyPages() * GuestMemory.PAGE;
+        long remaining = memoryRemaining(memory);
         for (int i = 0; i < devices.size(); i++) {
             remaining += deviceRemaining(i);
         }
         return remaining;
+    }
+
+    /**
+     * Guest memory a stop-copy would still send: what the guest and the devices dirty per second (the pages the last
+     * round collected over the time since the collection before) times the time since the last collection plus the
+     * switchover's steps before the stop-copy collects again. In round 1 everything was dirty (nothing measured),
+     * so the pages it sent stand.
+     */
+    private long memoryRemaining(final MemorySender memory) {
+        final long collected = memory.lastDirtyPages() * GuestMemory.PAGE;
+        if (previousCollect < 0) {
+            return collected;
+        }
+        final double rate = collected * 1e9 / Math.max(1, lastCollect - previousCollect);
+        return (long) (rate * (timeline.now() - lastCollect + fixedNanos()) / 1e9);
     }
 
     /**
@@ -270,17 +338,6 @@ final class SourceRounds {
         return true;
     }
 
-    private boolean allAcked() {
-        synchronized (acked) {
-            for (final boolean a : acked) {
-                if (!a) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
     /**
      * At the round limit: waits for the acknowledgement of every device whose initial data was sent. A device whose
      * initial data never drained cannot be acknowledged; the switchover goes ahead without it (its destination
@@ -288,37 +345,13 @@ final class SourceRounds {
      */
     private void awaitAcks() throws IOException, InterruptedException {
         for (int i = 0; i < devices.size(); i++) {
-            if (!initSent[i] && !acked[i]) {
+            if (acks.neverSent(i)) {
                 progress.accept("device " + devices.get(i).descriptor().name() + ": its initial pre-copy data did"
                         + " not drain in " + options.maxRounds() + " rounds; switching over without its"
                         + " switchover-ack");
             }
         }
-        final long deadline = System.nanoTime() + options.timeout().toNanos();
-        synchronized (acked) {
-            while (!sentAcked()) {
-                if (peerFailed) {
-                    throw new IOException("the destination's control connection failed before every device's"
-                            + " initial data was acknowledged");
-                }
-                final long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new IOException("the destination did not acknowledge every device's initial data within "
-                            + options.timeout().toMillis() + " ms");
-                }
-                acked.wait(Math.max(1, left / 1_000_000));
-            }
-        }
-    }
-
-    /** @return true once every device whose initial data was sent is acknowledged (caller holds the lock) */
-    private boolean sentAcked() {
-        for (int i = 0; i < acked.length; i++) {
-            if (initSent[i] && !acked[i]) {
-                return false;
-            }
-        }
-        return true;
+        acks.awaitSent(timeline.now() + options.timeout().toNanos(), timeline::now, options.timeout().toMillis());
     }
 
     private ByteBuffer buffer(final int i) {
@@ -338,7 +371,8 @@ final class SourceRounds {
             bytes += precopyBytes[i] + stopCopyBytes[i];
         }
         return new MigrationReport(verified, downtimeMs, totalMs, bytes, stats.size(), stats, ds, memoryBytes,
-                spans);
+                spans, new MigrationReport.DowntimeBudget(estimateNanos < 0 ? Double.NaN : estimateNanos / 1e6,
+                        policy.downtimeLimitNanos() / 1e6, policy.maxDowntimeNanos() / 1e6));
     }
 
 }

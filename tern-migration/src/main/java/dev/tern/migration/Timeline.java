@@ -2,7 +2,6 @@ package dev.tern.migration;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongSupplier;
 
 /**
  * What happened when: spans of phases per device and round, with bytes. Time comes from a clock passed in (tests
@@ -27,19 +26,24 @@ public final class Timeline {
         }
     }
 
-    private final LongSupplier clock;
+    private final MigrationClock clock;
     private final long origin;
     private final List<Span> spans = new ArrayList<>();
 
-    /** @param clock a nanosecond clock ({@code System::nanoTime} outside tests) */
-    public Timeline(final LongSupplier clock) {
+    /** @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests) */
+    public Timeline(final MigrationClock clock) {
         this.clock = clock;
-        this.origin = clock.getAsLong();
+        this.origin = clock.nanos();
+    }
+
+    /** @return the clock this timeline reads */
+    public MigrationClock clock() {
+        return clock;
     }
 
     /** @return nanoseconds since the migration started */
     public long now() {
-        return clock.getAsLong() - origin;
+        return clock.nanos() - origin;
     }
 
     /** Records a span that started at {@code startNanos} (from {@link #now()}) and ends now. */

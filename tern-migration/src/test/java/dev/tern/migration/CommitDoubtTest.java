@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
  */
 class CommitDoubtTest {
     private static final long MIB = 1 << 20;
-    private static final MigrationOptions OPTIONS = MigrationOptions.DEFAULT.withTimeout(Duration.ofSeconds(5));
+    /** The cuts count bytes exactly, so no heartbeat may slip in before the COMMIT record. */
+    private static final MigrationOptions OPTIONS = MigrationOptions.DEFAULT.withTimeout(Duration.ofSeconds(5))
+            .withHeartbeat(Duration.ZERO);
 
     /** The destination of the rig, answering outcome queries while and after it receives. */
     private static CompletableFuture<DestinationMigration.Result> destination(final MigrationRig rig,

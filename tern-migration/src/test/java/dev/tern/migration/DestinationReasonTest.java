@@ -68,11 +68,12 @@ class DestinationReasonTest {
 
     @Test
     void theDestinationsNoProgressTimeoutIsReportedAsSuch() throws Exception {
-        // Nothing moves on any connection while the source stalls before its stop-copy: the destination's watchdog
-        // (1 s) gives up first and says so before it drops the session.
+        // Nothing moves on any connection while the source stalls before its stop-copy, and it sends no heartbeat
+        // (as a hung process would not): the destination's watchdog (1 s) gives up first and says so before it drops
+        // the session. (With heartbeats the same stall migrates: HeartbeatTest.)
         try (MigrationRig rig = new MigrationRig(4 * MIB, 4 * MIB, 4 * MIB)) {
             rig.receive(OPTIONS.withTimeout(Duration.ofSeconds(1)), p -> { });
-            final SourceMigration m = source(rig, OPTIONS);
+            final SourceMigration m = source(rig, OPTIONS.withHeartbeat(Duration.ZERO));
             m.onPhase(p -> {
                 if (p == Phase.STOP_COPY) {
                     sleep(2500);

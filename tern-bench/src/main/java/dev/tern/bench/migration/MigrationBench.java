@@ -6,6 +6,7 @@ import dev.tern.migration.Phase;
 import dev.tern.migration.Timeline;
 import dev.tern.migration.demo.Demo;
 import dev.tern.migration.demo.DemoConfig;
+import dev.tern.migration.demo.DirtyRate;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Locale;
@@ -71,7 +72,7 @@ public final class MigrationBench {
         // Warm-up (not reported): JIT the record, channel and device paths once.
         final DemoConfig d = DemoConfig.DEFAULT;
         final MigrationOptions noPrecopy = MigrationOptions.DEFAULT.withPrecopy(false);
-        Demo.run(config(d, 32L << 20, 32L << 20, 0, false, 1), noPrecopy, QUIET);
+        Demo.run(config(d, 32L << 20, 32L << 20, DirtyRate.percent(0), false, 1), noPrecopy, QUIET);
         LoopbackCopy.raw(PAYLOAD, 32L << 20);
 
         downtime(runs);
@@ -82,7 +83,7 @@ public final class MigrationBench {
     /** Figure 1: downtime of the default demo with and without pre-copy. */
     private static void downtime(final int runs) throws Exception {
         final DemoConfig on = DemoConfig.DEFAULT;
-        final DemoConfig off = config(on, on.deviceMemory(), on.guestMemory(), on.dirtyPercentPerSecond(), false,
+        final DemoConfig off = config(on, on.deviceMemory(), on.guestMemory(), on.dirtyRate(), false,
                 on.engines());
         final double[] pre = new double[runs];
         final double[] stop = new double[runs];
@@ -98,8 +99,8 @@ public final class MigrationBench {
             System.out.printf("  run %d: pre-copy %.1f ms (%d rounds, verified %s), no pre-copy %.1f ms (verified"
                     + " %s)%n", r + 1, pre[r], a.rounds(), a.verified(), stop[r], b.verified());
         }
-        header("1. downtime, default demo: %d MiB dma-engine, %d MiB guest, %.1f %%/s dirty, limit %d ms",
-                on.deviceMemory() >> 20, on.guestMemory() >> 20, on.dirtyPercentPerSecond(),
+        header("1. downtime, default demo: %d MiB dma-engine, %d MiB guest, %s dirty, limit %d ms",
+                on.deviceMemory() >> 20, on.guestMemory() >> 20, on.dirtyRate(),
                 on.downtimeLimit().toMillis());
         row("pre-copy downtime", LoopbackCopy.median(pre), "ms", pre, "verified " + preOk + "/" + runs);
         row("no-pre-copy downtime", LoopbackCopy.median(stop), "ms", stop, "verified " + stopOk + "/" + runs);
@@ -108,7 +109,7 @@ public final class MigrationBench {
 
     /** Figure 2: STOP_COPY throughput of a no-pre-copy demo against a raw TCP copy of the same bytes. */
     private static void throughput(final int runs, final long deviceMemory) throws Exception {
-        final DemoConfig config = config(DemoConfig.DEFAULT, deviceMemory, DemoConfig.DEFAULT.guestMemory(), 0,
+        final DemoConfig config = config(DemoConfig.DEFAULT, deviceMemory, DemoConfig.DEFAULT.guestMemory(), DirtyRate.percent(0),
                 false, 1);
         final MigrationOptions options = MigrationOptions.DEFAULT.withPrecopy(false);
         final double[] demo = new double[runs];
@@ -139,7 +140,7 @@ public final class MigrationBench {
 
     /** Figure 3: four devices' STOP_COPY in parallel against one after another. */
     private static void parallel(final int runs, final long deviceMemory) throws Exception {
-        final DemoConfig config = config(DemoConfig.DEFAULT, deviceMemory, DemoConfig.DEFAULT.guestMemory(), 0,
+        final DemoConfig config = config(DemoConfig.DEFAULT, deviceMemory, DemoConfig.DEFAULT.guestMemory(), DirtyRate.percent(0),
                 false, 4);
         final MigrationOptions par = MigrationOptions.DEFAULT.withPrecopy(false);
         final MigrationOptions ser = par.withParallelDevices(false);
@@ -162,7 +163,7 @@ public final class MigrationBench {
         ratio("serial / parallel", LoopbackCopy.median(s) / LoopbackCopy.median(p), ">=", 1.8);
     }
 
-    private static DemoConfig config(final DemoConfig base, final long device, final long guest, final double dirty,
+    private static DemoConfig config(final DemoConfig base, final long device, final long guest, final DirtyRate dirty,
             final boolean precopy, final int engines) {
         return new DemoConfig(device, guest, dirty, base.downtimeLimit(), precopy, engines, base.seed());
     }

@@ -36,6 +36,13 @@ public final class Demo {
     /** Runs one demo migration and returns the source's report. */
     public static MigrationReport run(final DemoConfig config, final MigrationOptions options,
             final Consumer<String> progress) throws IOException, DeviceException, MigrationFailedException {
+        return run(config, options, progress, e -> { });
+    }
+
+    /** As {@link #run(DemoConfig, MigrationOptions, Consumer)}, giving the source's events to {@code events}. */
+    public static MigrationReport run(final DemoConfig config, final MigrationOptions options,
+            final Consumer<String> progress, final Consumer<dev.tern.migration.MigrationEvent> events)
+            throws IOException, DeviceException, MigrationFailedException {
         final List<AutoCloseable> open = new ArrayList<>();
         try {
             final GuestMemory sourceMemory = track(open, GuestMemory.create("tern-demo-source", config.guestMemory()));
@@ -52,8 +59,8 @@ public final class Demo {
             guest.start();
             open.add(guest::pause);
             progress.accept(String.format("source: %d dma-engine(s) with %d MiB each, a uart, %d MiB guest memory,"
-                    + " dirtying %.1f%%/s", config.engines(), config.deviceMemory() >> 20,
-                    config.guestMemory() >> 20, config.dirtyPercentPerSecond()));
+                    + " dirtying %s", config.engines(), config.deviceMemory() >> 20,
+                    config.guestMemory() >> 20, config.dirtyRate()));
 
             final MigrationListener listener = track(open, MigrationListener.bind(
                     new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), Optional.empty()));
@@ -69,6 +76,7 @@ public final class Demo {
             final SourceMigration migration = new SourceMigration(source, sourceMemory, guest, options,
                     System::nanoTime);
             migration.onProgress(progress);
+            migration.onEvent(events);
             final MigrationReport report;
             try {
                 report = AbortOnExit.run(migration, () -> migration.migrate(listener.address(), Optional.empty()));

@@ -40,7 +40,8 @@ public final class HtmlReport {
                         + "text-align:right}th:first-child,td:first-child{text-align:left}.k{font-size:28px;"
                         + "font-weight:600}.box{display:inline-block;margin-right:3em}svg text{font-size:12px}"
                         + "</style></head><body>\n<h1>").append(esc(title)).append("</h1>\n");
-        sb.append(kpi("downtime", fmt(r.downtimeMs()) + " ms")).append(kpi("total", fmt(r.totalMs()) + " ms"))
+        sb.append(kpi("downtime", fmt(r.downtimeMs()) + " ms")).append(kpi("estimated", r.budget().estimated()
+                ? fmt(r.budget().estimateMs()) + " ms" : "none")).append(kpi("total", fmt(r.totalMs()) + " ms"))
                 .append(kpi("moved", mib(r.bytes()))).append(kpi("pre-copy rounds", Integer.toString(r.rounds())))
                 .append(kpi("verified", String.valueOf(r.verified()))).append("\n<h2>Timeline</h2>\n")
                 .append(timeline(r)).append("\n<h2>Pre-copy rounds</h2>\n").append(rounds(r))
@@ -55,7 +56,9 @@ public final class HtmlReport {
         }
         return sb.append("<tr><td>guest memory</td><td></td><td colspan=\"2\">").append(mib(r.memoryBytes()))
                 .append("</td><td>").append(esc(r.verification().memory().describe()))
-                .append("</td></tr></table>\n<p>verified: ").append(esc(TextReport.verdict(r.verification())))
+                .append("</td></tr></table>\n<p>downtime ").append(fmt(r.downtimeMs())).append(" ms")
+                .append(esc(TextReport.budget(r))).append("</p>\n<p>verified: ")
+                .append(esc(TextReport.verdict(r.verification())))
                 .append("</p>\n</body></html>\n").toString();
     }
 

@@ -31,9 +31,18 @@ public final class TextReport {
                 r.verification().memory().describe()));
         sb.append(String.format(Locale.ROOT, "rounds: %d, bytes: %s, total: %.1f ms%n", r.rounds(), mib(r.bytes()),
                 r.totalMs()));
-        sb.append(String.format(Locale.ROOT, "downtime: %.1f ms%n", r.downtimeMs()));
+        sb.append(String.format(Locale.ROOT, "downtime: %.1f ms%s%n", r.downtimeMs(), budget(r)));
         sb.append("verified: ").append(verdict(r.verification())).append('\n');
         return sb.toString();
+    }
+
+    /** @return the estimate beside the measured downtime, and the hard budget if one was set */
+    public static String budget(final MigrationReport r) {
+        final MigrationReport.DowntimeBudget b = r.budget();
+        final String estimate = b.estimated() ? String.format(Locale.ROOT, " (estimated %.1f ms, error %+.1f ms)",
+                b.estimateMs(), r.estimateErrorMs()) : " (no estimate: no pre-copy)";
+        return estimate + (b.maxMs() > 0 ? String.format(Locale.ROOT, ", max %.0f ms %s", b.maxMs(),
+                r.budgetKept() ? "kept" : "EXCEEDED") : "");
     }
 
     /** @return the overall verdict, with what it rests on when it is not a plain true */
