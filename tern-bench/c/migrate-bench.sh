@@ -26,7 +26,7 @@ for r in $(seq "$rounds"); do
       for _ in $(seq 200); do [ -S "$dir/$s.sock" ] && break; sleep 0.05; done
     done
     "${java[@]}" -jar "$jar" receive --socket="$dir/dst-dma.sock" --socket="$dir/dst-uart.sock" \
-        --guest-memory=128MiB --listen=127.0.0.1:0 2>"$dir/recv.log" >/dev/null &
+        --guest-memory=128MiB --listen=127.0.0.1:0 ${RECV_JSON:+--json} 2>"$dir/recv.log" >>"${RECV_JSON:-/dev/null}" &
     recv=$!
     for _ in $(seq 400); do grep -q "listening on" "$dir/recv.log" && break; sleep 0.05; done
     port=$(sed -n 's/.*listening on .*:\([0-9]*\).*/\1/p' "$dir/recv.log" | head -1)
