@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  * <pre>
  *   0                   4                   8
  *   +-------------------+-------------------+
- *   |        magic "TERNMIG1" (u64)         |
+ *   |        magic "TERNDEV1" (u64)         |
  *   +-------------------+---------+---------+
  *   |  format version   |  flags  | kindLen |   u32, u16, u16
  *   +-------------------+---------+---------+
@@ -28,8 +28,11 @@ import java.nio.charset.StandardCharsets;
  */
 public record StreamHeader(int formatVersion, int flags, String kind) {
 
-    /** "TERNMIG1" read as a little-endian u64. */
-    public static final long MAGIC = 0x3147494D4E524554L;
+    /**
+     * "TERNDEV1" read as a little-endian u64: distinct from the big-endian migration channel's "TERNMIG1" preamble
+     * and the snapshot file's "TERNSNP1", so no Tern format is ever taken for another.
+     */
+    public static final long MAGIC = 0x315645444E524554L;
     /** Bytes before the kind. */
     public static final int FIXED_LENGTH = 16;
     /** Longest kind in bytes. */
