@@ -1,5 +1,7 @@
 package dev.tern.vfiouser.codec;
 
+import dev.tern.sys.Errno;
+
 /**
  * Thrown inside the codec when input violates the wire format; {@link MessageDecoder} turns it into a
  * {@link Malformed} value so that no exception escapes decoding.

@@ -1,5 +1,6 @@
 package dev.tern.vfiouser.codec;
 
+import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

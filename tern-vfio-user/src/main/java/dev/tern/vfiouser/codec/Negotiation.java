@@ -1,5 +1,6 @@
 package dev.tern.vfiouser.codec;
 
+import dev.tern.sys.Errno;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;

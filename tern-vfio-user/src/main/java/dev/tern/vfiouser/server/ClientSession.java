@@ -5,7 +5,7 @@ import dev.tern.vfiouser.codec.Capabilities;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
@@ -322,7 +322,7 @@ final class ClientSession implements Runnable {
             o = Outcome.fail(e.errno(), e.getMessage());
         } catch (final RuntimeException e) {
             LOG.log(Level.WARNING, "handling " + frame.header() + " failed", e);
-            o = Outcome.fail(dev.tern.sys.Errno.EIO, e.toString());
+            o = Outcome.fail(Errno.EIO, e.toString());
         } finally {
             fds.closeUntaken();
         }

@@ -10,7 +10,7 @@ import dev.tern.vfiouser.codec.DmaMap;
 import dev.tern.vfiouser.codec.DmaRead;
 import dev.tern.vfiouser.codec.DmaUnmap;
 import dev.tern.vfiouser.codec.DmaWrite;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.GetRegionInfo;
 import dev.tern.vfiouser.codec.GetRegionIoFds;
 import dev.tern.vfiouser.codec.IrqInfo;

@@ -13,7 +13,7 @@ import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DmaMap;
 import dev.tern.vfiouser.codec.DmaUnmap;
 import dev.tern.vfiouser.codec.DmaUnmapReply;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +57,7 @@ final class DmaHandler implements AutoCloseable {
                     + Long.toHexString(m.size()));
         }
         if (count >= maxMaps) {
-            return Outcome.fail(dev.tern.sys.Errno.ENOSPC, "DMA_MAP: max_dma_maps " + maxMaps + " reached");
+            return Outcome.fail(Errno.ENOSPC, "DMA_MAP: max_dma_maps " + maxMaps + " reached");
         }
         final DmaRange range = new DmaRange(m.addr(), m.size());
         if (fds.size() == 0) {

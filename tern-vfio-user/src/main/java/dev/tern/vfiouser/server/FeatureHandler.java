@@ -9,7 +9,7 @@ import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationState;
 import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.DeviceFeature;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.FeaturePayload;
 import dev.tern.vfiouser.codec.TernExtension;
 import dev.tern.vfiouser.extension.TernDiagnostics;

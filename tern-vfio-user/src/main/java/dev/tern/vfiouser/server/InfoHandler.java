@@ -6,7 +6,7 @@ import dev.tern.device.Region;
 import dev.tern.device.RegionInfo;
 import dev.tern.sys.Fd;
 import dev.tern.vfiouser.codec.DeviceInfo;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.GetRegionInfo;
 import dev.tern.vfiouser.codec.GetRegionIoFds;
 import dev.tern.vfiouser.codec.IoFdSubRegion;

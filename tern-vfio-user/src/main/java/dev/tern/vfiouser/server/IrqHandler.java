@@ -7,7 +7,7 @@ import dev.tern.sys.EventFd;
 import dev.tern.sys.PosixException;
 import dev.tern.vfiouser.codec.Ack;
 import dev.tern.vfiouser.codec.Command;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.SetIrqs;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -108,7 +108,7 @@ final class IrqHandler implements AutoCloseable {
                 LOG.log(System.Logger.Level.DEBUG, "{0} saturated: interrupt coalesced", e);
             }
         } catch (final PosixException | IllegalStateException x) {
-            throw new DeviceException(dev.tern.sys.Errno.EBADF, "eventfd signal failed: " + x.getMessage(), x);
+            throw new DeviceException(Errno.EBADF, "eventfd signal failed: " + x.getMessage(), x);
         }
     }
 

@@ -5,7 +5,7 @@ import dev.tern.device.migration.MigrationStream;
 import dev.tern.protocol.MigrationState;
 import dev.tern.vfiouser.codec.Ack;
 import dev.tern.vfiouser.codec.Command;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.MigDataRead;
 import dev.tern.vfiouser.codec.MigDataWrite;
 import java.lang.foreign.MemorySegment;

@@ -4,7 +4,7 @@ import dev.tern.device.Device;
 import dev.tern.device.DeviceException;
 import dev.tern.device.Region;
 import dev.tern.vfiouser.codec.Blob;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.RegionRead;
 import dev.tern.vfiouser.codec.RegionReadReply;
 import dev.tern.vfiouser.codec.RegionWrite;

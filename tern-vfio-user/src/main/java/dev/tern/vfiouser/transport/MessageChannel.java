@@ -5,7 +5,7 @@ import dev.tern.sys.Fd;
 import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.FrameDecoder;
 import dev.tern.vfiouser.codec.FrameRejected;

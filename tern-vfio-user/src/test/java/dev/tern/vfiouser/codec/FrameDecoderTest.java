@@ -2,6 +2,7 @@ package dev.tern.vfiouser.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.sys.Errno;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -2,6 +2,7 @@ package dev.tern.vfiouser.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.stream.Stream;

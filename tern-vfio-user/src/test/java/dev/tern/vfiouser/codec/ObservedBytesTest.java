@@ -2,6 +2,7 @@ package dev.tern.vfiouser.codec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.sys.Errno;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;

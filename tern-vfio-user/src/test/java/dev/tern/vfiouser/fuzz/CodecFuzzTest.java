@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.FrameDecoder;
 import dev.tern.vfiouser.codec.FrameRejected;

@@ -5,7 +5,7 @@ import static dev.tern.vfiouser.server.RawPeer.le;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.vfiouser.codec.Command;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.transport.Incoming;
 import org.junit.jupiter.api.AfterAll;

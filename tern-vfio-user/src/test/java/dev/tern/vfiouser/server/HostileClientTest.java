@@ -14,7 +14,7 @@ import dev.tern.sys.SharedMemory;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;
 import dev.tern.vfiouser.codec.Command;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.transport.Incoming;
 import java.util.ArrayList;

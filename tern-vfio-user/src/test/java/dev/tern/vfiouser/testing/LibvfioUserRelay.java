@@ -9,7 +9,7 @@ import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.vfiouser.codec.DeviceFeature;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Feature;
 import dev.tern.vfiouser.codec.FeaturePayload;
 import dev.tern.vfiouser.codec.Frame;

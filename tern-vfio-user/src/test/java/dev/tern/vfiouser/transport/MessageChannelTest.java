@@ -7,7 +7,7 @@ import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.DeviceInfo;
-import dev.tern.vfiouser.codec.Errno;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.MessageEncoder;
 import dev.tern.vfiouser.codec.RegionWrite;
