@@ -79,8 +79,16 @@ final class MigrationRig implements AutoCloseable {
     /** Starts the destination; the future completes with its result or its failure. */
     CompletableFuture<DestinationMigration.Result> receive(final MigrationOptions options,
             final java.util.function.Consumer<Phase> phases) {
+        return receive(options, phases, e -> { });
+    }
+
+    /** {@link #receive(MigrationOptions, java.util.function.Consumer)}, the destination's events to {@code events}. */
+    CompletableFuture<DestinationMigration.Result> receive(final MigrationOptions options,
+            final java.util.function.Consumer<Phase> phases,
+            final java.util.function.Consumer<MigrationEvent> events) {
         final DestinationMigration d = new DestinationMigration(destination, destMemory, options, System::nanoTime);
         d.onPhase(phases);
+        d.onEvent(events);
         return CompletableFuture.supplyAsync(() -> {
             try {
                 final Session s = listener.accept(options.timeout());
