@@ -147,6 +147,10 @@ public final class Layouts {
   public static final int SOL_SOCKET = 1;
   /** Send timeout; on an AF_UNIX stream socket it also bounds connect(2) to a full listen backlog. */
   public static final int SO_SNDTIMEO = 21;
+  /** Send buffer size (int); on an AF_UNIX stream socket it bounds the bytes in flight to the peer (unix(7)). */
+  public static final int SO_SNDBUF = 7;
+  /** Receive buffer size (int). */
+  public static final int SO_RCVBUF = 8;
   public static final int SCM_RIGHTS = 1;
   /** Kernel limit on descriptors in one SCM_RIGHTS message ({@code include/net/scm.h}). */
   public static final int SCM_MAX_FD = 253;

@@ -118,6 +118,28 @@ public final class UnixSocket implements AutoCloseable {
     }
   }
 
+  /**
+   * SO_SNDBUF and SO_RCVBUF (socket(7)). On an AF_UNIX stream socket the sender's SO_SNDBUF bounds what a
+   * peer may have queued unread, so a buffer above the largest message lets a whole message leave in one
+   * sendmsg(2) while the peer is still reading the previous one. The kernel doubles the value for its
+   * bookkeeping and caps it at {@code net.core.wmem_max}/{@code rmem_max} silently.
+   *
+   * @param bytes the size requested for both buffers
+   */
+  public void setBufferSizes(int bytes) throws PosixException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment v = arena.allocate(JAVA_INT);
+      v.set(JAVA_INT, 0, bytes);
+      int sock = fd.acquire();
+      try {
+        Posix.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_SNDBUF, v);
+        Posix.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_RCVBUF, v);
+      } finally {
+        fd.release();
+      }
+    }
+  }
+
   /** A connected pair of sockets (socketpair(2)), e.g. for a child process or a test. */
   public static Pair pair() throws PosixException {
     int[] sv = Posix.socketpair(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0);

@@ -11,6 +11,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,6 +21,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** Bytes and descriptors through a socketpair(2). */
@@ -138,6 +141,37 @@ class UnixSocketTest {
       assertThatThrownBy(() -> pair.second().receive(ByteBuffer.allocate(1), 0))
           .isInstanceOf(ControlTruncatedException.class);
       assertThat(ProcFds.count()).isEqualTo(before);
+    }
+  }
+
+  /** With the default 208 KiB buffer the gather send of 16 B + 1 MiB would block until the peer read. */
+  @Test
+  void aMessageFittingTheSetBufferLeavesWhileThePeerDoesNotRead() throws Exception {
+    // procfs reports size 0, so the file is read as a stream (Files.readString stops early).
+    String wmemMax;
+    try (var in = Files.newInputStream(Path.of("/proc/sys/net/core/wmem_max"))) {
+      wmemMax = new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim();
+    }
+    Assumptions.assumeTrue(
+        Long.parseLong(wmemMax) >= 2 << 20, "net.core.wmem_max " + wmemMax + " is below 2 MiB");
+    try (UnixSocket.Pair pair = UnixSocket.pair(); Arena arena = Arena.ofShared()) {
+      pair.first().setBufferSizes(2 << 20);
+      MemorySegment header = arena.allocate(16).fill((byte) 'h');
+      MemorySegment payload = arena.allocate(1 << 20).fill((byte) 'p');
+      CompletableFuture<Void> sent =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  pair.first().send(List.of(header, payload), List.of());
+                } catch (java.io.IOException e) {
+                  throw new java.io.UncheckedIOException(e);
+                }
+              });
+      sent.get(10, TimeUnit.SECONDS);
+      MemorySegment dst = arena.allocate(16 + (1 << 20));
+      pair.second().receiveExactly(dst, 0);
+      assertThat(dst.get(JAVA_BYTE, 15)).isEqualTo((byte) 'h');
+      assertThat(dst.get(JAVA_BYTE, 16 + (1 << 20) - 1)).isEqualTo((byte) 'p');
     }
   }
 

@@ -105,6 +105,7 @@ final class ClientConnection implements AutoCloseable {
             case NegotiationOutcome.Negotiated n -> {
                 serverVersion = r.reply();
                 session = n.session();
+                channel.sizeBuffersFor(Math.max(session.clientMaxDataXferSize(), session.serverMaxDataXferSize()));
             }
         }
     }

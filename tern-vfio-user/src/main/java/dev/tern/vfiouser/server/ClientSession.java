@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client connection: VERSION negotiation, then a reader thread and a dispatcher (the thread that called
@@ -37,8 +38,12 @@ import java.util.concurrent.TimeUnit;
  * thread by {@code msg_id} ({@link ReplyRouter}); a client command is queued for the dispatcher. It never waits for
  * the dispatcher or a device, so a device thread waiting for a DMA reply - even the dispatcher itself, inside a
  * region write that makes the device do DMA - always gets it.</li>
- * <li>The dispatcher handles client commands one at a time, in arrival order (specification "Command
- * Concurrency").</li>
+ * <li>Client commands are handled one at a time, in arrival order (specification "Command Concurrency"). A
+ * command whose handler never waits ({@link InlineCommands}: region reads, GETs, MIG_DATA_READ) is handled and
+ * answered on the reader thread itself when no earlier command is still queued or being handled - one thread per
+ * round trip instead of two, and still in order, since the dispatcher counts a command as finished only once its
+ * reply is sent. Every other command, and every command behind one, goes to the dispatcher, so a command that may
+ * wait for the client (a region write making the device do DMA) never blocks the reader.</li>
  * <li>The queue is bounded in messages and in bytes, headers included ({@link ServerConfig#maxQueuedMessages()},
  * {@link ServerConfig#maxQueuedBytes()}); when it is full the reader stops reading the socket until the dispatcher
  * catches up, so a client that floods commands without reading replies is slowed to the server's pace (the kernel's
@@ -75,6 +80,8 @@ final class ClientSession implements Runnable {
     private final ReplyRouter router = new ReplyRouter();
     private final ArrayBlockingQueue<Work> queue;
     private final Semaphore queuedBytes;
+    /** Commands queued for the dispatcher and not yet answered; see the class documentation, rule 2. */
+    private final AtomicInteger unfinished = new AtomicInteger();
     private final long acceptedNanos = System.nanoTime();
     private volatile boolean negotiated;
 
@@ -160,6 +167,7 @@ final class ClientSession implements Runnable {
             return null;
         }
         channel.setInboundLimits(n.session().serverInboundLimits());
+        channel.sizeBuffersFor(Math.max(n.session().clientMaxDataXferSize(), n.session().serverMaxDataXferSize()));
         negotiated = true;
         return n;
     }
@@ -177,7 +185,8 @@ final class ClientSession implements Runnable {
                 new FeatureHandler(served, s.tern(), ternProposed, config.faultInjection(),
                         Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize())),
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
-        final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader").start(this::readLoopGuarded);
+        final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader")
+                .start(() -> readLoopGuarded(dispatcher, decoder));
         try {
             dispatchLoop(dispatcher, decoder, reader);
         } finally {
@@ -196,9 +205,9 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private void readLoopGuarded() {
+    private void readLoopGuarded(final CommandDispatcher dispatcher, final MessageDecoder decoder) {
         try {
-            readLoop();
+            readLoop(dispatcher, decoder);
         } catch (final InterruptedException e) {
             // the session ended while the queue was full
         } catch (final Throwable t) { // an Error too: it ends this session, never the server
@@ -207,7 +216,8 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private void readLoop() throws InterruptedException {
+    private void readLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder)
+            throws InterruptedException {
         while (true) {
             final Incoming in = channel.receive();
             switch (in) {
@@ -217,11 +227,14 @@ final class ClientSession implements Runnable {
                         LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", m.frame().header());
                     }
                 }
+                case Incoming.Message m when unfinished.get() == 0 && InlineCommands.neverBlocks(m.frame()) ->
+                    handle(dispatcher, decoder, m);
                 case Incoming.Message m -> enqueue(m);
                 case Incoming.Refused r -> {
                     if (r.header().isReply()) {
                         router.fail(r.header().msgId(), "reply refused: " + r.reason());
                     } else {
+                        unfinished.incrementAndGet();
                         queue.put(new Work.Refusal(r));
                     }
                     if (r.fatal()) {
@@ -247,9 +260,11 @@ final class ClientSession implements Runnable {
             m.closeFds();
             throw e;
         }
+        unfinished.incrementAndGet();
         try {
             queue.put(new Work.Command(m));
         } catch (final InterruptedException e) {
+            unfinished.decrementAndGet();
             queuedBytes.release(cost);
             m.closeFds();
             throw e;
@@ -281,10 +296,14 @@ final class ClientSession implements Runnable {
                     LOG.log(Level.INFO, "{0}: session ends: {1}", served.device().kind(), e.reason());
                     return;
                 }
-                case Work.Refusal r -> replyError(r.refused().header(), r.refused().errno(), r.refused().reason());
+                case Work.Refusal r -> {
+                    replyError(r.refused().header(), r.refused().errno(), r.refused().reason());
+                    unfinished.decrementAndGet();
+                }
                 case Work.Command c -> {
                     queuedBytes.release(cost(c.message()));
                     handle(dispatcher, decoder, c.message());
+                    unfinished.decrementAndGet(); // after the reply went out: see readLoop
                 }
             }
         }
@@ -313,6 +332,7 @@ final class ClientSession implements Runnable {
         try {
             switch (o) {
                 case Outcome.Ok ok -> channel.send(MessageEncoder.reply(frame.header().msgId(), ok.reply()), ok.fds());
+                case Outcome.Direct d -> channel.sendReply(frame.header().msgId(), d.command(), d.payload());
                 case Outcome.Fail f -> {
                     LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", frame.header(), Errno.name(f.errno()),
                             f.reason());

@@ -1,7 +1,9 @@
 package dev.tern.vfiouser.server;
 
 import dev.tern.sys.Fd;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Reply;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,6 +19,21 @@ public sealed interface Outcome {
         public Ok {
             Objects.requireNonNull(reply, "reply");
             fds = List.copyOf(fds);
+        }
+    }
+
+    /**
+     * A reply payload already laid out in native memory (e.g. MIG_DATA_READ data read from the device's stream
+     * straight into it); sent after its header with one gather {@code sendmsg}, so it is never copied in Java.
+     *
+     * @param command the command answered
+     * @param payload the reply payload; valid until the next command of the session is handled
+     */
+    record Direct(Command command, MemorySegment payload) implements Outcome {
+        /** Checks for null. */
+        public Direct {
+            Objects.requireNonNull(command, "command");
+            Objects.requireNonNull(payload, "payload");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.tern.sys.ControlTruncatedException;
 import dev.tern.sys.Fd;
 import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.CodecLimits;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Errno;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.FrameDecoder;
@@ -12,6 +13,7 @@ import dev.tern.vfiouser.codec.Framed;
 import dev.tern.vfiouser.codec.Header;
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -36,10 +38,14 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class MessageChannel implements AutoCloseable {
     private static final int SKIP_PIECE = 64 * 1024;
+    /** The largest socket buffer {@link #sizeBuffersFor} asks for (per direction, before the kernel doubles it). */
+    public static final int MAX_SOCKET_BUFFER = 4 << 20;
 
     private final UnixSocket socket;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final ReentrantLock sendLock = new ReentrantLock();
+    private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final MemorySegment replyHeaderSegment = MemorySegment.ofBuffer(replyHeader);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
     private volatile CodecLimits limits;
@@ -234,6 +240,45 @@ public final class MessageChannel implements AutoCloseable {
             socket.send(out, fds.toArray(Fd[]::new));
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    /**
+     * Sends a reply whose payload is already in native memory: its header and the payload go out in one gather
+     * {@code sendmsg} (partial writes continue where they stopped), the payload is not copied in Java.
+     *
+     * @param msgId   the request's message ID
+     * @param command the command answered
+     * @param payload the reply payload
+     * @throws IOException if the connection failed
+     */
+    public void sendReply(final int msgId, final Command command, final MemorySegment payload) throws IOException {
+        sendLock.lock();
+        try {
+            replyHeader.clear();
+            Header.reply(msgId, command, Math.toIntExact(payload.byteSize())).writeTo(replyHeader);
+            socket.send(List.of(replyHeaderSegment, payload), List.of());
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Sizes the socket buffers for messages carrying up to {@code maxDataXfer} data bytes (after VERSION
+     * negotiation): two such messages fit, so a 1 MiB MIG_DATA_READ reply or MIG_DATA_WRITE leaves in one
+     * {@code sendmsg} while the peer still reads the previous one, instead of in 208 KiB steps (the default
+     * {@code net.core.wmem_default}). Capped at {@link #MAX_SOCKET_BUFFER}; the kernel may cap lower
+     * ({@code net.core.wmem_max}), which only costs speed, so a refusal is logged, not fatal.
+     *
+     * @param maxDataXfer the negotiated largest data piece of one message
+     */
+    public void sizeBuffersFor(final long maxDataXfer) {
+        final int bytes = (int) Math.min(2 * (maxDataXfer + 4096), MAX_SOCKET_BUFFER);
+        try {
+            socket.setBufferSizes(bytes);
+        } catch (final IOException e) {
+            System.getLogger(MessageChannel.class.getName()).log(System.Logger.Level.DEBUG,
+                    "socket buffers stay at the default: {0}", e.getMessage());
         }
     }
 
