@@ -70,7 +70,8 @@ final class RestoreCommand implements Callable<Integer> {
             final long ms = (System.nanoTime() - start) / 1_000_000;
             for (int i = 0; i < records.size(); i++) {
                 final SnapshotRecord r = records.get(i);
-                out.printf(r.type() == SnapshotRecord.Type.MEMORY ? "restored guest memory: %3$d bytes, digest verified%n"
+                out.printf(r.type() == SnapshotRecord.Type.MEMORY
+                        ? "restored guest memory: %3$d bytes, digest verified%n"
                         : "restored %s into %s: %d bytes, digest verified%n", r.name(),
                         i < t.devices().size() ? t.devices().get(i).name() : "", r.length());
             }

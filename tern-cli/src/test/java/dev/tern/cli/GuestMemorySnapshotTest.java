@@ -56,7 +56,8 @@ class GuestMemorySnapshotTest {
             final Path dst = servers.dmaEngine("dst.sock", 0);
             final byte[] pattern = new byte[LENGTH];
             new java.util.Random(13).nextBytes(pattern);
-            try (GuestMemory mem = GuestMemory.create("test-src", MEMORY); VfioUserMigrationTarget t = ready(src, mem)) {
+            try (GuestMemory mem = GuestMemory.create("test-src", MEMORY);
+                    VfioUserMigrationTarget t = ready(src, mem)) {
                 MemorySegment.copy(MemorySegment.ofArray(pattern), 0, mem.segment(), FROM, LENGTH);
                 copy(t, mem, 0, FROM, COPY);
                 assertThat(mem.segment().asSlice(COPY, LENGTH).toArray(ValueLayout.JAVA_BYTE)).isEqualTo(pattern);
@@ -66,7 +67,8 @@ class GuestMemorySnapshotTest {
                 assertThat(saved).extracting(SnapshotRecord::type)
                         .containsExactly(SnapshotRecord.Type.DEVICE, SnapshotRecord.Type.MEMORY);
             }
-            try (GuestMemory mem = GuestMemory.create("test-dst", MEMORY); VfioUserMigrationTarget t = mapped(dst, mem)) {
+            try (GuestMemory mem = GuestMemory.create("test-dst", MEMORY);
+                    VfioUserMigrationTarget t = mapped(dst, mem)) {
                 t.reset();
                 SnapshotRestore.restore(List.of(new SnapshotDevice("dst", t)), Optional.of(mem.segment()), file,
                         false);

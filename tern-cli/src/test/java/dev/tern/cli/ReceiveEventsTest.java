@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReceiveEventsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Pattern STATUS = Pattern.compile("\"event\":\"MIGRATION\",\"data\":\\{\"status\":\"([a-z-]+)\"");
+    private static final Pattern STATUS = Pattern.compile(
+            "\"event\":\"MIGRATION\",\"data\":\\{\"status\":\"([a-z-]+)\"");
     private static final Pattern DEVICE = Pattern.compile(
             "\"event\":\"VFIO_MIGRATION\",\"data\":\\{\"device-id\":\"([^\"]+)\",\"device-state\":\"([a-z0-9-]+)\"");
 

@@ -232,8 +232,9 @@ final class SourceRounds {
         final boolean initialDone = reported ? precopyInfo(i).initialBytes() == 0
                 : observed[i].initialSent();
         if (!acks.sent(i) && initialDone) {
-            writer.write(RecordKind.INIT_DATA_SENT, i);
+            // Counted before it is written: the destination's ack may arrive (control thread) before write returns.
             acks.markSent(i);
+            writer.write(RecordKind.INIT_DATA_SENT, i);
         }
         return total;
     }
