@@ -12,7 +12,10 @@ import java.time.Clock;
 import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
-/** {@code --events FILE|-}: the migration's events as QMP-shaped JSON lines (issue 13 item 6), for migrate and demo. */
+/**
+ * {@code --events FILE|-}: the migration's events as QMP-shaped JSON lines (issue 13 item 6), for migrate, demo and
+ * receive.
+ */
 final class EventsOption implements AutoCloseable {
 
     @Option(names = "--events", paramLabel = "FILE|-",

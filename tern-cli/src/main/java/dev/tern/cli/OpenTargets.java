@@ -2,22 +2,48 @@ package dev.tern.cli;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationTarget;
+import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.snapshot.SnapshotDevice;
 import dev.tern.vfio.VfioAddress;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;
 import dev.tern.vfiouser.client.VfioUserMigrationTarget;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The devices of a save or restore, opened as migration targets whatever their transport (no guest memory: a
- * snapshot holds device state only). Closing closes every target.
+ * The devices of a save or restore, opened as migration targets whatever their transport, with or without guest
+ * memory (with it, this process plays the VMM: it owns the memfd and DMA-maps it into every device at IOVA 0, as for
+ * a migration, see {@link DeviceSide}). Closing closes every target, then frees the memory.
  */
 final class OpenTargets implements AutoCloseable {
 
     private final List<SnapshotDevice> devices = new ArrayList<>();
+    private Optional<DeviceSide> side = Optional.empty();
+
+    /**
+     * Opens every device {@code choice} names with {@code guestMemory} bytes of guest memory mapped into each one.
+     *
+     * @param role source: each device must be RUNNING; destination: each device is reset first
+     */
+    static OpenTargets withMemory(final DeviceChoice choice, final VfioRoots roots, final long guestMemory,
+            final DeviceSide.Role role) {
+        final DeviceSide side = DeviceSide.open(choice, roots, guestMemory, role, false);
+        final OpenTargets opened = new OpenTargets();
+        opened.side = Optional.of(side);
+        for (final MigratingDevice d : side.devices()) {
+            opened.devices.add(new SnapshotDevice(d.descriptor().name(), d.target()));
+        }
+        return opened;
+    }
+
+    /** @return the guest memory the devices have mapped, if opened {@link #withMemory} */
+    Optional<MemorySegment> memory() {
+        return side.map(s -> s.memory().segment());
+    }
 
     /** Opens every device {@code choice} names, in order; on failure closes what was opened and says which. */
     static OpenTargets open(final DeviceChoice choice, final VfioRoots roots) {
@@ -70,6 +96,10 @@ final class OpenTargets implements AutoCloseable {
 
     @Override
     public void close() {
+        if (side.isPresent()) {
+            side.get().close();
+            return;
+        }
         for (final SnapshotDevice d : devices) {
             try {
                 d.target().close();

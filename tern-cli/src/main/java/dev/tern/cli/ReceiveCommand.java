@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import dev.tern.migration.DestinationMigration;
 import dev.tern.migration.MigratingDevice;
+import dev.tern.migration.MigrationEvent;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.OutcomeStore;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,6 +75,10 @@ final class ReceiveCommand implements Callable<Integer> {
             + "plain vfio-user client would (no P2P, no checksum).")
     boolean plain;
 
+    /** --events FILE|-: this side's events in the source's vocabulary (issue 13). */
+    @Mixin
+    EventsOption events;
+
     @Option(names = "--json", description = "Print the result as one JSON object.")
     boolean json;
 
@@ -89,6 +95,8 @@ final class ReceiveCommand implements Callable<Integer> {
         final MigrationOptions options = MigrateCommand.options(false, 0, timeoutSec);
         final Optional<TlsConfig> secure = tls.config();
         final Optional<SessionSecret> secret = auth.createOrRead(err);
+        // Opened first: a path that cannot be written is a one-line error before anything listens.
+        final Consumer<MigrationEvent> sink = events.open(out);
         try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.DESTINATION, plain);
                 MigrationListener listener = bind(secure, secret)) {
             if (secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
@@ -116,9 +124,12 @@ final class ReceiveCommand implements Callable<Integer> {
             final DestinationMigration migration = new DestinationMigration(side.devices(), side.memory(), options,
                     System::nanoTime);
             migration.outcomes(outcomes);
+            migration.onEvent(sink);
             try (OutcomeLinger linger = OutcomeLinger.start(listener, outcomes, session.id(), options.timeout())) {
                 return receive(migration, session, linger, side, peer, out, err);
             }
+        } finally {
+            events.close();
         }
     }
 

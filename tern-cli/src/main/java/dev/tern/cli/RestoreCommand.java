@@ -1,11 +1,14 @@
 package dev.tern.cli;
 
+import dev.tern.migration.snapshot.SnapshotReader;
 import dev.tern.migration.snapshot.SnapshotRecord;
 import dev.tern.migration.snapshot.SnapshotRestore;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -38,6 +41,12 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Leave the devices in STOP instead of running them.")
     boolean stop;
 
+    @Option(names = "--guest-memory", converter = Sizes.class, paramLabel = "SIZE",
+            description = "Guest memory to create and map into the devices at IOVA 0 (default: the size saved in "
+                    + "the file, if it holds guest memory); the saved image is written into it before any device "
+                    + "runs.")
+    Long guestMemory;
+
     @Spec
     CommandSpec spec;
 
@@ -47,23 +56,38 @@ final class RestoreCommand implements Callable<Integer> {
             throw new CliException("--from " + from + ": no such file");
         }
         final PrintWriter out = spec.commandLine().getOut();
-        try (OpenTargets t = OpenTargets.open(devices, roots)) {
+        final OptionalLong memory = guestMemory != null ? OptionalLong.of(guestMemory) : savedMemory();
+        try (OpenTargets t = memory.isEmpty() ? OpenTargets.open(devices, roots)
+                : OpenTargets.withMemory(devices, roots, memory.getAsLong(), DeviceSide.Role.DESTINATION)) {
             final long start = System.nanoTime();
             final List<SnapshotRecord> records;
             try {
-                records = SnapshotRestore.restore(t.devices(), from, stop);
+                records = SnapshotRestore.restore(t.devices(), t.memory(), from, stop);
             } catch (final Exception e) {
                 throw new CliException("restore failed: " + MigrateCommand.oneLine(e.getMessage())
                         + " [devices now: " + t.states() + "]");
             }
             final long ms = (System.nanoTime() - start) / 1_000_000;
             for (int i = 0; i < records.size(); i++) {
-                out.printf("restored %s into %s: %d bytes, digest verified%n", records.get(i).name(),
-                        t.devices().get(i).name(), records.get(i).length());
+                final SnapshotRecord r = records.get(i);
+                out.printf(r.type() == SnapshotRecord.Type.MEMORY
+                        ? "restored guest memory: %3$d bytes, digest verified%n"
+                        : "restored %s into %s: %d bytes, digest verified%n", r.name(),
+                        i < t.devices().size() ? t.devices().get(i).name() : "", r.length());
             }
-            out.printf("%s: %d device(s) in %d ms; devices now: %s%n", from, records.size(), ms, t.states());
+            out.printf("%s: %d device(s)%s in %d ms; devices now: %s%n", from, t.devices().size(),
+                    t.memory().isPresent() ? " + guest memory" : "", ms, t.states());
             out.flush();
             return 0;
+        }
+    }
+
+    /** @return the size of the file's guest memory record, if it has one (the file is checked fully later) */
+    private OptionalLong savedMemory() {
+        try (SnapshotReader r = SnapshotReader.open(from)) {
+            return r.memoryBytes();
+        } catch (final IOException e) {
+            throw new CliException("restore failed: " + MigrateCommand.oneLine(e.getMessage()));
         }
     }
 }

@@ -40,6 +40,11 @@ final class SaveCommand implements Callable<Integer> {
     @Option(names = "--stop", description = "Leave the devices stopped after saving (e.g. before moving them).")
     boolean stop;
 
+    @Option(names = "--guest-memory", converter = Sizes.class, paramLabel = "SIZE",
+            description = "Guest memory this process owns and maps into the devices at IOVA 0 (as for a migration); "
+                    + "the devices' DMA lands there and it is saved too, with the devices stopped.")
+    Long guestMemory;
+
     @Spec
     CommandSpec spec;
 
@@ -50,11 +55,12 @@ final class SaveCommand implements Callable<Integer> {
             throw new CliException("--to " + to + ": no such directory");
         }
         final PrintWriter out = spec.commandLine().getOut();
-        try (OpenTargets t = OpenTargets.open(devices, roots)) {
+        try (OpenTargets t = guestMemory == null ? OpenTargets.open(devices, roots)
+                : OpenTargets.withMemory(devices, roots, guestMemory, DeviceSide.Role.SOURCE)) {
             final long start = System.nanoTime();
             final List<SnapshotRecord> records;
             try {
-                records = SnapshotSave.save(t.devices(), to, stop);
+                records = SnapshotSave.save(t.devices(), t.memory(), to, stop);
             } catch (final DeviceException | IOException e) {
                 final String why = MigrateCommand.oneLine(e.getMessage());
                 throw new CliException((why.contains("saved to ") ? why : "save failed, no file written: " + why)
@@ -62,10 +68,12 @@ final class SaveCommand implements Callable<Integer> {
             }
             final long ms = (System.nanoTime() - start) / 1_000_000;
             for (final SnapshotRecord r : records) {
-                out.printf("saved %s (%s, flags 0x%x): %d bytes, sha256 %s%n", r.name(), r.kind(), r.flags(),
+                out.printf(r.type() == SnapshotRecord.Type.MEMORY ? "saved guest memory: %4$d bytes, sha256 %5$s%n"
+                        : "saved %s (%s, flags 0x%x): %d bytes, sha256 %s%n", r.name(), r.kind(), r.flags(),
                         r.length(), HexFormat.of().formatHex(r.digest(), 0, 8));
             }
-            out.printf("%s: %d device(s), %d bytes in %d ms; devices now: %s%n", to, records.size(), size(to), ms,
+            out.printf("%s: %d device(s)%s, %d bytes in %d ms; devices now: %s%n", to, t.devices().size(),
+                    t.memory().isPresent() ? " + guest memory" : "", size(to), ms,
                     t.states());
             out.flush();
             return 0;

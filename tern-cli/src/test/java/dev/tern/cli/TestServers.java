@@ -37,6 +37,11 @@ final class TestServers implements AutoCloseable {
         return start(name, new DmaEngine(DmaEngineConfig.ofMemory(memory).withRate(rate)));
     }
 
+    /** @return a served dma-engine with {@code config}; fault injection on */
+    Path dmaEngine(final String name, final DmaEngineConfig config) throws IOException, DeviceException {
+        return start(name, new DmaEngine(config));
+    }
+
     /** @return a served uart; fault injection on */
     Path uart(final String name) throws IOException {
         return start(name, new Uart());

@@ -44,6 +44,7 @@ public final class DestinationMigration {
     private final MigrationOptions options;
     private final Timeline timeline;
     private Consumer<Phase> phaseListener = p -> { };
+    private Consumer<MigrationEvent> events = e -> { };
     private OutcomeStore outcomes = OutcomeStore.standard();
 
     /**
@@ -63,6 +64,15 @@ public final class DestinationMigration {
     /** Called as each phase begins (tests inject faults here). */
     public void onPhase(final Consumer<Phase> listener) {
         this.phaseListener = listener;
+    }
+
+    /**
+     * Receives this side's events as they happen, in the source's vocabulary ({@link EventLog}): MIGRATION setup,
+     * active, device, completed or failed, and VFIO_MIGRATION with each device's state as read back (resuming, stop,
+     * running-p2p, running).
+     */
+    public void onEvent(final Consumer<MigrationEvent> listener) {
+        this.events = listener;
     }
 
     /**
@@ -111,6 +121,10 @@ public final class DestinationMigration {
 
     OutcomeStore outcomeStore() {
         return outcomes;
+    }
+
+    Consumer<MigrationEvent> events() {
+        return events;
     }
 
     void enter(final Phase phase) {

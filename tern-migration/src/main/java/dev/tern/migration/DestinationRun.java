@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One session of the destination's state machine, in the shape of the source's ({@link SourceRun}): a current phase,
@@ -35,6 +36,8 @@ final class DestinationRun implements AutoCloseable {
     /** When the source's STOP_COPY_BEGIN arrived (timeline nanos): the destination's view of the switchover. */
     private final CompletableFuture<Long> stopCopyBegan = new CompletableFuture<>();
     private final MigrationStream[] sinks;
+    private final Consumer<MigrationEvent> events;
+    private MigrationEvent.Status lastStatus;
     private Phase phase;
     private boolean committed;
     private VerifyPlan plan;
@@ -55,6 +58,7 @@ final class DestinationRun implements AutoCloseable {
         this.outcomes = owner.outcomeStore();
         this.session = session;
         this.sinks = new MigrationStream[devices.size()];
+        this.events = owner.events();
         this.control = session.control().writer();
         this.watchdog = new ProgressWatchdog(session, options, "source", timeline.clock());
         // Closed only after a failure is handled: closing it interrupts its read, which closes the control channel,
@@ -66,6 +70,29 @@ final class DestinationRun implements AutoCloseable {
     void transition(final Phase next) {
         phase = next;
         owner.enter(next);
+        final MigrationEvent.Status status = status(next);
+        // Like the source's: each of QEMU's coarser statuses once.
+        if (!status.equals(lastStatus)) {
+            events.accept(status);
+            lastStatus = status;
+        }
+    }
+
+    /** QEMU's status of an incoming migration in {@code p}: receiving state is "active", loading it "device". */
+    private static MigrationEvent.Status status(final Phase p) {
+        return new MigrationEvent.Status(switch (p) {
+            case HANDSHAKE -> "setup";
+            case PRE_COPY, STOP_COPY -> "active";
+            case P2P, LOAD, COMMIT -> "device";
+            case CLEANUP -> "completed";
+        });
+    }
+
+    /** Reports every device's state as read back from it (QEMU's VFIO_MIGRATION). */
+    private void deviceStates() {
+        for (final MigratingDevice d : devices) {
+            events.accept(new MigrationEvent.DeviceState(d.descriptor().name(), d.target().state()));
+        }
     }
 
     /** Runs the current phase; @return the next phase, or null once the devices run here. */
@@ -104,6 +131,7 @@ final class DestinationRun implements AutoCloseable {
         for (int i = 0; i < devices.size(); i++) {
             sinks[i] = DestinationMigration.openResuming(devices.get(i));
         }
+        deviceStates();
         control.write(RecordKind.HELLO_REPLY, -1, new HelloReply(true, "", plan.destination()).encode());
         return hello.precopy() ? Phase.PRE_COPY : Phase.STOP_COPY;
     }
@@ -141,11 +169,13 @@ final class DestinationRun implements AutoCloseable {
             d.target().setState(MigrationState.STOP);
         }
         applied = timeline.now();
+        deviceStates();
         final Checksums loaded = Checksums.of(devices, () -> digest == null ? 0L : digest.value(), plan);
         verified = timeline.now();
         for (final MigratingDevice d : devices) {
             if (d.target().flags().has(MigrationFeature.P2P)) {
                 d.target().setState(MigrationState.RUNNING_P2P);
+                events.accept(new MigrationEvent.DeviceState(d.descriptor().name(), d.target().state()));
             }
         }
         // From LOADED on the source may commit, so from here a query about this session must be answerable.
@@ -165,12 +195,14 @@ final class DestinationRun implements AutoCloseable {
             d.target().setState(MigrationState.RUNNING);
         }
         final long running = timeline.now();
+        deviceStates();
         control.write(RecordKind.COMMITTED, -1);
         awaitCommitSeen();
         final long memBytes = received.get(devices.size());
         result = new DestinationMigration.Result(received.stream().mapToLong(Long::longValue).sum() - memBytes,
                 memBytes, timeline.now() / 1e6, (applied - loadStart) / 1e6, (verified - applied) / 1e6,
                 (running - downtimeStart) / 1e6);
+        events.accept(status(Phase.CLEANUP));
         return null;
     }
 
@@ -185,10 +217,13 @@ final class DestinationRun implements AutoCloseable {
                 && !stopCopyBegan.isCompletedExceptionally() ? Phase.STOP_COPY : phase;
         final String cause = cause(e);
         if (committed) {
+            events.accept(new MigrationEvent.Status("failed"));
             return new MigrationFailedException(at, false, "after the commit point: " + cause, e);
         }
         final String message = "receive failed in " + at + ": " + cause + "; "
                 + DestinationMigration.resetAll(devices);
+        deviceStates();
+        events.accept(new MigrationEvent.Status("failed"));
         outcomes.rolledBack(session.id());
         if (!(e instanceof MigrationRefusedException)) {
             DestinationMigration.tellSource(control, message);

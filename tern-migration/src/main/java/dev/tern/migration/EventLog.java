@@ -54,6 +54,10 @@ public final class EventLog implements Consumer<MigrationEvent> {
                     + ",\"dirty-pages\":" + r.stats().dirtyPages() + ",\"remaining-bytes\":"
                     + r.stats().remainingBytes() + ",\"ms\":" + num(r.stats().millis()) + ",\"downtime-estimate-ms\":"
                     + num(r.estimateMs()));
+            case MigrationEvent.Reinit r -> event("TERN_MIGRATION_REINIT", "\"device-id\":"
+                    + JsonWriter.quote(r.device()) + ",\"initial-bytes\":" + r.initialBytes());
+            case MigrationEvent.SwitchoverAck a -> event("TERN_SWITCHOVER_ACK", "\"device-id\":"
+                    + JsonWriter.quote(a.device()) + ",\"count\":" + a.count());
             case MigrationEvent.Downtime d -> event("TERN_MIGRATION_DOWNTIME", "\"downtime-ms\":" + num(d.downtimeMs())
                     + ",\"downtime-estimate-ms\":" + num(d.estimateMs()));
         };

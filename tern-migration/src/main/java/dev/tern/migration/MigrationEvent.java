@@ -5,7 +5,8 @@ import dev.tern.protocol.MigrationState;
 /**
  * What an operator's manager follows as a migration proceeds (issue 13 item 6), in QEMU's QMP vocabulary where one
  * exists: {@link Status} is QEMU's {@code MIGRATION} event, {@link DeviceState} its {@code VFIO_MIGRATION} event
- * (qapi/migration.json, qapi/vfio.json); {@link Round} and {@link Downtime} are Tern's own figures.
+ * (qapi/migration.json, qapi/vfio.json); {@link Round}, {@link Reinit}, {@link SwitchoverAck} and {@link Downtime} are
+ * Tern's own.
  * {@link EventLog} writes them as JSON lines.
  */
 public sealed interface MigrationEvent {
@@ -58,6 +59,25 @@ public sealed interface MigrationEvent {
      * @param estimateMs the downtime a switchover now would take
      */
     record Round(MigrationReport.RoundStats stats, double estimateMs) implements MigrationEvent {
+    }
+
+    /**
+     * Tern's {@code TERN_MIGRATION_REINIT}: a device announced new initial data mid-pre-copy (PRECOPY_INFOv2 REINIT);
+     * the switchover now waits for its new switchover-ack.
+     *
+     * @param device       the device's name
+     * @param initialBytes its initial data pending, as it reported with the REINIT
+     */
+    record Reinit(String device, long initialBytes) implements MigrationEvent {
+    }
+
+    /**
+     * Tern's {@code TERN_SWITCHOVER_ACK}: the destination acknowledged it loaded a device's initial data.
+     *
+     * @param device the device's name
+     * @param count  how many acks this device has received (more than 1 after a REINIT)
+     */
+    record SwitchoverAck(String device, int count) implements MigrationEvent {
     }
 
     /**

@@ -80,7 +80,26 @@ final class SourceRounds {
 
     /** Control records handled on arrival: the destination's switchover-acks. */
     void onControl(final ControlInbox.Message m) {
-        acks.onControl(m);
+        final int acked = acks.onControl(m);
+        if (acked >= 0) {
+            events.accept(new MigrationEvent.SwitchoverAck(devices.get(acked).descriptor().name(), acks.acks(acked)));
+        }
+    }
+
+    /**
+     * PRECOPY_INFO of device {@code i}, every query of the migration's passing here: a REINIT (reported once) re-arms
+     * the device's switchover-ack, so the switchover waits until the new initial data is loaded at the destination.
+     */
+    private PrecopyInfo precopyInfo(final int i) throws DeviceException {
+        final PrecopyInfo info = devices.get(i).target().precopyInfo();
+        if (info.reinit()) {
+            acks.reinit(i);
+            final String name = devices.get(i).descriptor().name();
+            events.accept(new MigrationEvent.Reinit(name, info.initialBytes()));
+            progress.accept("device " + name + ": new initial data (REINIT, " + TextReport.mib(info.initialBytes())
+                    + "); the switchover waits for its new switchover-ack");
+        }
+        return info;
     }
 
     /**
@@ -206,15 +225,16 @@ final class SourceRounds {
         final long start = timeline.now();
         final MigrationTarget target = devices.get(i).target();
         final boolean reported = target.capabilities().precopyInfo();
-        final long total = reported ? drainReported(writer, i, stream, target.precopyInfo())
+        final long total = reported ? drainReported(writer, i, stream, precopyInfo(i))
                 : drainObserved(writer, i, stream);
         precopyBytes[i] += total;
         timeline.record(Phase.PRE_COPY, devices.get(i).descriptor().name(), round, start, total);
-        final boolean initialDone = reported ? target.precopyInfo().initialBytes() == 0
+        final boolean initialDone = reported ? precopyInfo(i).initialBytes() == 0
                 : observed[i].initialSent();
         if (!acks.sent(i) && initialDone) {
-            writer.write(RecordKind.INIT_DATA_SENT, i);
+            // Counted before it is written: the destination's ack may arrive (control thread) before write returns.
             acks.markSent(i);
+            writer.write(RecordKind.INIT_DATA_SENT, i);
         }
         return total;
     }
@@ -318,7 +338,7 @@ final class SourceRounds {
         long device = caps.stopCopySize() ? t.stopCopySize() : 0;
         if (t.state() == MigrationState.PRE_COPY) {
             if (caps.precopyInfo()) {
-                final PrecopyInfo info = t.precopyInfo();
+                final PrecopyInfo info = precopyInfo(i);
                 device = Math.max(device, info.initialBytes() + info.dirtyBytes());
             } else {
                 device = Math.max(device, observed[i].estimate());

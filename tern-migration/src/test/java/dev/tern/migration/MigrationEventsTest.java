@@ -98,6 +98,41 @@ class MigrationEventsTest {
         }
     }
 
+    @Test
+    void theDestinationReportsItsStatusesAndEveryDeviceStateAsReadBack() throws Exception {
+        try (MigrationRig rig = new MigrationRig(4 * MIB, 4 * MIB, 4 * MIB)) {
+            final List<MigrationEvent> events = Collections.synchronizedList(new ArrayList<>());
+            final CompletableFuture<DestinationMigration.Result> dest = rig.receive(OPTIONS, p -> { }, events::add);
+            new SourceMigration(rig.source, rig.sourceMemory, SourceMigration.Guest.NONE, OPTIONS,
+                    MigrationClock.SYSTEM).migrate(rig.listener.address(), Optional.empty());
+            dest.get(10, TimeUnit.SECONDS);
+            assertThat(statuses(events)).containsExactly("setup", "active", "device", "completed");
+            for (final String device : List.of("dma-engine0", "uart0")) {
+                assertThat(states(events, device)).containsExactly("resuming", "stop", "running-p2p", "running");
+            }
+            assertThat(events.getLast()).isEqualTo(new MigrationEvent.Status("completed"));
+        }
+    }
+
+    @Test
+    void aDestinationThatFailsReportsItsDevicesResetAndFailed() throws Exception {
+        try (MigrationRig rig = new MigrationRig(4 * MIB, 4 * MIB, 4 * MIB)) {
+            final List<MigrationEvent> events = Collections.synchronizedList(new ArrayList<>());
+            final CompletableFuture<DestinationMigration.Result> dest = rig.receive(OPTIONS, p -> {
+                if (p == Phase.LOAD) {
+                    throw new IllegalStateException("load failed on purpose");
+                }
+            }, events::add);
+            assertThatThrownBy(() -> new SourceMigration(rig.source, rig.sourceMemory, SourceMigration.Guest.NONE,
+                    OPTIONS, MigrationClock.SYSTEM).migrate(rig.listener.address(), Optional.empty()))
+                    .isInstanceOf(MigrationFailedException.class);
+            assertThatThrownBy(() -> dest.get(10, TimeUnit.SECONDS)).hasMessageContaining("load failed on purpose");
+            assertThat(statuses(events)).containsExactly("setup", "active", "failed");
+            assertThat(states(events, "dma-engine0")).containsExactly("resuming", "running");
+            assertThat(states(events, "uart0")).containsExactly("resuming", "running");
+        }
+    }
+
     private static List<String> statuses(final List<MigrationEvent> events) {
         return events.stream().filter(e -> e instanceof MigrationEvent.Status)
                 .map(e -> ((MigrationEvent.Status) e).status()).toList();

@@ -37,10 +37,17 @@ final class MigrationRig implements AutoCloseable {
     /** @param swapDestination give the destination its devices in the other order (an incompatible layout) */
     MigrationRig(final long deviceMemory, final long guestMemory, final long destDeviceMemory,
             final boolean swapDestination) throws Exception {
+        this(deviceMemory, guestMemory, destDeviceMemory, swapDestination, c -> c);
+    }
+
+    /** @param sourceEngine adjusts the source dma-engine's config (e.g. to re-initialise mid-pre-copy) */
+    MigrationRig(final long deviceMemory, final long guestMemory, final long destDeviceMemory,
+            final boolean swapDestination, final java.util.function.UnaryOperator<DmaEngineConfig> sourceEngine)
+            throws Exception {
         sourceMemory = add(GuestMemory.create("rig-source", guestMemory));
         destMemory = add(GuestMemory.create("rig-destination", guestMemory));
-        devices(source, sourceMemory, deviceMemory, true);
-        devices(destination, destMemory, destDeviceMemory, false);
+        devices(source, sourceMemory, sourceEngine.apply(DmaEngineConfig.ofMemory(deviceMemory).withRate(0)), true);
+        devices(destination, destMemory, DmaEngineConfig.ofMemory(destDeviceMemory).withRate(0), false);
         if (swapDestination) {
             java.util.Collections.reverse(destination);
         }
@@ -53,9 +60,9 @@ final class MigrationRig implements AutoCloseable {
                 Optional.empty()));
     }
 
-    private void devices(final List<MigratingDevice> out, final GuestMemory memory, final long deviceMemory,
+    private void devices(final List<MigratingDevice> out, final GuestMemory memory, final DmaEngineConfig config,
             final boolean keep) throws DeviceException {
-        final DmaEngine engine = add(new DmaEngine(DmaEngineConfig.ofMemory(deviceMemory).withRate(0)));
+        final DmaEngine engine = add(new DmaEngine(config));
         engine.dma().mapMemory(0, memory.segment(), true, false);
         final MigrationEngine e = add(MigrationEngine.of(engine));
         out.add(LocalDevices.describe("dma-engine0", engine, e));
@@ -72,8 +79,16 @@ final class MigrationRig implements AutoCloseable {
     /** Starts the destination; the future completes with its result or its failure. */
     CompletableFuture<DestinationMigration.Result> receive(final MigrationOptions options,
             final java.util.function.Consumer<Phase> phases) {
+        return receive(options, phases, e -> { });
+    }
+
+    /** {@link #receive(MigrationOptions, java.util.function.Consumer)}, the destination's events to {@code events}. */
+    CompletableFuture<DestinationMigration.Result> receive(final MigrationOptions options,
+            final java.util.function.Consumer<Phase> phases,
+            final java.util.function.Consumer<MigrationEvent> events) {
         final DestinationMigration d = new DestinationMigration(destination, destMemory, options, System::nanoTime);
         d.onPhase(phases);
+        d.onEvent(events);
         return CompletableFuture.supplyAsync(() -> {
             try {
                 final Session s = listener.accept(options.timeout());

@@ -85,7 +85,7 @@ final class DataFdStream implements MigrationStream {
         }
     }
 
-    /** {@code VFIO_MIG_GET_PRECOPY_INFO} on this fd (§2.9): {initial_bytes, dirty_bytes}. */
+    /** {@code VFIO_MIG_GET_PRECOPY_INFO} on this fd (§2.9): {initial_bytes, dirty_bytes, flags}. */
     long[] precopyInfo() throws DeviceException {
         checkLive();
         try (Arena arena = Arena.ofConfined()) {
@@ -93,7 +93,8 @@ final class DataFdStream implements MigrationStream {
             s.set(ValueLayout.JAVA_INT, 0, (int) s.byteSize());
             Ioctl.ioctl(fd.value(), Vfio.MIG_GET_PRECOPY_INFO, s);
             return new long[] {s.get(ValueLayout.JAVA_LONG, VfioLayouts.PRECOPY_INITIAL_BYTES),
-                s.get(ValueLayout.JAVA_LONG, VfioLayouts.PRECOPY_DIRTY_BYTES)};
+                s.get(ValueLayout.JAVA_LONG, VfioLayouts.PRECOPY_DIRTY_BYTES),
+                Integer.toUnsignedLong(s.get(ValueLayout.JAVA_INT, VfioLayouts.PRECOPY_FLAGS))};
         } catch (final PosixException e) {
             throw Calls.failed("VFIO_MIG_GET_PRECOPY_INFO", e);
         }

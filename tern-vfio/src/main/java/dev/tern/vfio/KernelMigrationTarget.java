@@ -67,7 +67,7 @@ public final class KernelMigrationTarget implements MigrationTarget {
                         + ": STOP_COPY missing or bits Tern does not know");
             }
             final boolean dataSize = device.probe(Vfio.FEATURE_MIG_DATA_SIZE, Vfio.FEATURE_GET);
-            final boolean v2 = device.probe(Vfio.FEATURE_MIG_PRECOPY_INFOV2, Vfio.FEATURE_GET);
+            final boolean v2 = optInPrecopyInfoV2(device);
             final String note = DmaLogging.trial(device);
             final KernelMigrationTarget t = new KernelMigrationTarget(device, new MigrationFlags((int) bits),
                     note, note.isEmpty(), dataSize, v2);
@@ -76,6 +76,24 @@ public final class KernelMigrationTarget implements MigrationTarget {
         } catch (final DeviceException | RuntimeException e) {
             device.close();
             throw e;
+        }
+    }
+
+    /**
+     * MIG_PRECOPY_INFOv2 (feature 12, SET, no payload; 7.1+, vfio-user-interop.md §3): opting in makes the kernel
+     * report {@code VFIO_PRECOPY_INFO_REINIT} in PRECOPY_INFO's flags, which the migration answers by renewing the
+     * device's switchover-ack. A kernel without it answers the PROBE with ENOTTY or EINVAL: REINIT stays absent.
+     */
+    private static boolean optInPrecopyInfoV2(final VfioDevice device) {
+        if (!device.probe(Vfio.FEATURE_MIG_PRECOPY_INFOV2, Vfio.FEATURE_SET)) {
+            return false;
+        }
+        try {
+            device.feature(Vfio.FEATURE_MIG_PRECOPY_INFOV2 | Vfio.FEATURE_SET, MemorySegment.ofArray(new byte[0]),
+                    "VFIO_DEVICE_FEATURE SET MIG_PRECOPY_INFOv2");
+            return true;
+        } catch (final DeviceException e) {
+            return false;
         }
     }
 
@@ -189,7 +207,7 @@ public final class KernelMigrationTarget implements MigrationTarget {
             throw new DeviceException(Errno.EINVAL, "PRECOPY_INFO: no saving data fd open (not in PRE_COPY)");
         }
         final long[] info = s.precopyInfo();
-        return new PrecopyInfo(info[0], info[1]);
+        return new PrecopyInfo(info[0], info[1], precopyInfoV2 && (info[2] & Vfio.PRECOPY_INFO_REINIT) != 0);
     }
 
     @Override

@@ -311,7 +311,7 @@ public final class MigrationEngine implements MigrationTarget {
             }
             final SavingSession s = saving();
             final PrecopyInfo p = s.source.precopyInfo();
-            return new PrecopyInfo(p.initialBytes() + s.header.remaining(), p.dirtyBytes());
+            return new PrecopyInfo(p.initialBytes() + s.header.remaining(), p.dirtyBytes(), p.reinit());
         } finally {
             lock.unlock();
         }

@@ -106,6 +106,10 @@ public final class DmaEngine implements MigratableDevice {
 
     // ---- used by the workload, the save source and the load sink ----
 
+    DmaEngineConfig config() {
+        return config;
+    }
+
     long rate() {
         synchronized (regs) {
             return regs.rate;

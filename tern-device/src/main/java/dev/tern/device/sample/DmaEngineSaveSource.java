@@ -38,6 +38,8 @@ final class DmaEngineSaveSource implements SaveSource {
     private boolean configSent;
     private ByteBuffer trailer;
     private long pageBytesSent;
+    private boolean reinitDone;
+    private boolean reinitUnreported;
 
     DmaEngineSaveSource(final DmaEngine device, final Consumer<DmaEngineSaveSource> onClose) {
         this.device = device;
@@ -114,6 +116,22 @@ final class DmaEngineSaveSource implements SaveSource {
         return n == 0 && trailer != null && !trailer.hasRemaining() ? -1 : n;
     }
 
+    /**
+     * Re-initialises between records: every page becomes initial data again and nothing is dirty (PRECOPY_INFOv2
+     * REINIT: {@code initial_bytes} jumps, {@code dirty_bytes} restarts from 0), reported by the next query.
+     */
+    private void reinit() {
+        for (int w = 0; w < initial.length; w++) {
+            initial[w] = tracker.lastWordMask(w);
+        }
+        initialRemaining = tracker.pages();
+        initialCursor = 0;
+        taken = 0;
+        tracker.clearAll();
+        reinitDone = true;
+        reinitUnreported = true;
+    }
+
     private static int put(final ByteBuffer src, final ByteBuffer dst) {
         final int k = Math.min(src.remaining(), dst.remaining());
         dst.put(dst.position(), src, src.position(), k);
@@ -172,18 +190,35 @@ final class DmaEngineSaveSource implements SaveSource {
         return true;
     }
 
+    /**
+     * Answers, then — with {@link DmaEngineConfig#reinitAfterBytes()} — re-initialises once right after the first
+     * answer that shows its initial data all read and at least that many page bytes sent: the next answer reports
+     * REINIT. (Between answers, so the migration has seen the initial data complete once, sent INIT_DATA_SENT and
+     * must now see it renewed.)
+     */
     @Override
     public PrecopyInfo precopyInfo() {
+        final PrecopyInfo p = counts(reinitUnreported);
+        reinitUnreported = false;
+        final long after = device.config().reinitAfterBytes();
+        if (after > 0 && !reinitDone && pageBytesSent >= after && p.initialBytes() == 0 && runRemaining == 0
+                && (header == null || !header.hasRemaining())) {
+            reinit();
+        }
+        return p;
+    }
+
+    private PrecopyInfo counts(final boolean reinit) {
         final long inFlight = runRemaining + (header != null ? header.remaining() : 0);
         final long initialBytes = initialRemaining * PAGE + (configSent ? 0 : DmaEngineRecord.HEADER)
                 + (runIsInitial ? inFlight : 0);
         final long dirtyBytes = (tracker.count() + Long.bitCount(taken)) * PAGE + (runIsInitial ? 0 : inFlight);
-        return new PrecopyInfo(initialBytes, dirtyBytes);
+        return new PrecopyInfo(initialBytes, dirtyBytes, reinit);
     }
 
     /** @return estimated bytes still to come if the device stopped now */
     long remainingBytes() {
-        final PrecopyInfo p = precopyInfo();
+        final PrecopyInfo p = counts(false);
         final long tail = trailer != null ? trailer.remaining()
                 : 2L * DmaEngineRecord.HEADER + DmaEngine.REGS_SIZE;
         return p.initialBytes() + p.dirtyBytes() + tail;

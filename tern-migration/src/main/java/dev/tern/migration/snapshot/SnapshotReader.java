@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Reads a snapshot file: the header, every record header, and each payload with its digest checked. {@link #verify()}
@@ -79,6 +80,12 @@ public final class SnapshotReader implements AutoCloseable {
         return entries;
     }
 
+    /** @return the size of the guest memory record, if the file holds one */
+    public OptionalLong memoryBytes() {
+        return entries.stream().filter(e -> e.record().type() == SnapshotRecord.Type.MEMORY)
+                .mapToLong(e -> e.record().length()).findFirst();
+    }
+
     /** Reads every payload once and checks its digest. */
     public void verify() throws Exception {
         for (final Entry e : entries) {
@@ -112,7 +119,8 @@ public final class SnapshotReader implements AutoCloseable {
         final byte[] got = sha.digest();
         if (!Arrays.equals(got, e.record().digest())) {
             throw new SnapshotException(path + ": the " + e.record().type().name().toLowerCase() + " record of "
-                    + e.record().name() + " is damaged (SHA-256 " + hex(got) + ", recorded " + hex(e.record().digest())
+                    + (e.record().name().isEmpty() ? e.record().kind() : e.record().name()) + " is damaged (SHA-256 "
+                    + hex(got) + ", recorded " + hex(e.record().digest())
                     + ")");
         }
     }

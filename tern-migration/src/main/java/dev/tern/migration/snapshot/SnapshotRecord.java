@@ -58,6 +58,8 @@ public record SnapshotRecord(Type type, String kind, String name, long length, i
         }
     }
 
+    /** The kind of every MEMORY record. */
+    public static final String MEMORY_KIND = "guest-memory";
     /** Size of the fixed part. */
     public static final int FIXED = 64;
     /** Longest kind or name. */

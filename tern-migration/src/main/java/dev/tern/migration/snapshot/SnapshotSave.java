@@ -3,6 +3,7 @@ package dev.tern.migration.snapshot;
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.device.migration.MigrationTarget;
+import dev.tern.migration.GuestMemory;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
 import java.io.IOException;
@@ -13,14 +14,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Saves devices to a snapshot file: every device is stopped first (one consistent cut), then each one's stop-copy
  * stream is written with its digest, then the devices run again (or stay stopped). The file appears under its name
  * only when complete ({@code NAME.part}, forced to disk, then renamed). On any failure every device is brought back to
- * RUNNING — as read back, reset if it must be — and the partial file is removed.
+ * RUNNING — as read back, reset if it must be — and the partial file is removed. Guest memory, when given, is saved
+ * last, while every device is still stopped, so the image holds all the DMA the devices did and none they do later.
  */
 public final class SnapshotSave {
 
@@ -30,22 +34,33 @@ public final class SnapshotSave {
     private SnapshotSave() {
     }
 
+    /** Saves device state only: {@link #save(List, Optional, Path, boolean)} without guest memory. */
+    public static List<SnapshotRecord> save(final List<SnapshotDevice> devices, final Path file,
+            final boolean leaveStopped) throws IOException, DeviceException {
+        return save(devices, Optional.empty(), file, leaveStopped);
+    }
+
     /**
      * @param devices       RUNNING (or STOP) devices, saved in this order
+     * @param memory        the guest memory the devices DMA into (mapped at IOVA 0), saved as the last record with the
+     *                      devices stopped; empty for device state only
      * @param leaveStopped  true to leave every device in STOP afterwards (the snapshot is then its only copy of
      *                      truth), false to run them again
      * @return the records written
      */
-    public static List<SnapshotRecord> save(final List<SnapshotDevice> devices, final Path file,
-            final boolean leaveStopped) throws IOException, DeviceException {
+    public static List<SnapshotRecord> save(final List<SnapshotDevice> devices, final Optional<MemorySegment> memory,
+            final Path file, final boolean leaveStopped) throws IOException, DeviceException {
         final Path part = file.resolveSibling(file.getFileName() + ".part");
         final List<SnapshotRecord> written = new ArrayList<>();
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             stopAll(devices);
-            write(ch, new SnapshotHeader(devices.size()).encode());
+            write(ch, new SnapshotHeader(devices.size() + (memory.isPresent() ? 1 : 0)).encode());
             for (final SnapshotDevice d : devices) {
                 written.add(record(ch, d));
+            }
+            if (memory.isPresent()) {
+                written.add(memory(ch, memory.get()));
             }
             ch.force(true);
         } catch (final IOException | DeviceException | RuntimeException e) {
@@ -99,6 +114,30 @@ public final class SnapshotSave {
         write(ch, done.encode());
         ch.position(end);
         return done;
+    }
+
+    /** The memory record: the image as it is now (every device stopped: no DMA changes it while it is written). */
+    private static SnapshotRecord memory(final FileChannel ch, final MemorySegment image) throws IOException {
+        final long headerAt = ch.position();
+        write(ch, memoryRecord(image.byteSize(), new byte[SnapshotRecord.DIGEST]).encode());
+        final MessageDigest sha = SnapshotReader.sha256();
+        for (long at = 0; at < image.byteSize(); at += CHUNK) {
+            final ByteBuffer chunk = image.asSlice(at, Math.min(CHUNK, image.byteSize() - at)).asByteBuffer();
+            sha.update(chunk.duplicate());
+            write(ch, chunk);
+        }
+        memoryRecord(image.byteSize(), new byte[SnapshotRecord.DIGEST]).finish(sha);
+        final SnapshotRecord done = memoryRecord(image.byteSize(), sha.digest());
+        final long end = ch.position();
+        ch.position(headerAt);
+        write(ch, done.encode());
+        ch.position(end);
+        return done;
+    }
+
+    private static SnapshotRecord memoryRecord(final long length, final byte[] digest) {
+        return new SnapshotRecord(SnapshotRecord.Type.MEMORY, SnapshotRecord.MEMORY_KIND, "", length,
+                GuestMemory.PAGE, 0, 0, digest);
     }
 
     private static long drain(final MigrationStream s, final FileChannel ch, final MessageDigest sha,

@@ -97,7 +97,7 @@ final class RemoteMigrationStream implements MigrationStream {
             return caps.stopCopySize() ? target.stopCopySize() : -1;
         }
         if (caps.precopyInfo()) {
-            final PrecopyInfo p = target.precopyInfo();
+            final PrecopyInfo p = target.precopyInfoKeepingReinit();
             return p.initialBytes() + p.dirtyBytes();
         }
         return -1;

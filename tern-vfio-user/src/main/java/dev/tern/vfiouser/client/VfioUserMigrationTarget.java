@@ -42,6 +42,9 @@ import java.util.Optional;
  */
 public final class VfioUserMigrationTarget implements MigrationTarget {
     private final VfioUserClient client;
+    /** A REINIT the server reported to {@link #precopyInfoKeepingReinit()}, not yet handed to a caller. */
+    private final java.util.concurrent.atomic.AtomicBoolean reinitUnreported =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private final Runnable onClose;
     private final MigrationFlags flags;
     private final String kind;
@@ -183,11 +186,32 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         if (!client.session().tern().precopyInfo()) {
             throw new DeviceException(Errno.ENOTTY, "the server does not offer TERN_PRECOPY_INFO");
         }
-        final DeviceFeature f = client.feature(DeviceFeature.get(Feature.TERN_PRECOPY_INFO));
+        final PrecopyInfo p = queryPrecopyInfo();
+        final boolean reinit = reinitUnreported.getAndSet(false) || p.reinit();
+        return new PrecopyInfo(p.initialBytes(), p.dirtyBytes(), reinit);
+    }
+
+    /**
+     * PRECOPY_INFO for this client's own use (read sizes): the server reports REINIT once, so one seen here is kept
+     * for the next {@link #precopyInfo()} caller, the migration, which must renew its switchover-ack.
+     */
+    PrecopyInfo precopyInfoKeepingReinit() throws DeviceException {
+        final PrecopyInfo p = queryPrecopyInfo();
+        if (p.reinit()) {
+            reinitUnreported.set(true);
+        }
+        return p;
+    }
+
+    private PrecopyInfo queryPrecopyInfo() throws DeviceException {
+        final boolean v2 = client.session().tern().precopyInfoV2();
+        final DeviceFeature f = client.feature(v2
+                ? DeviceFeature.get(Feature.TERN_PRECOPY_INFO, FeaturePayload.PrecopyInfo.V2_SIZE)
+                : DeviceFeature.get(Feature.TERN_PRECOPY_INFO));
         if (!(f.payload() instanceof FeaturePayload.PrecopyInfo p)) {
             throw new DeviceException(Errno.EPROTO, "PRECOPY_INFO GET reply " + f.payload());
         }
-        return new PrecopyInfo(p.initialBytes(), p.dirtyBytes());
+        return new PrecopyInfo(p.initialBytes(), p.dirtyBytes(), v2 && p.reinit());
     }
 
     /** MIG_DATA_SIZE is a kernel feature, not a vfio-user one: only a Tern server with the extension answers. */

@@ -71,6 +71,16 @@ public record DeviceFeature(int argsz, int flags, FeaturePayload payload) implem
     }
 
     /**
+     * @param feature   the feature
+     * @param replySize bytes of reply data to leave room for (a reply that may be longer than the fixed one, e.g.
+     *                  TERN_PRECOPY_INFO with its flags)
+     * @return a GET request
+     */
+    public static DeviceFeature get(final Feature feature, final int replySize) {
+        return new DeviceFeature(HEADER_SIZE + replySize, GET | feature.index(), new FeaturePayload.Empty());
+    }
+
+    /**
      * @param report the range and granularity
      * @param bitmapBytes room to leave for the bitmap
      * @return a DMA_LOGGING_REPORT GET request
@@ -216,7 +226,7 @@ public record DeviceFeature(int argsz, int flags, FeaturePayload payload) implem
             }
             case MIG_DATA_SIZE -> new FeaturePayload.MigDataSize(in.u64("stop_copy_length"));
             case TERN_PRECOPY_INFO -> new FeaturePayload.PrecopyInfo(in.u64("initial_bytes"),
-                    in.u64("dirty_bytes"));
+                    in.u64("dirty_bytes"), in.remaining() >= 8 ? in.u64("flags") & Long.MAX_VALUE : -1);
             case DMA_LOGGING_START, DMA_LOGGING_STOP -> raw(in);
         };
     }

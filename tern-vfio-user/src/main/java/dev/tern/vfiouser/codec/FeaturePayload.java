@@ -276,20 +276,42 @@ public sealed interface FeaturePayload {
      *  +---------------------------------------------------------------+
      *  |  8: dirty_bytes    u64, data that changed since it was read   |
      *  +---------------------------------------------------------------+
+     *  | 16: flags          u64, only with precopy_info_v2 negotiated  |
+     *  |     and asked for (argsz): bit 0 REINIT, new initial data     |
+     *  +---------------------------------------------------------------+
      * </pre>
      *
      * @param initialBytes u64 initial bytes pending
      * @param dirtyBytes   u64 dirty bytes pending
+     * @param flags        u64 {@link #REINIT} or 0; -1 for the 16-byte form (no flags field on the wire)
      */
-    record PrecopyInfo(long initialBytes, long dirtyBytes) implements FeaturePayload {
+    record PrecopyInfo(long initialBytes, long dirtyBytes, long flags) implements FeaturePayload {
+        /** {@code VFIO_PRECOPY_INFO_REINIT}: the device re-initialised, new initial data appeared. */
+        public static final long REINIT = 1;
+        /** Bytes of the reply with the flags field. */
+        public static final int V2_SIZE = 24;
+
+        /** The 16-byte form, without flags. */
+        public PrecopyInfo(final long initialBytes, final long dirtyBytes) {
+            this(initialBytes, dirtyBytes, -1);
+        }
+
         @Override
         public int size() {
-            return 16;
+            return flags < 0 ? 16 : V2_SIZE;
         }
 
         @Override
         public void write(final ByteBuffer dst) {
             dst.putLong(initialBytes).putLong(dirtyBytes);
+            if (flags >= 0) {
+                dst.putLong(flags);
+            }
+        }
+
+        /** @return whether the REINIT bit is set */
+        public boolean reinit() {
+            return flags > 0 && (flags & REINIT) != 0;
         }
     }
 }

@@ -15,16 +15,25 @@ import java.util.Map;
  * <li>{@link #p2p()} off: the server hides {@code VFIO_MIGRATION_P2P} (bit 1) from GET MIGRATION and rejects the
  * device states RUNNING_P2P (5) and PRE_COPY_P2P (7), which the specification marks "not used in vfio-user";</li>
  * <li>{@link #precopyInfo()} off: the server hides feature {@link Feature#TERN_PRECOPY_INFO} ({@code 0xFF01}).</li>
+ * <li>{@link #precopyInfoV2()} off: a {@code 0xFF01} reply is the 16 bytes {@code initial_bytes, dirty_bytes}; on
+ * (proposed as {@code "precopy_info_v2": true}, which a peer that does not know it never echoes) and asked with room
+ * for it, the reply adds {@code u64 flags} with bit 0 REINIT, the kernel's PRECOPY_INFOv2 (feature 12).</li>
  * </ul>
  *
- * @param p2p         RUNNING_P2P / PRE_COPY_P2P and the P2P migration flag are available
- * @param precopyInfo DEVICE_FEATURE {@code 0xFF01} (GET: u64 initial_bytes, u64 dirty_bytes) is available
+ * @param p2p           RUNNING_P2P / PRE_COPY_P2P and the P2P migration flag are available
+ * @param precopyInfo   DEVICE_FEATURE {@code 0xFF01} (GET: u64 initial_bytes, u64 dirty_bytes) is available
+ * @param precopyInfoV2 its GET reply may carry a third u64, flags (bit 0 REINIT: new initial data)
  */
-public record TernExtension(boolean p2p, boolean precopyInfo) {
+public record TernExtension(boolean p2p, boolean precopyInfo, boolean precopyInfoV2) {
     /** Nothing negotiated: plain vfio-user behaviour. */
-    public static final TernExtension NONE = new TernExtension(false, false);
+    public static final TernExtension NONE = new TernExtension(false, false, false);
     /** Everything Tern knows. */
-    public static final TernExtension ALL = new TernExtension(true, true);
+    public static final TernExtension ALL = new TernExtension(true, true, true);
+
+    /** An extension without PRECOPY_INFOv2 (what a Tern peer before it proposes). */
+    public TernExtension(final boolean p2p, final boolean precopyInfo) {
+        this(p2p, precopyInfo, false);
+    }
 
     /** {@code VFIO_MIGRATION_P2P}. */
     private static final long MIGRATION_P2P = 2;
@@ -38,7 +47,8 @@ public record TernExtension(boolean p2p, boolean precopyInfo) {
      * @return the features both sides have
      */
     public TernExtension intersect(final TernExtension other) {
-        return new TernExtension(p2p && other.p2p, precopyInfo && other.precopyInfo);
+        return new TernExtension(p2p && other.p2p, precopyInfo && other.precopyInfo,
+                precopyInfoV2 && other.precopyInfoV2 && precopyInfo && other.precopyInfo);
     }
 
     /**
@@ -68,13 +78,18 @@ public record TernExtension(boolean p2p, boolean precopyInfo) {
     static TernExtension fromJson(final JsonValue v) throws CodecException {
         final JsonValue.JsonObject o = Capabilities.object(v, "tern");
         return new TernExtension(Capabilities.bool(o, "p2p", "tern.p2p", false),
-                Capabilities.bool(o, "precopy_info", "tern.precopy_info", false));
+                Capabilities.bool(o, "precopy_info", "tern.precopy_info", false),
+                Capabilities.bool(o, "precopy_info_v2", "tern.precopy_info_v2", false));
     }
 
     JsonValue toJson() {
         final Map<String, JsonValue> m = new LinkedHashMap<>();
         m.put("p2p", new JsonValue.JsonBool(p2p));
         m.put("precopy_info", new JsonValue.JsonBool(precopyInfo));
+        if (precopyInfoV2) {
+            // Only when set: a VERSION without it stays byte for byte what Tern sent before PRECOPY_INFOv2.
+            m.put("precopy_info_v2", new JsonValue.JsonBool(true));
+        }
         return new JsonValue.JsonObject(m);
     }
 }

@@ -104,7 +104,13 @@ final class FeatureHandler {
             case 9 -> new FeaturePayload.MigDataSize(e.stopCopySize());
             case DeviceFeature.FEATURE_TERN_PRECOPY_INFO -> {
                 final PrecopyInfo p = e.precopyInfo();
-                yield new FeaturePayload.PrecopyInfo(p.initialBytes(), p.dirtyBytes());
+                // The flags only to a client that negotiated them and left room (argsz); REINIT is then reported
+                // once, like the kernel's; an older client sees the 16 bytes and initial_bytes jumping.
+                yield tern.precopyInfoV2() && Integer.toUnsignedLong(f.argsz())
+                        >= DeviceFeature.HEADER_SIZE + FeaturePayload.PrecopyInfo.V2_SIZE
+                        ? new FeaturePayload.PrecopyInfo(p.initialBytes(), p.dirtyBytes(),
+                                p.reinit() ? FeaturePayload.PrecopyInfo.REINIT : 0)
+                        : new FeaturePayload.PrecopyInfo(p.initialBytes(), p.dirtyBytes());
             }
             case TernDiagnostics.CHECKSUM -> new FeaturePayload.Raw(TernDiagnostics.encodeChecksum(e.checksum()));
             default -> null;

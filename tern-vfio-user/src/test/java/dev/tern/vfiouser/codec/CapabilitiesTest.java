@@ -40,7 +40,7 @@ class CapabilitiesTest {
         assertThat(json).isEqualTo("{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":1048576,"
                 + "\"pgsizes\":18446744073709547520,\"max_dma_maps\":10,\"twin_socket\":{\"supported\":true,"
                 + "\"fd_index\":0},\"write_multiple\":true,\"migration\":{\"pgsize\":4096},\"tern\":{\"p2p\":true,"
-                + "\"precopy_info\":true}}}");
+                + "\"precopy_info\":true,\"precopy_info_v2\":true}}}");
         assertThat(Capabilities.fromVersionJson(json)).isEqualTo(c);
     }
 

@@ -126,6 +126,29 @@ class NegotiationTest {
     }
 
     @Test
+    void precopyInfoV2IsNegotiatedOnlyWhenBothSidesProposeIt() {
+        final TernExtension before = new TernExtension(true, true);
+        assertThat(TernExtension.ALL.intersect(before)).isEqualTo(before);
+        assertThat(before.intersect(TernExtension.ALL).precopyInfoV2()).isFalse();
+        assertThat(TernExtension.ALL.intersect(TernExtension.ALL).precopyInfoV2()).isTrue();
+        assertThat(new TernExtension(true, false, true).intersect(TernExtension.ALL).precopyInfoV2())
+                .as("v2 without PRECOPY_INFO means nothing").isFalse();
+        // A proposal without v2 is byte for byte what Tern sent before v2 existed; the server's reply echoes no v2.
+        final Version old = Version.of(0, 2, Capabilities.none().withTern(before));
+        assertThat(new String(MessageEncoder.command(1, old).toBytes(), StandardCharsets.ISO_8859_1))
+                .contains("\"tern\":{\"p2p\":true,\"precopy_info\":true}");
+        final NegotiationOutcome.Negotiated o = ok(Negotiation.serverReply(old, ServerOffer.defaults()));
+        assertThat(o.session().tern().precopyInfoV2()).isFalse();
+        assertThat(new String(MessageEncoder.reply(1, o.reply()).toBytes(), StandardCharsets.ISO_8859_1))
+                .doesNotContain("precopy_info_v2");
+        final NegotiationOutcome.Negotiated v2 = ok(Negotiation.serverReply(
+                Version.of(0, 2, Capabilities.none().withTern(TernExtension.ALL)), ServerOffer.defaults()));
+        assertThat(v2.session().tern().precopyInfoV2()).isTrue();
+        assertThat(new String(MessageEncoder.reply(1, v2.reply()).toBytes(), StandardCharsets.ISO_8859_1))
+                .contains("\"precopy_info_v2\":true");
+    }
+
+    @Test
     void clientToleratesLibvfioUsersUnproposedMigrationObject() {
         final Version proposal = Version.of(0, 2, Capabilities.none().withMaxMsgFds(32).withMaxDataXferSize(1024));
         final Version reply = Version.of(0, 2, Capabilities.none().withMaxMsgFds(8).withMaxDataXferSize(1 << 20)

@@ -106,6 +106,10 @@ class RoundTripTest {
                 DeviceFeature.get(Feature.MIG_DEVICE_STATE).getReply(new FeaturePayload.MigDeviceState(2, 0)),
                 DeviceFeature.get(Feature.MIG_DATA_SIZE).getReply(new FeaturePayload.MigDataSize(1 << 20)),
                 DeviceFeature.get(Feature.TERN_PRECOPY_INFO).getReply(new FeaturePayload.PrecopyInfo(100, 7)),
+                DeviceFeature.get(Feature.TERN_PRECOPY_INFO, FeaturePayload.PrecopyInfo.V2_SIZE)
+                        .getReply(new FeaturePayload.PrecopyInfo(1 << 20, 0, FeaturePayload.PrecopyInfo.REINIT)),
+                DeviceFeature.get(Feature.TERN_PRECOPY_INFO, FeaturePayload.PrecopyInfo.V2_SIZE)
+                        .getReply(new FeaturePayload.PrecopyInfo(5, 3, 0)),
                 DeviceFeature.set(Feature.MIG_DEVICE_STATE, new FeaturePayload.MigDeviceState(6, -1)),
                 DeviceFeature.probe(Feature.MIGRATION.index(), DeviceFeature.GET),
                 MigDataReadReply.of(DATA),

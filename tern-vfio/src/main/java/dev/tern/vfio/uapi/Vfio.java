@@ -73,6 +73,8 @@ public final class Vfio {
     public static final int FEATURE_MIG_DATA_SIZE = 9;
     /** MIG_PRECOPY_INFOv2 with REINIT (7.1+, issue 11); older kernels answer ENOTTY (≥ 6.18) or EINVAL. */
     public static final int FEATURE_MIG_PRECOPY_INFOV2 = 12;
+    /** {@code VFIO_PRECOPY_INFO_REINIT}, bit 0 of {@code vfio_precopy_info.flags}: new initial data appeared. */
+    public static final long PRECOPY_INFO_REINIT = 1;
 
     private static long io(final int n) {
         return (';' << 8) | (100 + n);

@@ -113,6 +113,8 @@ public final class VfioLayouts {
             u64("initial_bytes"), u64("dirty_bytes"));
     public static final long PRECOPY_INITIAL_BYTES = offset(PRECOPY_INFO, "initial_bytes");
     public static final long PRECOPY_DIRTY_BYTES = offset(PRECOPY_INFO, "dirty_bytes");
+    /** Offset of {@code flags} ({@link Vfio#PRECOPY_INFO_REINIT} once opted in to MIG_PRECOPY_INFOv2). */
+    public static final long PRECOPY_FLAGS = offset(PRECOPY_INFO, "flags");
 
     /** {@code struct vfio_device_feature_dma_logging_control} (24). */
     public static final StructLayout LOGGING_CONTROL = struct("vfio_device_feature_dma_logging_control",

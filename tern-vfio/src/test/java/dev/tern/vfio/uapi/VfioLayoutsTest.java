@@ -60,6 +60,7 @@ class VfioLayoutsTest {
         size(VfioLayouts.PRECOPY_INFO, 24);
         assertThat(VfioLayouts.PRECOPY_INITIAL_BYTES).isEqualTo(8);
         assertThat(VfioLayouts.PRECOPY_DIRTY_BYTES).isEqualTo(16);
+        assertThat(VfioLayouts.PRECOPY_FLAGS).isEqualTo(4);
         size(VfioLayouts.LOGGING_CONTROL, 24);
         assertThat(new long[] {VfioLayouts.LOGGING_CONTROL_PAGE_SIZE, VfioLayouts.LOGGING_CONTROL_NUM_RANGES,
             VfioLayouts.LOGGING_CONTROL_RANGES}).containsExactly(0, 8, 16);
