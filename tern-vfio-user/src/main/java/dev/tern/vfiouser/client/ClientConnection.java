@@ -4,6 +4,7 @@ import dev.tern.device.DeviceException;
 import dev.tern.sys.Errno;
 import dev.tern.sys.Fd;
 import dev.tern.vfiouser.codec.Blob;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.vfiouser.codec.DmaRead;
@@ -29,6 +30,7 @@ import dev.tern.vfiouser.transport.ReplyRouter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -97,7 +99,8 @@ final class ClientConnection implements AutoCloseable {
     }
 
     private void handshake(final Version proposal) throws DeviceException {
-        final Response<Version> r = exchange(VERSION_ID, proposal, List.of(), Version.class);
+        final Response<Version> r = exchange(VERSION_ID, proposal.command(),
+                () -> channel.send(MessageEncoder.command(VERSION_ID, proposal), List.of()), Version.class);
         final NegotiationOutcome o = Negotiation.clientAccept(proposal, r.reply(), r.fds().size());
         r.fds().forEach(Fd::close);
         switch (o) {
@@ -131,16 +134,33 @@ final class ClientConnection implements AutoCloseable {
      */
     <R extends Reply> Response<R> call(final Request request, final List<Fd> fds, final Class<R> type)
             throws DeviceException {
-        return exchange(ids.next(), request, fds, type);
+        final int id = ids.next();
+        return exchange(id, request.command(), () -> channel.send(MessageEncoder.command(id, request), fds), type);
     }
 
-    private <R extends Reply> Response<R> exchange(final int id, final Request request, final List<Fd> fds,
+    /**
+     * Like {@link #call}, for a command whose data is sent from the caller's memory without a Java copy (one
+     * gather {@code sendmsg}: header, {@code fields}, {@code data}; MIG_DATA_WRITE).
+     */
+    <R extends Reply> Response<R> callGather(final Command command, final ByteBuffer fields, final MemorySegment data,
+            final Class<R> type) throws DeviceException {
+        final int id = ids.next();
+        return exchange(id, command, () -> channel.sendCommand(id, command, fields, data), type);
+    }
+
+    /** Puts one command on the wire (its reply is already expected). */
+    @FunctionalInterface
+    private interface Sender {
+        void send() throws IOException;
+    }
+
+    private <R extends Reply> Response<R> exchange(final int id, final Command command, final Sender sender,
             final Class<R> type) throws DeviceException {
         final Incoming.Message m;
         try {
             final CompletableFuture<Incoming.Message> f = router.expect(id);
             try {
-                channel.send(MessageEncoder.command(id, request), fds);
+                sender.send();
             } catch (final IOException e) {
                 router.cancel(id);
                 throw e;
@@ -151,22 +171,22 @@ final class ClientConnection implements AutoCloseable {
             }
             m = router.await(id, f, timeout);
         } catch (final ReplyRouter.NoReplyException e) {
-            throw new DeviceException(Errno.ETIMEDOUT, request.command() + ": " + e.getMessage()
+            throw new DeviceException(Errno.ETIMEDOUT, command + ": " + e.getMessage()
                     + (id == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
                             + " connected?)" : ""), e);
         } catch (final IOException e) {
-            throw new DeviceException(Errno.EIO, request.command() + ": " + e.getMessage(), e);
+            throw new DeviceException(Errno.EIO, command + ": " + e.getMessage(), e);
         }
         final DecodeResult d = decoder.decode(m.frame());
         if (d instanceof Decoded ok && ok.message() instanceof ErrorReply e) {
             m.closeFds();
-            throw new DeviceException(e.errno(), request.command() + " refused by the server");
+            throw new DeviceException(e.errno(), command + " refused by the server");
         }
-        if (d instanceof Decoded ok && type.isInstance(ok.message()) && ok.message().command() == request.command()) {
+        if (d instanceof Decoded ok && type.isInstance(ok.message()) && ok.message().command() == command) {
             return new Response<>(type.cast(ok.message()), m.fds());
         }
         m.closeFds();
-        throw new DeviceException(Errno.EPROTO, request.command() + ": " + (d instanceof Malformed x
+        throw new DeviceException(Errno.EPROTO, command + ": " + (d instanceof Malformed x
                 ? "malformed reply: " + x.reason() : "unexpected reply " + d));
     }
 

@@ -6,8 +6,8 @@ import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.TargetCapabilities;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
-import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.MigDataReadReply;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
@@ -110,10 +110,12 @@ final class RemoteMigrationStream implements MigrationStream {
             throw new DeviceException(Errno.EINVAL, "write to a saving stream");
         }
         final int chunk = client.maxMigrationChunk();
-        while (src.hasRemaining()) {
-            final byte[] piece = new byte[Math.min(chunk, src.remaining())];
-            src.get(piece);
-            client.migDataWrite(Blob.wrap(piece));
+        final MemorySegment all = MemorySegment.ofBuffer(src);
+        for (long done = 0; done < all.byteSize();) {
+            final long n = Math.min(chunk, all.byteSize() - done);
+            client.migDataWrite(all.asSlice(done, n));
+            done += n;
+            src.position(src.position() + (int) n);
         }
     }
 

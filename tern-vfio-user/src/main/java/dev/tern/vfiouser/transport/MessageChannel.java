@@ -40,12 +40,17 @@ public final class MessageChannel implements AutoCloseable {
     private static final int SKIP_PIECE = 64 * 1024;
     /** The largest socket buffer {@link #sizeBuffersFor} asks for (per direction, before the kernel doubles it). */
     public static final int MAX_SOCKET_BUFFER = 4 << 20;
+    /** The most fixed payload fields {@link #sendCommand} puts before the caller's data. */
+    public static final int MAX_PREFIX_FIELDS = 32;
+    private static final ByteBuffer NO_FIELDS = ByteBuffer.allocate(0);
 
     private final UnixSocket socket;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final ReentrantLock sendLock = new ReentrantLock();
-    private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final MemorySegment replyHeaderSegment = MemorySegment.ofBuffer(replyHeader);
+    /** The header (and a command's fixed fields) of a message whose payload is sent from the caller's memory. */
+    private final ByteBuffer prefix = ByteBuffer.allocateDirect(Header.SIZE + MAX_PREFIX_FIELDS)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
     private volatile CodecLimits limits;
@@ -253,11 +258,40 @@ public final class MessageChannel implements AutoCloseable {
      * @throws IOException if the connection failed
      */
     public void sendReply(final int msgId, final Command command, final MemorySegment payload) throws IOException {
+        sendGather(Header.reply(msgId, command, Math.toIntExact(payload.byteSize())), NO_FIELDS, payload);
+    }
+
+    /**
+     * Sends a command whose data is in the caller's memory (MIG_DATA_WRITE from the migration stream's buffer):
+     * the header, the fixed fields and the data go out in one gather {@code sendmsg} without a Java copy of the
+     * data (native memory; heap memory is staged by {@link UnixSocket#send(List, List)}).
+     *
+     * @param msgId   the command's message ID
+     * @param command the command
+     * @param fields  the payload's fixed fields before the data (at most {@value #MAX_PREFIX_FIELDS} bytes),
+     *                position to limit
+     * @param data    the data after them
+     * @throws IOException if the connection failed
+     */
+    public void sendCommand(final int msgId, final Command command, final ByteBuffer fields, final MemorySegment data)
+            throws IOException {
+        if (fields.remaining() > MAX_PREFIX_FIELDS) {
+            throw new IllegalArgumentException(fields.remaining() + " bytes of fixed fields, at most "
+                    + MAX_PREFIX_FIELDS);
+        }
+        sendGather(Header.command(msgId, command, Math.toIntExact(fields.remaining() + data.byteSize()), false),
+                fields, data);
+    }
+
+    /** One gather {@code sendmsg} of header + fields (copied into the direct prefix) + data; partial writes resume. */
+    private void sendGather(final Header h, final ByteBuffer fields, final MemorySegment data) throws IOException {
         sendLock.lock();
         try {
-            replyHeader.clear();
-            Header.reply(msgId, command, Math.toIntExact(payload.byteSize())).writeTo(replyHeader);
-            socket.send(List.of(replyHeaderSegment, payload), List.of());
+            prefix.clear();
+            h.writeTo(prefix);
+            final int n = fields.remaining();
+            prefix.put(prefix.position(), fields, fields.position(), n).position(prefix.position() + n);
+            socket.send(List.of(prefixSegment.asSlice(0, prefix.position()), data), List.of());
         } finally {
             sendLock.unlock();
         }
