@@ -17,6 +17,8 @@ import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
+import dev.tern.vfiouser.codec.MigDataRead;
+import dev.tern.vfiouser.codec.MigDataReadReply;
 import dev.tern.vfiouser.codec.Negotiation;
 import dev.tern.vfiouser.codec.NegotiationOutcome;
 import dev.tern.vfiouser.codec.Reply;
@@ -76,6 +78,7 @@ final class ClientConnection implements AutoCloseable {
         this.decoder = new MessageDecoder(channel.inboundLimits());
         this.memory = memory;
         this.timeout = timeout;
+        channel.receiveRepliesDirect(Command.MIG_DATA_READ);
         this.reader = Thread.ofPlatform().daemon().name("vfio-user-client-reader").start(this::readLoop);
     }
 
@@ -156,9 +159,53 @@ final class ClientConnection implements AutoCloseable {
 
     private <R extends Reply> Response<R> exchange(final int id, final Command command, final Sender sender,
             final Class<R> type) throws DeviceException {
-        final Incoming.Message m;
+        final Incoming in = roundTrip(id, command, sender);
+        return decodeReply(command, in instanceof Incoming.Loaned l ? l.toMessage() : (Incoming.Message) in, type);
+    }
+
+    /**
+     * MIG_DATA_READ whose data goes from the reply straight into {@code dst}: the reader receives the reply's
+     * payload into the channel's lent buffer (no frame, no decode copy), this thread copies the data out once.
+     *
+     * @return the reply's {@code size}: bytes of migration data put into {@code dst}
+     * @throws DeviceException as {@link #call}; EPROTO for more data than asked for or than {@code dst} takes
+     */
+    int migDataReadInto(final MigDataRead request, final ByteBuffer dst) throws DeviceException {
+        final int id = ids.next();
+        final Command command = request.command();
+        final Incoming in = roundTrip(id, command, () -> channel.send(MessageEncoder.command(id, request),
+                List.of()));
+        final int n;
+        final ByteBuffer data;
+        if (in instanceof Incoming.Loaned l) {
+            try {
+                n = MigDataReadReply.dataSize(l.payload());
+                data = n < 0 ? null : l.payload().slice(MigDataRead.SIZE, n);
+                checkAndPut(command, request, n, data, dst);
+            } finally {
+                l.release();
+            }
+        } else {
+            final MigDataReadReply r = decodeReply(command, (Incoming.Message) in, MigDataReadReply.class).reply();
+            n = r.size();
+            checkAndPut(command, request, n, r.data().asReadOnlyBuffer().limit(Math.max(0, n)), dst);
+        }
+        return n;
+    }
+
+    private static void checkAndPut(final Command command, final MigDataRead request, final int n,
+            final ByteBuffer data, final ByteBuffer dst) throws DeviceException {
+        if (n < 0 || n > request.size() || n > dst.remaining()) {
+            throw new DeviceException(Errno.EPROTO, command + ": " + (n < 0 ? "malformed reply"
+                    : "reply of " + n + " bytes for " + request.size()));
+        }
+        dst.put(data);
+    }
+
+    /** Sends a command and waits for its reply (framed or lent), within the reply timeout. */
+    private Incoming roundTrip(final int id, final Command command, final Sender sender) throws DeviceException {
         try {
-            final CompletableFuture<Incoming.Message> f = router.expect(id);
+            final CompletableFuture<Incoming> f = router.expect(id);
             try {
                 sender.send();
             } catch (final IOException e) {
@@ -169,7 +216,7 @@ final class ClientConnection implements AutoCloseable {
                 router.cancel(id);
                 throw new IOException("connection closed: " + e.getMessage(), e);
             }
-            m = router.await(id, f, timeout);
+            return router.awaitAny(id, f, timeout);
         } catch (final ReplyRouter.NoReplyException e) {
             throw new DeviceException(Errno.ETIMEDOUT, command + ": " + e.getMessage()
                     + (id == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
@@ -177,6 +224,10 @@ final class ClientConnection implements AutoCloseable {
         } catch (final IOException e) {
             throw new DeviceException(Errno.EIO, command + ": " + e.getMessage(), e);
         }
+    }
+
+    private <R extends Reply> Response<R> decodeReply(final Command command, final Incoming.Message m,
+            final Class<R> type) throws DeviceException {
         final DecodeResult d = decoder.decode(m.frame());
         if (d instanceof Decoded ok && ok.message() instanceof ErrorReply e) {
             m.closeFds();
@@ -203,6 +254,12 @@ final class ClientConnection implements AutoCloseable {
                 case Incoming.Message m -> {
                     m.closeFds();
                     serve(m.frame());
+                }
+                case Incoming.Loaned l -> {
+                    if (!router.complete(l)) {
+                        l.release();
+                        LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", l.header());
+                    }
                 }
                 case Incoming.Refused r -> {
                     if (r.header().isReply()) {

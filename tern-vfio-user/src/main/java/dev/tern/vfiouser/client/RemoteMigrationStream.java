@@ -6,7 +6,6 @@ import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.TargetCapabilities;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
-import dev.tern.vfiouser.codec.MigDataReadReply;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
@@ -73,13 +72,7 @@ final class RemoteMigrationStream implements MigrationStream {
             sizedFor = state;
         }
         final int want = sizer.size(Math.min(dst.remaining(), client.maxMigrationChunk()));
-        final MigDataReadReply r = client.migDataRead(want);
-        final int n = r.size();
-        if (n < 0 || n > want) {
-            throw new DeviceException(Errno.EPROTO, "MIG_DATA_READ returned " + Integer.toUnsignedLong(n)
-                    + " bytes for " + want);
-        }
-        dst.put(r.data().asReadOnlyBuffer().limit(n));
+        final int n = client.migDataRead(want, dst);
         sizer.replied(want, n);
         if (n == 0) {
             ended = stopCopy;

@@ -269,6 +269,19 @@ public final class VfioUserClient implements AutoCloseable {
     }
 
     /**
+     * MIG_DATA_READ of {@code size} bytes whose data goes straight into {@code dst} (the reply is received into a
+     * reusable buffer, not framed and decoded).
+     *
+     * @param size the bytes to ask for, at most {@code dst.remaining()}
+     * @param dst  where the data goes
+     * @return the reply's {@code size}: the bytes put into {@code dst} (padding is not)
+     * @throws DeviceException the server's errno; EPROTO for a malformed reply or more data than asked for
+     */
+    public int migDataRead(final int size, final ByteBuffer dst) throws DeviceException {
+        return connection.migDataReadInto(MigDataRead.of(size), dst);
+    }
+
+    /**
      * MIG_DATA_WRITE of at most {@link #maxMigrationChunk()} bytes sent from {@code data} itself: header, argsz and
      * size, then the data, in one gather {@code sendmsg} (no Java copy of the data for native memory).
      */

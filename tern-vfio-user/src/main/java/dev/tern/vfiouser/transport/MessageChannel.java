@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -53,6 +54,10 @@ public final class MessageChannel implements AutoCloseable {
     private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
+    /** The lent buffer of {@link Incoming.Loaned} replies, and whether it is out. */
+    private ByteBuffer loan = ByteBuffer.allocateDirect(0);
+    private final AtomicBoolean loaned = new AtomicBoolean();
+    private volatile int directCommand = -1;
     private volatile CodecLimits limits;
     private FrameDecoder decoder;
     private volatile long messageStarted;
@@ -69,6 +74,17 @@ public final class MessageChannel implements AutoCloseable {
     /** @return the socket (owned by this channel) */
     public UnixSocket socket() {
         return socket;
+    }
+
+    /**
+     * From now on, a reply to {@code command} that carries a payload and no descriptors is received straight into
+     * one reusable direct buffer and handed on as {@link Incoming.Loaned} while that buffer is not lent (the
+     * client's MIG_DATA_READ: no frame, no copy but the caller's own); otherwise it is framed as usual.
+     *
+     * @param command the command whose replies to lend
+     */
+    public void receiveRepliesDirect(final Command command) {
+        directCommand = command.code();
     }
 
     /** @return what {@link #receive()} accepts */
@@ -157,6 +173,9 @@ public final class MessageChannel implements AutoCloseable {
             return new Incoming.Refused(h, Errno.EINVAL, "reply msg_size " + h.messageSize() + " exceeds the maximum "
                     + limits.maxMessageSize(), true);
         }
+        if (lends(h, fds, refusal) && loaned.compareAndSet(false, true)) {
+            return receiveLoaned(h);
+        }
         final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
         if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
             fds.forEach(Fd::close);
@@ -195,6 +214,39 @@ public final class MessageChannel implements AutoCloseable {
             return new Incoming.Refused(h, Errno.EINVAL, refusal, false);
         }
         return new Incoming.Message((Frame) framed.getFirst(), fds);
+    }
+
+    private boolean lends(final Header h, final List<Fd> fds, final String refusal) {
+        return h.command() == directCommand && h.isReply() && !h.isError() && fds.isEmpty() && refusal == null
+                && h.messageSize() > Header.SIZE && h.messageSize() <= limits.maxMessageSize();
+    }
+
+    /** The body of a lent reply into the lent buffer; the loan ends here unless the reply is handed on. */
+    private Incoming receiveLoaned(final Header h) throws IOException {
+        boolean handedOn = false;
+        try {
+            final int size = (int) (h.messageSize() - Header.SIZE);
+            if (loan.capacity() < size) {
+                loan = ByteBuffer.allocateDirect(size);
+            }
+            final ByteBuffer b = loan.clear().limit(size);
+            try {
+                socket.receiveExactly(b, 0);
+            } catch (final ControlTruncatedException e) {
+                // the descriptors are closed; a reply with descriptors in its body cannot be trusted to frame
+                return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a reply", true);
+            }
+            if (b.hasRemaining()) {
+                throw new EOFException("peer closed in the middle of a message");
+            }
+            handedOn = true;
+            return new Incoming.Loaned(h, b.flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN),
+                    () -> loaned.set(false));
+        } finally {
+            if (!handedOn) {
+                loaned.set(false);
+            }
+        }
     }
 
     private void finishHeader() throws IOException {
