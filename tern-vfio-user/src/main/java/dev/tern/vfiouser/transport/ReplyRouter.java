@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -126,7 +127,7 @@ public final class ReplyRouter {
     /**
      * Waits for a reply, which may be {@link Incoming.Loaned} (the caller releases it) or a
      * {@link Incoming.Message}. A reply lent after the wait timed out is released here or by the receiver
-     * (whoever finds nobody waiting), so the lent buffer is never held by an abandoned call.
+     * (see {@code abandon}), so the lent buffer is never held by an abandoned call.
      *
      * @see #await
      */
@@ -135,17 +136,27 @@ public final class ReplyRouter {
         try {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (final TimeoutException e) {
-            pending.remove(msgId);
-            if (future.isDone() && future.getNow(null) instanceof Incoming.Loaned late) {
-                late.release();
-            }
+            abandon(msgId, future);
             throw new NoReplyException("no reply within " + seconds(timeout));
         } catch (final ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (final InterruptedException e) {
-            pending.remove(msgId);
+            abandon(msgId, future);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the reply to msg_id " + msgId);
+        }
+    }
+
+    /**
+     * Gives up on a reply. Completing the future first decides the race with the receiver: if the receiver
+     * completes it first, the reply (a lent buffer) is released here; otherwise its {@code complete} returns false
+     * and the receiver releases it.
+     */
+    private void abandon(final int msgId, final CompletableFuture<Incoming> future) {
+        pending.remove(msgId);
+        if (!future.completeExceptionally(new IOException("abandoned")) && future.state() == Future.State.SUCCESS
+                && future.resultNow() instanceof Incoming.Loaned late) {
+            late.release();
         }
     }
 
