@@ -9,6 +9,7 @@ import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.vfiouser.codec.Errno;
+import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
 import dev.tern.vfiouser.codec.MigDataReadReply;
@@ -101,14 +102,14 @@ class LoanedRepliesTest {
     }
 
     @Test
-    void errorRepliesRepliesWithFdsAndOtherCommandsAreFramed() throws Exception {
+    void errorRepliesRepliesWithAnFdAndCommandsAreFramed() throws Exception {
         final UnixSocket.Pair pair = UnixSocket.pair();
         try (MessageChannel a = new MessageChannel(pair.first(), LIMITS);
                 MessageChannel b = new MessageChannel(pair.second(), LIMITS); EventFd e = EventFd.create()) {
             b.receiveRepliesDirect(Command.MIG_DATA_READ);
             a.send(MessageEncoder.error(1, Command.MIG_DATA_READ.code(), Errno.EINVAL), List.of());
-            final var withFd = MessageEncoder.reply(2, MigDataReadReply.of(Blob.wrap(new byte[16])));
-            a.send(new dev.tern.vfiouser.codec.Frame(withFd.header(), withFd.payload(), 1), List.of(e.fd()));
+            final Frame withFd = MessageEncoder.reply(2, MigDataReadReply.of(Blob.wrap(new byte[16])));
+            a.send(new Frame(withFd.header(), withFd.payload(), 1), List.of(e.fd()));
             a.send(MessageEncoder.command(3, MigDataWrite.of(Blob.wrap(new byte[64]))), List.of());
             assertThat(((Incoming.Message) b.receive()).frame().header().isError()).isTrue();
             final Incoming.Message fd = (Incoming.Message) b.receive();
