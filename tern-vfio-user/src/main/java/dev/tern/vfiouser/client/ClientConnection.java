@@ -4,6 +4,7 @@ import dev.tern.device.DeviceException;
 import dev.tern.sys.Errno;
 import dev.tern.sys.Fd;
 import dev.tern.vfiouser.codec.Blob;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.vfiouser.codec.DmaRead;
@@ -16,6 +17,8 @@ import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
+import dev.tern.vfiouser.codec.MigDataRead;
+import dev.tern.vfiouser.codec.MigDataReadReply;
 import dev.tern.vfiouser.codec.Negotiation;
 import dev.tern.vfiouser.codec.NegotiationOutcome;
 import dev.tern.vfiouser.codec.Reply;
@@ -29,6 +32,7 @@ import dev.tern.vfiouser.transport.ReplyRouter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -74,6 +78,7 @@ final class ClientConnection implements AutoCloseable {
         this.decoder = new MessageDecoder(channel.inboundLimits());
         this.memory = memory;
         this.timeout = timeout;
+        channel.receiveRepliesDirect(Command.MIG_DATA_READ);
         this.reader = Thread.ofPlatform().daemon().name("vfio-user-client-reader").start(this::readLoop);
     }
 
@@ -97,7 +102,8 @@ final class ClientConnection implements AutoCloseable {
     }
 
     private void handshake(final Version proposal) throws DeviceException {
-        final Response<Version> r = exchange(VERSION_ID, proposal, List.of(), Version.class);
+        final Response<Version> r = exchange(VERSION_ID, proposal.command(),
+                () -> channel.send(MessageEncoder.command(VERSION_ID, proposal), List.of()), Version.class);
         final NegotiationOutcome o = Negotiation.clientAccept(proposal, r.reply(), r.fds().size());
         r.fds().forEach(Fd::close);
         switch (o) {
@@ -131,16 +137,77 @@ final class ClientConnection implements AutoCloseable {
      */
     <R extends Reply> Response<R> call(final Request request, final List<Fd> fds, final Class<R> type)
             throws DeviceException {
-        return exchange(ids.next(), request, fds, type);
+        final int id = ids.next();
+        return exchange(id, request.command(), () -> channel.send(MessageEncoder.command(id, request), fds), type);
     }
 
-    private <R extends Reply> Response<R> exchange(final int id, final Request request, final List<Fd> fds,
+    /**
+     * Like {@link #call}, for a command whose data is sent from the caller's memory without a Java copy (one
+     * gather {@code sendmsg}: header, {@code fields}, {@code data}; MIG_DATA_WRITE).
+     */
+    <R extends Reply> Response<R> callGather(final Command command, final ByteBuffer fields, final MemorySegment data,
             final Class<R> type) throws DeviceException {
-        final Incoming.Message m;
-        try {
-            final CompletableFuture<Incoming.Message> f = router.expect(id);
+        final int id = ids.next();
+        return exchange(id, command, () -> channel.sendCommand(id, command, fields, data), type);
+    }
+
+    /** Puts one command on the wire (its reply is already expected). */
+    @FunctionalInterface
+    private interface Sender {
+        void send() throws IOException;
+    }
+
+    private <R extends Reply> Response<R> exchange(final int id, final Command command, final Sender sender,
+            final Class<R> type) throws DeviceException {
+        final Incoming in = roundTrip(id, command, sender);
+        return decodeReply(command, in instanceof Incoming.Loaned l ? l.toMessage() : (Incoming.Message) in, type);
+    }
+
+    /**
+     * MIG_DATA_READ whose data goes from the reply straight into {@code dst}: the reader receives the reply's
+     * payload into the channel's lent buffer (no frame, no decode copy), this thread copies the data out once.
+     *
+     * @return the reply's {@code size}: bytes of migration data put into {@code dst}
+     * @throws DeviceException as {@link #call}; EPROTO for more data than asked for or than {@code dst} takes
+     */
+    int migDataReadInto(final MigDataRead request, final ByteBuffer dst) throws DeviceException {
+        final int id = ids.next();
+        final Command command = request.command();
+        final Incoming in = roundTrip(id, command, () -> channel.send(MessageEncoder.command(id, request),
+                List.of()));
+        final int n;
+        final ByteBuffer data;
+        if (in instanceof Incoming.Loaned l) {
             try {
-                channel.send(MessageEncoder.command(id, request), fds);
+                n = MigDataReadReply.dataSize(l.payload());
+                data = n < 0 ? null : l.payload().slice(MigDataRead.SIZE, n);
+                checkAndPut(command, request, n, data, dst);
+            } finally {
+                l.release();
+            }
+        } else {
+            final MigDataReadReply r = decodeReply(command, (Incoming.Message) in, MigDataReadReply.class).reply();
+            n = r.size();
+            checkAndPut(command, request, n, r.data().asReadOnlyBuffer().limit(Math.max(0, n)), dst);
+        }
+        return n;
+    }
+
+    private static void checkAndPut(final Command command, final MigDataRead request, final int n,
+            final ByteBuffer data, final ByteBuffer dst) throws DeviceException {
+        if (n < 0 || n > request.size() || n > dst.remaining()) {
+            throw new DeviceException(Errno.EPROTO, command + ": " + (n < 0 ? "malformed reply"
+                    : "reply of " + n + " bytes for " + request.size()));
+        }
+        dst.put(data);
+    }
+
+    /** Sends a command and waits for its reply (framed or lent), within the reply timeout. */
+    private Incoming roundTrip(final int id, final Command command, final Sender sender) throws DeviceException {
+        try {
+            final CompletableFuture<Incoming> f = router.expect(id);
+            try {
+                sender.send();
             } catch (final IOException e) {
                 router.cancel(id);
                 throw e;
@@ -149,24 +216,28 @@ final class ClientConnection implements AutoCloseable {
                 router.cancel(id);
                 throw new IOException("connection closed: " + e.getMessage(), e);
             }
-            m = router.await(id, f, timeout);
+            return router.awaitAny(id, f, timeout);
         } catch (final ReplyRouter.NoReplyException e) {
-            throw new DeviceException(Errno.ETIMEDOUT, request.command() + ": " + e.getMessage()
+            throw new DeviceException(Errno.ETIMEDOUT, command + ": " + e.getMessage()
                     + (id == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
                             + " connected?)" : ""), e);
         } catch (final IOException e) {
-            throw new DeviceException(Errno.EIO, request.command() + ": " + e.getMessage(), e);
+            throw new DeviceException(Errno.EIO, command + ": " + e.getMessage(), e);
         }
+    }
+
+    private <R extends Reply> Response<R> decodeReply(final Command command, final Incoming.Message m,
+            final Class<R> type) throws DeviceException {
         final DecodeResult d = decoder.decode(m.frame());
         if (d instanceof Decoded ok && ok.message() instanceof ErrorReply e) {
             m.closeFds();
-            throw new DeviceException(e.errno(), request.command() + " refused by the server");
+            throw new DeviceException(e.errno(), command + " refused by the server");
         }
-        if (d instanceof Decoded ok && type.isInstance(ok.message()) && ok.message().command() == request.command()) {
+        if (d instanceof Decoded ok && type.isInstance(ok.message()) && ok.message().command() == command) {
             return new Response<>(type.cast(ok.message()), m.fds());
         }
         m.closeFds();
-        throw new DeviceException(Errno.EPROTO, request.command() + ": " + (d instanceof Malformed x
+        throw new DeviceException(Errno.EPROTO, command + ": " + (d instanceof Malformed x
                 ? "malformed reply: " + x.reason() : "unexpected reply " + d));
     }
 
@@ -183,6 +254,12 @@ final class ClientConnection implements AutoCloseable {
                 case Incoming.Message m -> {
                     m.closeFds();
                     serve(m.frame());
+                }
+                case Incoming.Loaned l -> {
+                    if (!router.complete(l)) {
+                        l.release();
+                        LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", l.header());
+                    }
                 }
                 case Incoming.Refused r -> {
                     if (r.header().isReply()) {

@@ -6,8 +6,7 @@ import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.TargetCapabilities;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
-import dev.tern.vfiouser.codec.Blob;
-import dev.tern.vfiouser.codec.MigDataReadReply;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 
 /**
@@ -73,13 +72,7 @@ final class RemoteMigrationStream implements MigrationStream {
             sizedFor = state;
         }
         final int want = sizer.size(Math.min(dst.remaining(), client.maxMigrationChunk()));
-        final MigDataReadReply r = client.migDataRead(want);
-        final int n = r.size();
-        if (n < 0 || n > want) {
-            throw new DeviceException(Errno.EPROTO, "MIG_DATA_READ returned " + Integer.toUnsignedLong(n)
-                    + " bytes for " + want);
-        }
-        dst.put(r.data().asReadOnlyBuffer().limit(n));
+        final int n = client.migDataRead(want, dst);
         sizer.replied(want, n);
         if (n == 0) {
             ended = stopCopy;
@@ -110,10 +103,12 @@ final class RemoteMigrationStream implements MigrationStream {
             throw new DeviceException(Errno.EINVAL, "write to a saving stream");
         }
         final int chunk = client.maxMigrationChunk();
-        while (src.hasRemaining()) {
-            final byte[] piece = new byte[Math.min(chunk, src.remaining())];
-            src.get(piece);
-            client.migDataWrite(Blob.wrap(piece));
+        final MemorySegment all = MemorySegment.ofBuffer(src);
+        for (long done = 0; done < all.byteSize();) {
+            final long n = Math.min(chunk, all.byteSize() - done);
+            client.migDataWrite(all.asSlice(done, n));
+            done += n;
+            src.position(src.position() + (int) n);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.tern.vfiouser.codec.Ack;
 import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.Capabilities;
 import dev.tern.vfiouser.codec.CodecLimits;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DeviceFeature;
 import dev.tern.vfiouser.codec.DeviceInfo;
 import dev.tern.vfiouser.codec.DeviceReset;
@@ -20,7 +21,6 @@ import dev.tern.vfiouser.codec.GetRegionInfo;
 import dev.tern.vfiouser.codec.IrqInfo;
 import dev.tern.vfiouser.codec.MigDataRead;
 import dev.tern.vfiouser.codec.MigDataReadReply;
-import dev.tern.vfiouser.codec.MigDataWrite;
 import dev.tern.vfiouser.codec.RegionInfoReply;
 import dev.tern.vfiouser.codec.RegionRead;
 import dev.tern.vfiouser.codec.RegionReadReply;
@@ -32,6 +32,8 @@ import dev.tern.vfiouser.codec.Version;
 import dev.tern.vfiouser.transport.MessageChannel;
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -266,9 +268,28 @@ public final class VfioUserClient implements AutoCloseable {
         return connection.call(MigDataRead.of(size), List.of(), MigDataReadReply.class).reply();
     }
 
-    /** MIG_DATA_WRITE of at most {@link #maxMigrationChunk()} bytes. */
-    public void migDataWrite(final Blob data) throws DeviceException {
-        connection.call(MigDataWrite.of(data), List.of(), Ack.class);
+    /**
+     * MIG_DATA_READ of {@code size} bytes whose data goes straight into {@code dst} (the reply is received into a
+     * reusable buffer, not framed and decoded).
+     *
+     * @param size the bytes to ask for, at most {@code dst.remaining()}
+     * @param dst  where the data goes
+     * @return the reply's {@code size}: the bytes put into {@code dst} (padding is not)
+     * @throws DeviceException the server's errno; EPROTO for a malformed reply or more data than asked for
+     */
+    public int migDataRead(final int size, final ByteBuffer dst) throws DeviceException {
+        return connection.migDataReadInto(MigDataRead.of(size), dst);
+    }
+
+    /**
+     * MIG_DATA_WRITE of at most {@link #maxMigrationChunk()} bytes sent from {@code data} itself: header, argsz and
+     * size, then the data, in one gather {@code sendmsg} (no Java copy of the data for native memory).
+     */
+    public void migDataWrite(final MemorySegment data) throws DeviceException {
+        final int size = Math.toIntExact(data.byteSize());
+        final ByteBuffer fields = ByteBuffer.allocate(MigDataRead.SIZE).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(MigDataRead.SIZE + size).putInt(size).flip();
+        connection.callGather(Command.MIG_DATA_WRITE, fields, data, Ack.class);
     }
 
     /** @return the largest migration data chunk both sides accept */

@@ -60,6 +60,21 @@ public record MigDataReadReply(int argsz, int size, Blob data) implements Reply 
         return new MigDataReadReply(MigDataRead.SIZE + chunk.length(), chunk.length(), Blob.wrap(padded));
     }
 
+    /**
+     * Checks a reply payload received without decoding (the client's lent buffer) as {@code decode} does.
+     *
+     * @param payload the reply's payload, little-endian, position to limit (not consumed)
+     * @return its {@code size} (bytes of migration data after the fixed part), or -1 if the payload is malformed:
+     *         shorter than the fixed part, or {@code size} beyond the bytes that follow it
+     */
+    public static int dataSize(final ByteBuffer payload) {
+        if (payload.remaining() < MigDataRead.SIZE) {
+            return -1;
+        }
+        final long size = Integer.toUnsignedLong(payload.getInt(payload.position() + 4));
+        return size > payload.remaining() - MigDataRead.SIZE ? -1 : (int) size;
+    }
+
     /** @return the migration data without padding */
     public Blob migrationData() {
         return size == data.length() ? data : Blob.wrap(Arrays.copyOf(data.toArray(), size));

@@ -146,6 +146,7 @@ final class ClientSession implements Runnable {
                 return null;
             }
             case Incoming.Message msg -> m = msg;
+            case Incoming.Loaned l -> m = l.toMessage();
         }
         m.closeFds();
         final Header h = m.frame().header();
@@ -225,6 +226,11 @@ final class ClientSession implements Runnable {
                     if (!router.complete(m)) {
                         m.closeFds();
                         LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", m.frame().header());
+                    }
+                }
+                case Incoming.Loaned l -> {
+                    if (!router.complete(l)) {
+                        l.release();
                     }
                 }
                 case Incoming.Message m when unfinished.get() == 0 && InlineCommands.neverBlocks(m.frame()) ->

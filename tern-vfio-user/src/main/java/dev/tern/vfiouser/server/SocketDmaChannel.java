@@ -78,7 +78,7 @@ final class SocketDmaChannel implements DmaChannel {
         final int id = ids.next();
         final Incoming.Message reply;
         try {
-            final CompletableFuture<Incoming.Message> f = router.expect(id);
+            final CompletableFuture<Incoming> f = router.expect(id);
             try {
                 channel.send(MessageEncoder.command(id, request), List.of());
             } catch (final IOException e) {

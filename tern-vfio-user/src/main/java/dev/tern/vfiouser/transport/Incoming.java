@@ -1,13 +1,15 @@
 package dev.tern.vfiouser.transport;
 
 import dev.tern.sys.Fd;
+import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.Header;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * What {@link MessageChannel#receive()} yields: a framed message with its descriptors, a message that could not be
+ * What {@link MessageChannel#receive()} yields: a framed message with its descriptors, a reply received into a lent buffer, a message that could not be
  * framed, or the end of the connection. Never an exception for anything the peer sent.
  */
 public sealed interface Incoming {
@@ -46,6 +48,38 @@ public sealed interface Incoming {
         public Refused {
             Objects.requireNonNull(header, "header");
             Objects.requireNonNull(reason, "reason");
+        }
+    }
+
+    /**
+     * A reply whose payload was received straight into the channel's one reusable direct buffer (replies to the
+     * command given to {@link MessageChannel#receiveRepliesDirect}: MIG_DATA_READ), without a frame or a copy.
+     * The buffer is lent: {@link #release()} once read (exactly once); until then later replies take the framed
+     * path. No descriptors come with it (a reply with descriptors is framed).
+     *
+     * @param header  the reply's header
+     * @param payload the payload (read-only, little-endian), valid until {@link #release()}
+     * @param onRelease gives the buffer back to the channel
+     */
+    record Loaned(Header header, ByteBuffer payload, Runnable onRelease) implements Incoming {
+        /** Checks for null. */
+        public Loaned {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(payload, "payload");
+            Objects.requireNonNull(onRelease, "onRelease");
+        }
+
+        /** Gives the buffer back. */
+        public void release() {
+            onRelease.run();
+        }
+
+        /** @return the same reply as a framed message (a copy), the buffer released */
+        public Message toMessage() {
+            final byte[] bytes = new byte[payload.remaining()];
+            payload.duplicate().get(bytes);
+            release();
+            return new Message(new Frame(header, Blob.wrap(bytes), 0), List.of());
         }
     }
 

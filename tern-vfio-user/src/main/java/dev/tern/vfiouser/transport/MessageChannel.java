@@ -19,6 +19,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -40,14 +41,23 @@ public final class MessageChannel implements AutoCloseable {
     private static final int SKIP_PIECE = 64 * 1024;
     /** The largest socket buffer {@link #sizeBuffersFor} asks for (per direction, before the kernel doubles it). */
     public static final int MAX_SOCKET_BUFFER = 4 << 20;
+    /** The most fixed payload fields {@link #sendCommand} puts before the caller's data. */
+    public static final int MAX_PREFIX_FIELDS = 32;
+    private static final ByteBuffer NO_FIELDS = ByteBuffer.allocate(0);
 
     private final UnixSocket socket;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
     private final ReentrantLock sendLock = new ReentrantLock();
-    private final ByteBuffer replyHeader = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
-    private final MemorySegment replyHeaderSegment = MemorySegment.ofBuffer(replyHeader);
+    /** The header (and a command's fixed fields) of a message whose payload is sent from the caller's memory. */
+    private final ByteBuffer prefix = ByteBuffer.allocateDirect(Header.SIZE + MAX_PREFIX_FIELDS)
+            .order(ByteOrder.LITTLE_ENDIAN);
+    private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
+    /** The lent buffer of {@link Incoming.Loaned} replies, and whether it is out. */
+    private ByteBuffer loan = ByteBuffer.allocateDirect(0);
+    private final AtomicBoolean loaned = new AtomicBoolean();
+    private volatile int directCommand = -1;
     private volatile CodecLimits limits;
     private FrameDecoder decoder;
     private volatile long messageStarted;
@@ -64,6 +74,17 @@ public final class MessageChannel implements AutoCloseable {
     /** @return the socket (owned by this channel) */
     public UnixSocket socket() {
         return socket;
+    }
+
+    /**
+     * From now on, a reply to {@code command} that carries a payload and no descriptors is received straight into
+     * one reusable direct buffer and handed on as {@link Incoming.Loaned} while that buffer is not lent (the
+     * client's MIG_DATA_READ: no frame, no copy but the caller's own); otherwise it is framed as usual.
+     *
+     * @param command the command whose replies to lend
+     */
+    public void receiveRepliesDirect(final Command command) {
+        directCommand = command.code();
     }
 
     /** @return what {@link #receive()} accepts */
@@ -152,6 +173,9 @@ public final class MessageChannel implements AutoCloseable {
             return new Incoming.Refused(h, Errno.EINVAL, "reply msg_size " + h.messageSize() + " exceeds the maximum "
                     + limits.maxMessageSize(), true);
         }
+        if (lends(h, fds, refusal) && loaned.compareAndSet(false, true)) {
+            return receiveLoaned(h);
+        }
         final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
         if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
             fds.forEach(Fd::close);
@@ -190,6 +214,39 @@ public final class MessageChannel implements AutoCloseable {
             return new Incoming.Refused(h, Errno.EINVAL, refusal, false);
         }
         return new Incoming.Message((Frame) framed.getFirst(), fds);
+    }
+
+    private boolean lends(final Header h, final List<Fd> fds, final String refusal) {
+        return h.command() == directCommand && h.isReply() && !h.isError() && fds.isEmpty() && refusal == null
+                && h.messageSize() > Header.SIZE && h.messageSize() <= limits.maxMessageSize();
+    }
+
+    /** The body of a lent reply into the lent buffer; the loan ends here unless the reply is handed on. */
+    private Incoming receiveLoaned(final Header h) throws IOException {
+        boolean handedOn = false;
+        try {
+            final int size = (int) (h.messageSize() - Header.SIZE);
+            if (loan.capacity() < size) {
+                loan = ByteBuffer.allocateDirect(size);
+            }
+            final ByteBuffer b = loan.clear().limit(size);
+            try {
+                socket.receiveExactly(b, 0);
+            } catch (final ControlTruncatedException e) {
+                // the descriptors are closed; a reply with descriptors in its body cannot be trusted to frame
+                return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a reply", true);
+            }
+            if (b.hasRemaining()) {
+                throw new EOFException("peer closed in the middle of a message");
+            }
+            handedOn = true;
+            return new Incoming.Loaned(h, b.flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN),
+                    () -> loaned.set(false));
+        } finally {
+            if (!handedOn) {
+                loaned.set(false);
+            }
+        }
     }
 
     private void finishHeader() throws IOException {
@@ -253,11 +310,40 @@ public final class MessageChannel implements AutoCloseable {
      * @throws IOException if the connection failed
      */
     public void sendReply(final int msgId, final Command command, final MemorySegment payload) throws IOException {
+        sendGather(Header.reply(msgId, command, Math.toIntExact(payload.byteSize())), NO_FIELDS, payload);
+    }
+
+    /**
+     * Sends a command whose data is in the caller's memory (MIG_DATA_WRITE from the migration stream's buffer):
+     * the header, the fixed fields and the data go out in one gather {@code sendmsg} without a Java copy of the
+     * data (native memory; heap memory is staged by {@link UnixSocket#send(List, List)}).
+     *
+     * @param msgId   the command's message ID
+     * @param command the command
+     * @param fields  the payload's fixed fields before the data (at most {@value #MAX_PREFIX_FIELDS} bytes),
+     *                position to limit
+     * @param data    the data after them
+     * @throws IOException if the connection failed
+     */
+    public void sendCommand(final int msgId, final Command command, final ByteBuffer fields, final MemorySegment data)
+            throws IOException {
+        if (fields.remaining() > MAX_PREFIX_FIELDS) {
+            throw new IllegalArgumentException(fields.remaining() + " bytes of fixed fields, at most "
+                    + MAX_PREFIX_FIELDS);
+        }
+        sendGather(Header.command(msgId, command, Math.toIntExact(fields.remaining() + data.byteSize()), false),
+                fields, data);
+    }
+
+    /** One gather {@code sendmsg} of header + fields (copied into the direct prefix) + data; partial writes resume. */
+    private void sendGather(final Header h, final ByteBuffer fields, final MemorySegment data) throws IOException {
         sendLock.lock();
         try {
-            replyHeader.clear();
-            Header.reply(msgId, command, Math.toIntExact(payload.byteSize())).writeTo(replyHeader);
-            socket.send(List.of(replyHeaderSegment, payload), List.of());
+            prefix.clear();
+            h.writeTo(prefix);
+            final int n = fields.remaining();
+            prefix.put(prefix.position(), fields, fields.position(), n).position(prefix.position() + n);
+            socket.send(List.of(prefixSegment.asSlice(0, prefix.position()), data), List.of());
         } finally {
             sendLock.unlock();
         }

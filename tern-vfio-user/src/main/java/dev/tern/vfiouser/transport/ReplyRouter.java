@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -25,7 +26,7 @@ public final class ReplyRouter {
         }
     }
 
-    private final Map<Integer, CompletableFuture<Incoming.Message>> pending = new ConcurrentHashMap<>();
+    private final Map<Integer, CompletableFuture<Incoming>> pending = new ConcurrentHashMap<>();
     private volatile String closedReason;
 
     /**
@@ -35,8 +36,8 @@ public final class ReplyRouter {
      * @return the future the reply completes
      * @throws IOException if the connection is already closed
      */
-    public CompletableFuture<Incoming.Message> expect(final int msgId) throws IOException {
-        final CompletableFuture<Incoming.Message> f = new CompletableFuture<>();
+    public CompletableFuture<Incoming> expect(final int msgId) throws IOException {
+        final CompletableFuture<Incoming> f = new CompletableFuture<>();
         if (pending.putIfAbsent(msgId, f) != null) {
             throw new IllegalStateException("msg_id " + msgId + " is already in flight");
         }
@@ -60,7 +61,21 @@ public final class ReplyRouter {
      * @return false if nobody waits for this id (an unsolicited reply; the caller closes its fds)
      */
     public boolean complete(final Incoming.Message reply) {
-        final CompletableFuture<Incoming.Message> f = pending.remove(reply.frame().header().msgId());
+        return complete(reply.frame().header().msgId(), reply);
+    }
+
+    /**
+     * Hands a reply received into a lent buffer to the thread waiting for it.
+     *
+     * @param reply a reply whose payload is lent
+     * @return false if nobody waits for this id (the caller releases the buffer)
+     */
+    public boolean complete(final Incoming.Loaned reply) {
+        return complete(reply.header().msgId(), reply);
+    }
+
+    private boolean complete(final int msgId, final Incoming reply) {
+        final CompletableFuture<Incoming> f = pending.remove(msgId);
         return f != null && f.complete(reply);
     }
 
@@ -72,7 +87,7 @@ public final class ReplyRouter {
      * @return false if nobody waits for this id
      */
     public boolean fail(final int msgId, final String reason) {
-        final CompletableFuture<Incoming.Message> f = pending.remove(msgId);
+        final CompletableFuture<Incoming> f = pending.remove(msgId);
         return f != null && f.completeExceptionally(new IOException(reason));
     }
 
@@ -84,7 +99,7 @@ public final class ReplyRouter {
     public void closeAll(final String reason) {
         closedReason = reason;
         for (final Integer id : pending.keySet()) {
-            final CompletableFuture<Incoming.Message> f = pending.remove(id);
+            final CompletableFuture<Incoming> f = pending.remove(id);
             if (f != null) {
                 f.completeExceptionally(new IOException(reason));
             }
@@ -100,19 +115,48 @@ public final class ReplyRouter {
      * @return the reply
      * @throws IOException if the connection closed; {@link NoReplyException} if no reply came in time
      */
-    public Incoming.Message await(final int msgId, final CompletableFuture<Incoming.Message> future,
+    public Incoming.Message await(final int msgId, final CompletableFuture<Incoming> future,
             final Duration timeout) throws IOException {
+        return switch (awaitAny(msgId, future, timeout)) {
+            case Incoming.Loaned l -> l.toMessage();
+            case Incoming.Message m -> m;
+            case Incoming x -> throw new IllegalStateException("not a reply: " + x);
+        };
+    }
+
+    /**
+     * Waits for a reply, which may be {@link Incoming.Loaned} (the caller releases it) or a
+     * {@link Incoming.Message}. A reply lent after the wait timed out is released here or by the receiver
+     * (see {@code abandon}), so the lent buffer is never held by an abandoned call.
+     *
+     * @see #await
+     */
+    public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final Duration timeout)
+            throws IOException {
         try {
             return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (final TimeoutException e) {
-            pending.remove(msgId);
+            abandon(msgId, future);
             throw new NoReplyException("no reply within " + seconds(timeout));
         } catch (final ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (final InterruptedException e) {
-            pending.remove(msgId);
+            abandon(msgId, future);
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the reply to msg_id " + msgId);
+        }
+    }
+
+    /**
+     * Gives up on a reply. Completing the future first decides the race with the receiver: if the receiver
+     * completes it first, the reply (a lent buffer) is released here; otherwise its {@code complete} returns false
+     * and the receiver releases it.
+     */
+    private void abandon(final int msgId, final CompletableFuture<Incoming> future) {
+        pending.remove(msgId);
+        if (!future.completeExceptionally(new IOException("abandoned")) && future.state() == Future.State.SUCCESS
+                && future.resultNow() instanceof Incoming.Loaned late) {
+            late.release();
         }
     }
 

@@ -21,6 +21,7 @@ import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.server.TestServers;
 import dev.tern.vfiouser.server.VfioUserServer;
 import dev.tern.vfiouser.testing.ScriptedServer;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -153,6 +154,50 @@ class HostileServerTest {
             assertThat(client.feature(DeviceFeature.get(Feature.MIG_DEVICE_STATE)).payload())
                     .isEqualTo(new FeaturePayload.MigDeviceState(2, 0));
             assertThat(s.failure()).isEmpty();
+        }
+    }
+    /**
+     * MIG_DATA_READ replies take the lent-buffer path: more data than asked for, or a size beyond the bytes sent,
+     * is EPROTO before anything reaches the caller's buffer; the next reply is read in step.
+     */
+    @Test
+    void aMigDataReadReplyWithMoreDataThanAskedOrASizeBeyondItsBytesIsRefused() throws Exception {
+        try (ScriptedServer s = ScriptedServer.start(dir.resolve("migread.sock"), c -> {
+            c.answerVersion(CAPS);
+            Frame f = c.receive();
+            c.send(reply(f.header().msgId(), 17, concat(le(8 + 64, 64), new byte[64])));
+            f = c.receive();
+            c.send(reply(f.header().msgId(), 17, concat(le(8 + 32, 32), new byte[16])));
+            f = c.receive();
+            c.send(reply(f.header().msgId(), 17, concat(le(8 + 3, 3), new byte[] {1, 2, 3, 0, 0})));
+            c.awaitClose();
+        }); VfioUserClient client = VfioUserClient.connect(s.path(), PATIENT)) {
+            final ByteBuffer dst = ByteBuffer.allocate(64);
+            expectErrno(() -> client.migDataRead(16, dst), Errno.EPROTO, "reply of 64 bytes for 16");
+            expectErrno(() -> client.migDataRead(32, dst), Errno.EPROTO, "malformed reply");
+            assertThat(dst.position()).isZero();
+            assertThat(client.migDataRead(5, dst)).isEqualTo(3);
+            assertThat(dst.flip()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        }
+    }
+
+    /** A silent server: the MIG_DATA_READ wait is bounded by the reply timeout, and a late reply is dropped. */
+    @Test
+    void aMigDataReadWithoutAReplyTimesOutAndALateReplyIsDropped() throws Exception {
+        try (ScriptedServer s = ScriptedServer.start(dir.resolve("migslow.sock"), c -> {
+            c.answerVersion(CAPS);
+            final Frame late = c.receive();
+            final Frame next = c.receive(); // sent after the first timed out
+            c.send(reply(late.header().msgId(), 17, concat(le(8 + 4, 4), new byte[] {9, 9, 9, 9})));
+            c.send(reply(next.header().msgId(), 17, concat(le(8 + 2, 2), new byte[] {5, 6})));
+            c.awaitClose();
+        }); VfioUserClient client = VfioUserClient.connect(s.path(), FAST)) {
+            final ByteBuffer dst = ByteBuffer.allocate(16);
+            final long start = System.nanoTime();
+            expectErrno(() -> client.migDataRead(4, dst), Errno.ETIMEDOUT, "no reply within");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(client.migDataRead(2, dst)).isEqualTo(2);
+            assertThat(dst.flip()).isEqualTo(ByteBuffer.wrap(new byte[] {5, 6}));
         }
     }
 }
