@@ -2,13 +2,13 @@ package dev.tern.vfiouser.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.sys.Errno;
 import dev.tern.sys.EventFd;
 import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Decoded;
-import dev.tern.vfiouser.codec.Errno;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
