@@ -66,6 +66,49 @@ sealed interface Console extends AutoCloseable permits Console.Fixed, Console.Pt
         throw new CliException("--console must be none, stdio, pty, file:PATH or unix:PATH, not '" + spec + "'");
     }
 
+    /** A block read with {@link InputStream#read(byte[], int, int)}'s contract. */
+    @FunctionalInterface
+    interface BlockRead {
+        int read(byte[] b, int off, int len) throws IOException;
+    }
+
+    /** A block write with {@link OutputStream#write(byte[], int, int)}'s contract. */
+    @FunctionalInterface
+    interface BlockWrite {
+        void write(byte[] b, int off, int len) throws IOException;
+    }
+
+    /** @return an input stream whose single-byte read goes through {@code reads} as well */
+    private static InputStream input(final BlockRead reads) {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                final byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(final byte[] b, final int off, final int len) throws IOException {
+                return reads.read(b, off, len);
+            }
+        };
+    }
+
+    /** @return an output stream whose single-byte write goes through {@code writes} as well */
+    private static OutputStream output(final BlockWrite writes) {
+        return new OutputStream() {
+            @Override
+            public void write(final int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(final byte[] b, final int off, final int len) throws IOException {
+                writes.write(b, off, len);
+            }
+        };
+    }
+
     /** Streams that exist for the server's lifetime. */
     record Fixed(String describe, InputStream in, OutputStream out) implements Console {
         @Override
@@ -82,57 +125,42 @@ sealed interface Console extends AutoCloseable permits Console.Fixed, Console.Pt
 
         @Override
         public InputStream in() {
-            return new InputStream() {
-                @Override
-                public int read() throws IOException {
-                    final byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-                }
+            return Console.input(this::read);
+        }
 
-                @Override
-                public int read(final byte[] b, final int off, final int len) throws IOException {
-                    while (pty.master().isOpen()) {
-                        try {
-                            final int n = pty.master().read(b, off, len);
-                            if (n > 0) {
-                                return n;
-                            }
-                        } catch (final PosixException e) {
-                            if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EIO) {
-                                throw e;
-                            }
-                        } catch (final IllegalStateException e) {
-                            break;
-                        }
-                        try {
-                            Thread.sleep(IDLE_MILLIS);
-                        } catch (final InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
+        private int read(final byte[] b, final int off, final int len) throws IOException {
+            while (pty.master().isOpen()) {
+                try {
+                    final int n = pty.master().read(b, off, len);
+                    if (n > 0) {
+                        return n;
                     }
-                    return -1;
+                } catch (final PosixException e) {
+                    if (e.errno() != Errno.EAGAIN && e.errno() != Errno.EIO) {
+                        throw e;
+                    }
+                } catch (final IllegalStateException e) {
+                    break;
                 }
-            };
+                try {
+                    Thread.sleep(IDLE_MILLIS);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return -1;
         }
 
         @Override
         public OutputStream out() {
-            return new OutputStream() {
-                @Override
-                public void write(final int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
+            return Console.output((b, off, len) -> {
+                try {
+                    pty.master().writeFully(b, off, len);
+                } catch (final PosixException | IllegalStateException e) {
+                    // nobody reads the slave and its buffer is full (EAGAIN), or the pty is closed: dropped
                 }
-
-                @Override
-                public void write(final byte[] b, final int off, final int len) {
-                    try {
-                        pty.master().writeFully(b, off, len);
-                    } catch (final PosixException | IllegalStateException e) {
-                        // nobody reads the slave and its buffer is full (EAGAIN), or the pty is closed: dropped
-                    }
-                }
-            };
+            });
         }
 
         @Override
@@ -181,52 +209,37 @@ sealed interface Console extends AutoCloseable permits Console.Fixed, Console.Pt
 
         @Override
         public InputStream in() {
-            return new InputStream() {
-                @Override
-                public int read() throws IOException {
-                    final byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-                }
+            return Console.input(this::read);
+        }
 
-                @Override
-                public int read(final byte[] b, final int off, final int len) throws IOException {
-                    while (true) {
-                        final SocketChannel c = connected();
-                        try {
-                            final int n = c.read(ByteBuffer.wrap(b, off, len));
-                            if (n >= 0) {
-                                return n;
-                            }
-                        } catch (final IOException e) {
-                            // this client is gone; wait for the next one
-                        }
-                        c.close();
+        private int read(final byte[] b, final int off, final int len) throws IOException {
+            while (true) {
+                final SocketChannel c = connected();
+                try {
+                    final int n = c.read(ByteBuffer.wrap(b, off, len));
+                    if (n >= 0) {
+                        return n;
                     }
+                } catch (final IOException e) {
+                    // this client is gone; wait for the next one
                 }
-            };
+                c.close();
+            }
         }
 
         @Override
         public OutputStream out() {
-            return new OutputStream() {
-                @Override
-                public void write(final int b) throws IOException {
-                    write(new byte[] {(byte) b}, 0, 1);
+            return Console.output((b, off, len) -> {
+                final SocketChannel c = client;
+                if (c == null || !c.isOpen()) {
+                    return;
                 }
-
-                @Override
-                public void write(final byte[] b, final int off, final int len) throws IOException {
-                    final SocketChannel c = client;
-                    if (c == null || !c.isOpen()) {
-                        return;
-                    }
-                    try {
-                        Channels.newOutputStream(c).write(b, off, len);
-                    } catch (final IOException e) {
-                        c.close();
-                    }
+                try {
+                    Channels.newOutputStream(c).write(b, off, len);
+                } catch (final IOException e) {
+                    c.close();
                 }
-            };
+            });
         }
 
         @Override
