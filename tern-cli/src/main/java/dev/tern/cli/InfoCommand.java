@@ -20,7 +20,6 @@ import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -112,10 +111,7 @@ final class InfoCommand implements Callable<Integer> {
      * @throws CliException for a timeout out of range
      */
     static ClientOptions clientOptions(final boolean plain, final long timeoutSec) {
-        if (timeoutSec <= 0 || timeoutSec > 86_400) {
-            throw new CliException("--timeout must be 1..86400 seconds");
-        }
-        return SocketDevices.clientOptions(plain).withReplyTimeout(Duration.ofSeconds(timeoutSec));
+        return SocketDevices.clientOptions(plain).withReplyTimeout(MigrateCommand.timeout(timeoutSec));
     }
 
     private static String identity(final VfioUserClient c, final DeviceInfo info) {

@@ -189,11 +189,20 @@ final class MigrateCommand implements Callable<Integer> {
         if (downtimeLimitMs < 0) {
             throw new CliException("--downtime-limit must not be negative");
         }
+        return MigrationOptions.DEFAULT.withPrecopy(!noPrecopy).withDowntimeLimit(Duration.ofMillis(downtimeLimitMs))
+                .withTimeout(timeout(timeoutSec));
+    }
+
+    /**
+     * @param timeoutSec a command's {@code --timeout}
+     * @return it as a duration
+     * @throws CliException unless it is 1..86400 s
+     */
+    static Duration timeout(final long timeoutSec) {
         if (timeoutSec <= 0 || timeoutSec > 86_400) {
             throw new CliException("--timeout must be 1..86400 seconds");
         }
-        return MigrationOptions.DEFAULT.withPrecopy(!noPrecopy).withDowntimeLimit(Duration.ofMillis(downtimeLimitMs))
-                .withTimeout(Duration.ofSeconds(timeoutSec));
+        return Duration.ofSeconds(timeoutSec);
     }
 
     /** @return the first line of {@code message}, the CLI's error format */

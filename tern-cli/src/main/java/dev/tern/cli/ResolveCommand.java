@@ -52,11 +52,8 @@ final class ResolveCommand implements Callable<Integer> {
         final PrintWriter out = spec.commandLine().getOut();
         final PrintWriter err = spec.commandLine().getErr();
         final long id = parseSession(session);
-        if (timeoutSec <= 0 || timeoutSec > 86_400) {
-            throw new CliException("--timeout must be 1..86400 seconds");
-        }
-        final CommitResolver.Answer answer = CommitResolver.ask(to, id, tls.config(), auth.read(),
-                Duration.ofSeconds(timeoutSec));
+        final Duration timeout = MigrateCommand.timeout(timeoutSec);
+        final CommitResolver.Answer answer = CommitResolver.ask(to, id, tls.config(), auth.read(), timeout);
         final String name = String.format("session %016x", id);
         if (answer.outcome().isEmpty()) {
             err.println("tern: " + name + ": no answer from " + HostPort.format(to) + " in " + answer.attempts()
