@@ -68,4 +68,16 @@ class ResolveCommandTest {
         assertThat(resolve.code()).isEqualTo(2);
         assertThat(resolve.err()).isEqualTo("tern: --session xyz: not a session id (up to 16 hex digits)\n");
     }
+
+    @Test
+    void aTimeoutOutOfRangeIsABadArgument() {
+        for (final String t : new String[] {"0", "86401"}) {
+            final Cli.Run resolve = Cli.run("resolve", "--to", "127.0.0.1:1", "--session", "ab", "--timeout", t);
+            assertThat(resolve.code()).isEqualTo(2);
+            assertThat(resolve.err()).isEqualTo("tern: --timeout must be 1..86400 seconds\n");
+            final Cli.Run info = Cli.run("info", "--socket", "/nonexistent.sock", "--timeout", t);
+            assertThat(info.code()).isEqualTo(2);
+            assertThat(info.err()).isEqualTo("tern: --timeout must be 1..86400 seconds\n");
+        }
+    }
 }
