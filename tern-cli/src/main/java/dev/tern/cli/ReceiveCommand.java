@@ -10,7 +10,7 @@ import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
-import dev.tern.vfiouser.codec.JsonWriter;
+import dev.tern.json.JsonWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;

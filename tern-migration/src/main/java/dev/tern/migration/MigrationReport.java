@@ -1,6 +1,6 @@
 package dev.tern.migration;
 
-import dev.tern.vfiouser.codec.JsonWriter;
+import dev.tern.json.JsonWriter;
 import java.util.List;
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package dev.tern.vfiouser.codec;
+package dev.tern.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,13 +19,6 @@ class JsonTest {
                 new JsonValue.JsonBool(true), new JsonValue.JsonBool(false), JsonValue.JsonNull.INSTANCE,
                 new JsonValue.JsonString("x\né\""));
         assertThat(o.get("b")).contains(new JsonValue.JsonObject(Map.of()));
-    }
-
-    @Test
-    void toleratesJsonCSpacedOutputWithTabsAndNewlines() throws JsonException, CodecException {
-        final JsonValue v = Json.parse("{\n\t\"capabilities\" :\r\n { \"max_msg_fds\" : 8 }\n}\n");
-        assertThat(Capabilities.fromJson(((JsonValue.JsonObject) v).get("capabilities").orElseThrow())
-                .effectiveMaxMsgFds()).isEqualTo(8);
     }
 
     @ParameterizedTest

@@ -1,4 +1,4 @@
-package dev.tern.vfiouser.codec;
+package dev.tern.json;
 
 /** Input is not acceptable JSON: a syntax error or a size / depth limit was exceeded. */
 public final class JsonException extends Exception {

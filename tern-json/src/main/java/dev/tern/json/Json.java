@@ -1,4 +1,4 @@
-package dev.tern.vfiouser.codec;
+package dev.tern.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

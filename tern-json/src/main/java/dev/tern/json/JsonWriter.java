@@ -1,4 +1,4 @@
-package dev.tern.vfiouser.codec;
+package dev.tern.json;
 
 import java.util.Iterator;
 import java.util.Map;
