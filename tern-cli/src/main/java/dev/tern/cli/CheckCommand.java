@@ -1,8 +1,8 @@
 package dev.tern.cli;
 
-import dev.tern.device.conformance.CheckResult;
-import dev.tern.device.conformance.ConformanceKit;
-import dev.tern.device.conformance.Subject;
+import dev.tern.conformance.CheckResult;
+import dev.tern.conformance.ConformanceKit;
+import dev.tern.conformance.Subject;
 import dev.tern.device.sample.SampleDevices;
 import dev.tern.vfio.KernelSubject;
 import dev.tern.vfio.VfioAddress;

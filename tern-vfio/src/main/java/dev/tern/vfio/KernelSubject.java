@@ -1,7 +1,7 @@
 package dev.tern.vfio;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.conformance.Subject;
+import dev.tern.conformance.Subject;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.sys.Errno;
 import java.nio.file.Path;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.conformance.CheckResult;
-import dev.tern.device.conformance.ConformanceKit;
+import dev.tern.conformance.CheckResult;
+import dev.tern.conformance.ConformanceKit;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.protocol.MigrationFlags;
 import dev.tern.protocol.MigrationState;

@@ -1,6 +1,6 @@
-package dev.tern.device.conformance;
+package dev.tern.conformance;
 
-import static dev.tern.device.conformance.CheckFailure.expect;
+import static dev.tern.conformance.CheckFailure.expect;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.DmaRange;

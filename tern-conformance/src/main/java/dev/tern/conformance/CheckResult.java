@@ -1,4 +1,4 @@
-package dev.tern.device.conformance;
+package dev.tern.conformance;
 
 /**
  * The outcome of one conformance check.

@@ -1,4 +1,4 @@
-package dev.tern.device.conformance;
+package dev.tern.conformance;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.DeviceGate;

@@ -1,4 +1,4 @@
-package dev.tern.device.conformance;
+package dev.tern.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.tern.device.conformance;
+package dev.tern.conformance;
 
 /** A check's expectation did not hold; the message is the check's detail. */
 final class CheckFailure extends RuntimeException {
