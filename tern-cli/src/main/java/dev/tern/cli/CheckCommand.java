@@ -3,7 +3,7 @@ package dev.tern.cli;
 import dev.tern.conformance.CheckResult;
 import dev.tern.conformance.ConformanceKit;
 import dev.tern.conformance.Subject;
-import dev.tern.device.sample.SampleDevices;
+import dev.tern.samples.SampleDevices;
 import dev.tern.vfio.KernelSubject;
 import dev.tern.vfio.VfioAddress;
 import dev.tern.vfiouser.client.SocketSubject;

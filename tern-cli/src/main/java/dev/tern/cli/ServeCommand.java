@@ -2,11 +2,11 @@ package dev.tern.cli;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigratableDevice;
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
-import dev.tern.device.sample.SampleDevices;
-import dev.tern.device.sample.Uart;
-import dev.tern.device.sample.UartLine;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
+import dev.tern.samples.SampleDevices;
+import dev.tern.samples.Uart;
+import dev.tern.samples.UartLine;
 import dev.tern.vfiouser.codec.Version;
 import dev.tern.vfiouser.server.ServerConfig;
 import dev.tern.vfiouser.server.VfioUserServer;

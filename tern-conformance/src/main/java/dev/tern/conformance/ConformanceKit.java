@@ -4,7 +4,7 @@ import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.device.migration.StateChange;
-import dev.tern.device.sample.SampleDevices;
+import dev.tern.samples.SampleDevices;
 import dev.tern.protocol.MigrationState;
 import java.util.ArrayList;
 import java.util.List;

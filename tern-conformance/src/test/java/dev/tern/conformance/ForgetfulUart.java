@@ -8,7 +8,7 @@ import dev.tern.device.Region;
 import dev.tern.device.migration.LoadSink;
 import dev.tern.device.migration.MigratableDevice;
 import dev.tern.device.migration.SaveSource;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.Uart;
 import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationFlags;
 import java.nio.ByteBuffer;

@@ -2,9 +2,9 @@ package dev.tern.migration;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
+import dev.tern.samples.Uart;
 import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
 import java.io.IOException;

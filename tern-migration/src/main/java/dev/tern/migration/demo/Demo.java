@@ -2,9 +2,9 @@ package dev.tern.migration.demo;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
+import dev.tern.samples.Uart;
 import dev.tern.migration.DestinationMigration;
 import dev.tern.migration.GuestMemory;
 import dev.tern.migration.LocalDevices;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.SampleDevices;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.SampleDevices;
+import dev.tern.samples.Uart;
 import dev.tern.migration.GuestMemory;
 import dev.tern.protocol.MigrationState;
 import java.lang.foreign.MemorySegment;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.SampleDevices;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.SampleDevices;
+import dev.tern.samples.Uart;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
 import java.io.RandomAccessFile;

@@ -1,4 +1,4 @@
-package dev.tern.device.sample;
+package dev.tern.samples;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -1,14 +1,14 @@
-package dev.tern.device.sample;
+package dev.tern.samples;
 
-import static dev.tern.device.sample.DmaEngineRegisters.COMPLETED;
-import static dev.tern.device.sample.DmaEngineRegisters.CTRL;
-import static dev.tern.device.sample.DmaEngineRegisters.ERRORS;
-import static dev.tern.device.sample.DmaEngineRegisters.MUTATED;
-import static dev.tern.device.sample.DmaEngineRegisters.RATE;
-import static dev.tern.device.sample.DmaEngineRegisters.RING_BASE;
-import static dev.tern.device.sample.DmaEngineRegisters.RING_HEAD;
-import static dev.tern.device.sample.DmaEngineRegisters.RING_SIZE;
-import static dev.tern.device.sample.DmaEngineRegisters.RING_TAIL;
+import static dev.tern.samples.DmaEngineRegisters.COMPLETED;
+import static dev.tern.samples.DmaEngineRegisters.CTRL;
+import static dev.tern.samples.DmaEngineRegisters.ERRORS;
+import static dev.tern.samples.DmaEngineRegisters.MUTATED;
+import static dev.tern.samples.DmaEngineRegisters.RATE;
+import static dev.tern.samples.DmaEngineRegisters.RING_BASE;
+import static dev.tern.samples.DmaEngineRegisters.RING_HEAD;
+import static dev.tern.samples.DmaEngineRegisters.RING_SIZE;
+import static dev.tern.samples.DmaEngineRegisters.RING_TAIL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.tern.device.sample;
+package dev.tern.samples;
 
 import dev.tern.device.DeviceException;
 import dev.tern.sys.Errno;

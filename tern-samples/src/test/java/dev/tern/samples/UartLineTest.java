@@ -1,4 +1,4 @@
-package dev.tern.device.sample;
+package dev.tern.samples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.tern.device.sample;
+package dev.tern.samples;
 
 /**
  * Parameters of a {@link DmaEngine}.

@@ -1,4 +1,4 @@
-package dev.tern.device.sample;
+package dev.tern.samples;
 
 /**
  * PCI identities of Tern's sample devices. Vendor 0x7E27 is <b>not</b> assigned by the PCI-SIG; it is used only for

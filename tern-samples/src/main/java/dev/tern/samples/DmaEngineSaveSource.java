@@ -1,4 +1,4 @@
-package dev.tern.device.sample;
+package dev.tern.samples;
 
 import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.SaveSource;
