@@ -1,9 +1,9 @@
 package dev.tern.cli;
 
+import dev.tern.demo.AbortOnExit;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
-import dev.tern.migration.AbortOnExit;
 import dev.tern.migration.SourceMigration;
 import dev.tern.migration.SourceOutcome;
 import dev.tern.migration.channel.SessionSecret;

@@ -1,5 +1,7 @@
-package dev.tern.migration;
+package dev.tern.demo;
 
+import dev.tern.migration.MigrationFailedException;
+import dev.tern.migration.SourceMigration;
 import java.time.Duration;
 
 /**

@@ -1,4 +1,4 @@
-package dev.tern.migration.demo;
+package dev.tern.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.tern.migration.demo;
+package dev.tern.demo;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationEngine;
@@ -12,7 +12,6 @@ import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
-import dev.tern.migration.AbortOnExit;
 import dev.tern.migration.SourceMigration;
 import dev.tern.migration.channel.MigrationListener;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.tern.migration.demo;
+package dev.tern.demo;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.tern.migration.demo;
+package dev.tern.demo;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.PciConfigSpace;
