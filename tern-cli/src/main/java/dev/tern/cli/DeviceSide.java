@@ -1,7 +1,7 @@
 package dev.tern.cli;
 
 import dev.tern.device.migration.MigrationTarget;
-import dev.tern.migration.GuestMemory;
+import dev.tern.vmm.GuestMemory;
 import dev.tern.migration.MigratingDevice;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -6,7 +6,7 @@ import dev.tern.samples.DmaEngine;
 import dev.tern.samples.DmaEngineConfig;
 import dev.tern.samples.Uart;
 import dev.tern.migration.DestinationMigration;
-import dev.tern.migration.GuestMemory;
+import dev.tern.vmm.GuestMemory;
 import dev.tern.migration.LocalDevices;
 import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.MigrationFailedException;

@@ -6,7 +6,7 @@ import dev.tern.device.Region;
 import dev.tern.device.RegionInfo;
 import dev.tern.samples.DmaEngine;
 import dev.tern.samples.Uart;
-import dev.tern.migration.GuestMemory;
+import dev.tern.vmm.GuestMemory;
 import dev.tern.migration.SourceMigration;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

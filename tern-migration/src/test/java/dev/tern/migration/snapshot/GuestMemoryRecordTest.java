@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tern.device.migration.MigrationEngine;
 import dev.tern.samples.SampleDevices;
 import dev.tern.samples.Uart;
-import dev.tern.migration.GuestMemory;
+import dev.tern.vmm.GuestMemory;
 import dev.tern.protocol.MigrationState;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;

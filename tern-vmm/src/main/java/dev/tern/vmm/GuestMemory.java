@@ -1,4 +1,4 @@
-package dev.tern.migration;
+package dev.tern.vmm;
 
 import dev.tern.device.StateChecksum;
 import dev.tern.sys.SharedMemory;
