@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
  * <p>
  * Thread-safe: the reader thread serves accesses while other threads map and unmap.
  */
-final class GuestMemory {
+final class MappedRanges {
     /** One mapped range. */
     private record Range(MemorySegment memory, boolean writable) {
     }
