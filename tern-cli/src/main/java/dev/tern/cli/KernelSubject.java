@@ -1,9 +1,13 @@
-package dev.tern.vfio;
+package dev.tern.cli;
 
-import dev.tern.device.DeviceException;
 import dev.tern.conformance.Subject;
+import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.sys.Errno;
+import dev.tern.vfio.KernelMigrationTarget;
+import dev.tern.vfio.KernelRegion;
+import dev.tern.vfio.VfioAddress;
+import dev.tern.vfio.VfioDevice;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;

@@ -1,10 +1,13 @@
-package dev.tern.vfiouser.client;
+package dev.tern.cli;
 
-import dev.tern.device.DeviceException;
 import dev.tern.conformance.Subject;
+import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.protocol.Arc;
 import dev.tern.sys.Errno;
+import dev.tern.vfiouser.client.ClientOptions;
+import dev.tern.vfiouser.client.VfioUserClient;
+import dev.tern.vfiouser.client.VfioUserMigrationTarget;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
