@@ -3,7 +3,7 @@ package dev.tern.cli;
 import dev.tern.device.DeviceException;
 import dev.tern.migration.DeviceDescriptor;
 import dev.tern.migration.MigratingDevice;
-import dev.tern.migration.RegionLayout;
+import dev.tern.vmm.RegionLayout;
 import dev.tern.protocol.MigrationState;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.RegionDescription;

@@ -1,4 +1,4 @@
-package dev.tern.migration;
+package dev.tern.vmm;
 
 /**
  * One region of a device as the compatibility handshake compares it: a destination device must expose the same
