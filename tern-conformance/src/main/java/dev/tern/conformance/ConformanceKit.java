@@ -1,10 +1,12 @@
 package dev.tern.conformance;
 
+import dev.tern.device.DeviceConfig;
 import dev.tern.device.DeviceException;
+import dev.tern.device.DeviceFactory;
+import dev.tern.device.migration.MigrationEngine;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.device.migration.StateChange;
-import dev.tern.samples.SampleDevices;
 import dev.tern.protocol.MigrationState;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,16 +102,11 @@ public final class ConformanceKit {
     }
 
     /**
-     * A subject of one sample device in the in-process engine, for {@code tern check --device NAME}.
-     *
-     * @throws IllegalArgumentException for an unknown name
+     * A subject of devices {@code factory} creates (at their defaults) in the in-process engine, for {@code tern
+     * check --device NAME} (the name found in {@code DeviceCatalog}).
      */
-    public static Subject forSample(final String name) {
-        if (!SampleDevices.names().contains(name)) {
-            throw new IllegalArgumentException("no sample device '" + name + "' (known: "
-                    + String.join(", ", SampleDevices.names()) + ")");
-        }
-        return Subject.ofEngines(name, () -> SampleDevices.open(name));
+    public static Subject forFactory(final DeviceFactory factory) {
+        return Subject.ofEngines(factory.name(), () -> MigrationEngine.of(factory.create(DeviceConfig.DEFAULTS)));
     }
 
     /** @return {@code N passed, N failed} */

@@ -3,18 +3,21 @@ package dev.tern.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tern.device.DeviceCatalog;
+import dev.tern.device.DeviceConfig;
 import dev.tern.device.DeviceException;
 import dev.tern.device.DmaRange;
 import dev.tern.device.migration.MigrationEngine;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.StateChange;
-import dev.tern.samples.DmaEngine;
-import dev.tern.samples.DmaEngineConfig;
-import dev.tern.samples.Uart;
 import dev.tern.protocol.MigrationFlags;
 import dev.tern.protocol.MigrationFsm;
 import dev.tern.protocol.MigrationState;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
+import dev.tern.samples.Uart;
+import dev.tern.sys.Errno;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +34,7 @@ class ConformanceKitTest {
 
     @Test
     void uartPassesEveryCheck() {
-        final List<CheckResult> results = ConformanceKit.run(ConformanceKit.forSample("uart"));
+        final List<CheckResult> results = ConformanceKit.run(ConformanceKit.forFactory(DeviceCatalog.find("uart").orElseThrow()));
         assertThat(failures(results)).isEmpty();
         // capture, 5 states x 6 targets, 1 round trip, one per required arc, 7 misuse, 7 bad loads, 4 data-fd
         // rules (the pre-copy one skipped: no PRE_COPY), 3 across sessions, dirty log
@@ -131,9 +134,11 @@ class ConformanceKitTest {
     }
 
     @Test
-    void unknownSampleIsRefused() {
-        assertThatThrownBy(() -> ConformanceKit.forSample("nic")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("uart, dma-engine");
+    void unknownDeviceIsRefusedNamingTheCatalogue() {
+        assertThat(DeviceCatalog.find("nic")).isEmpty();
+        assertThatThrownBy(() -> DeviceCatalog.create("nic", DeviceConfig.DEFAULTS))
+                .isInstanceOfSatisfying(DeviceException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENODEV))
+                .hasMessageContaining("no device 'nic' (known: uart, dma-engine)");
     }
 
     private record Lenient(MigrationEngine e) implements MigrationTarget {
