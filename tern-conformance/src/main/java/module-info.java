@@ -1,0 +1,6 @@
+/** The conformance kit: checks any {@code MigrationTarget} against the VFIO migration uAPI, through the SDK API only. */
+module dev.tern.conformance {
+    requires transitive dev.tern.device;
+
+    exports dev.tern.conformance;
+}
