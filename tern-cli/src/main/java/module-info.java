@@ -2,9 +2,12 @@
 module dev.tern.cli {
     requires dev.tern.conformance;
     requires dev.tern.demo;
+    requires dev.tern.device;
     requires dev.tern.json;
     requires dev.tern.migration;
+    requires dev.tern.protocol;
     requires dev.tern.samples;
+    requires dev.tern.sys;
     requires dev.tern.vfio;
     requires dev.tern.vfiouser;
     requires dev.tern.vmm;

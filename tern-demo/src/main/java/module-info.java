@@ -2,6 +2,8 @@
 module dev.tern.demo {
     requires transitive dev.tern.migration;
     requires transitive dev.tern.samples;
+    requires dev.tern.device;
+    requires dev.tern.vmm;
 
     exports dev.tern.demo;
 }

@@ -7,6 +7,8 @@ module dev.tern.migration {
     requires transitive dev.tern.device;
     requires transitive dev.tern.vmm;
     requires dev.tern.json;
+    requires dev.tern.protocol;
+    requires dev.tern.sys;
 
     exports dev.tern.migration;
     exports dev.tern.migration.channel;

@@ -1,6 +1,8 @@
 /** The sample devices, a 16550 uart and a DMA engine with large state, offered to the device catalogue. */
 module dev.tern.samples {
     requires transitive dev.tern.device;
+    requires dev.tern.protocol;
+    requires dev.tern.sys;
 
     exports dev.tern.samples;
 

@@ -6,6 +6,8 @@
 module dev.tern.vfiouser {
     requires transitive dev.tern.device;
     requires transitive dev.tern.json;
+    requires dev.tern.protocol;
+    requires dev.tern.sys;
 
     exports dev.tern.vfiouser.client;
     exports dev.tern.vfiouser.codec;

@@ -4,6 +4,8 @@
  */
 module dev.tern.vfio {
     requires transitive dev.tern.device;
+    requires dev.tern.protocol;
+    requires dev.tern.sys;
 
     exports dev.tern.vfio;
 }

@@ -6,6 +6,8 @@ module dev.tern.vmm {
     requires transitive dev.tern.device;
     requires transitive dev.tern.vfio;
     requires transitive dev.tern.vfiouser;
+    requires dev.tern.protocol;
+    requires dev.tern.sys;
 
     exports dev.tern.vmm;
 }
