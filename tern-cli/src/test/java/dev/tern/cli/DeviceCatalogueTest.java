@@ -25,11 +25,8 @@ class DeviceCatalogueTest {
     @Test
     void aFactoryFromAnotherJarIsServedByName() throws Exception {
         final Path socket = dir.resolve("cat.sock");
-        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                Main.class.getName(), "serve", "--device", CatalogueTestFactory.NAME, "--socket", socket.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final Process p = ServeCommandTest.child("serve", "--device", CatalogueTestFactory.NAME, "--socket",
+                socket.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             final String first = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8)).readLine();

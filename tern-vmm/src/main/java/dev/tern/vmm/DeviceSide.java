@@ -70,7 +70,8 @@ public final class DeviceSide implements AutoCloseable {
     public static DeviceSide openSockets(final List<Path> sockets, final long guestMemory, final Role role,
             final ClientOptions client) throws VmmException {
         SocketDevices.distinct(sockets);
-        return open(withMemory(guestMemory, role), side -> SocketDevices.attach(side, sockets, client));
+        return open(withMemory(guestMemory, role), sockets, (socket, side) -> SocketDevices.connect(socket, side,
+                client));
     }
 
     /**
@@ -83,18 +84,23 @@ public final class DeviceSide implements AutoCloseable {
      */
     public static DeviceSide openKernel(final List<VfioAddress> devices, final Path devVfio, final long guestMemory,
             final Role role) throws VmmException {
-        return open(withMemory(guestMemory, role), side -> VfioDevices.attach(side, devices, devVfio));
+        return open(withMemory(guestMemory, role), devices, (device, side) -> VfioDevices.open(device, side,
+                devVfio));
     }
 
-    /** Adding devices to a side. */
+    /** Opens one device of a side, named by a {@code T} (a socket, a VFIO address). */
     @FunctionalInterface
-    private interface Attach {
-        void to(DeviceSide side) throws VmmException;
+    private interface Opener<T> {
+        VmmDevice open(T name, DeviceSide side) throws VmmException;
     }
 
-    private static DeviceSide open(final DeviceSide side, final Attach attach) throws VmmException {
+    /** Adds the devices {@code names} name to {@code side}, in order; on failure closes the side. */
+    private static <T> DeviceSide open(final DeviceSide side, final List<T> names, final Opener<T> opener)
+            throws VmmException {
         try {
-            attach.to(side);
+            for (final T name : names) {
+                side.add(opener.open(name, side));
+            }
             return side;
         } catch (final VmmException | RuntimeException e) {
             side.close();

@@ -32,14 +32,8 @@ final class SocketDevices {
         }
     }
 
-    static void attach(final DeviceSide side, final List<Path> sockets, final ClientOptions client)
-            throws VmmException {
-        for (final Path socket : sockets) {
-            side.add(connect(socket, side, client));
-        }
-    }
-
-    private static VmmDevice connect(final Path socket, final DeviceSide side, final ClientOptions options)
+    /** @return the device at {@code socket}, connected, checked or reset, with the side's memory mapped */
+    static VmmDevice connect(final Path socket, final DeviceSide side, final ClientOptions options)
             throws VmmException {
         VfioUserClient client = null;
         try {

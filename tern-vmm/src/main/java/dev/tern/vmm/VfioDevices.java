@@ -20,16 +20,9 @@ final class VfioDevices {
     private VfioDevices() {
     }
 
-    static void attach(final DeviceSide side, final List<VfioAddress> devices, final Path devVfio)
-            throws VmmException {
-        for (final VfioAddress a : devices) {
-            side.add(device(a, devVfio, side));
-        }
-    }
-
-    private static VmmDevice device(final VfioAddress a, final Path devVfio, final DeviceSide side)
-            throws VmmException {
-        final KernelMigrationTarget t = open(a, devVfio);
+    /** @return the device at {@code a}, opened, checked or reset, with the side's memory mapped */
+    static VmmDevice open(final VfioAddress a, final DeviceSide side, final Path devVfio) throws VmmException {
+        final KernelMigrationTarget t = target(a, devVfio);
         side.opened(t);
         try {
             if (side.role() == DeviceSide.Role.DESTINATION) {
@@ -48,7 +41,7 @@ final class VfioDevices {
      * @return the device at {@code a} as a migration target
      * @throws VmmException naming the device as given
      */
-    static KernelMigrationTarget open(final VfioAddress a, final Path devVfio) throws VmmException {
+    private static KernelMigrationTarget target(final VfioAddress a, final Path devVfio) throws VmmException {
         try {
             return KernelMigrationTarget.open(VfioDevice.open(a, devVfio));
         } catch (final DeviceException e) {
