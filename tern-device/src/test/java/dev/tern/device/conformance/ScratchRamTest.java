@@ -10,6 +10,7 @@ import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.MigrationEngine;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.device.migration.MigrationTarget;
+import dev.tern.device.migration.PagedSaveSource;
 import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.StreamHeader;
 import dev.tern.protocol.MigrationState;
@@ -186,6 +187,29 @@ class ScratchRamTest {
         assertThat(dst.engine().checksum()).isEqualTo(sum);
         assertThat(dst.device().memory().segment().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 5 * PAGE + 8))
                 .isEqualTo(55);
+    }
+
+    /** A device that renews its state as a whole: initial data again, dirty from 0, REINIT reported once. */
+    @Test
+    void reinitMakesEveryPageInitialDataAgain() throws Exception {
+        final Rig r = rig(MIB);
+        final PagedSaveSource s = r.device().memory().startSaving(r.device());
+        final long regs = 2L * RECORD + PciConfigSpace.SIZE;
+        assertThat(r.device().stopCopySize()).isEqualTo(RECORD + MIB + regs);
+        final ByteBuffer buf = ByteBuffer.allocateDirect(2 << 20);
+        assertThat(s.read(buf, false)).as("CONFIG and one run").isEqualTo(2 * RECORD + MIB);
+        poke(r.device(), 4, 1);
+        assertThat(s.precopyInfo()).isEqualTo(new PrecopyInfo(0, PAGE));
+        s.reinit();
+        assertThat(s.precopyInfo()).isEqualTo(new PrecopyInfo(MIB, 0, true));
+        assertThat(s.precopyInfo()).isEqualTo(new PrecopyInfo(MIB, 0, false));
+        assertThat(r.device().stopCopySize()).isEqualTo(MIB + regs);
+        assertThat(s.read(buf.clear(), false)).isEqualTo(RECORD + MIB);
+        assertThat(s.precopyInfo()).isEqualTo(new PrecopyInfo(0, 0));
+        assertThat(s.pageBytesSent()).isEqualTo(2 * MIB);
+        s.close();
+        assertThat(r.device().stopCopySize()).as("no session: a whole stream").isEqualTo(4L * RECORD + MIB
+                + PciConfigSpace.SIZE);
     }
 
     /** A load that fails on RESUMING→STOP keeps the memory the device had; the next good load then works. */
