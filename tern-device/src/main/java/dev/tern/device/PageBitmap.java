@@ -219,7 +219,8 @@ public final class PageBitmap {
      * Collects pages {@code [first, first + count)} into a plain bitmap of another granularity and origin, as
      * {@code DMA_LOGGING_REPORT} asks: bit {@code i} of {@code out} covers bytes
      * {@code [origin + i * outPageSize, origin + (i + 1) * outPageSize)} of this bitmap's address space; a marked page
-     * sets every bit whose bytes it overlaps inside {@code [origin, end)}. Bits are only set in {@code out}.
+     * sets every bit whose bytes it overlaps inside {@code [origin, end)} ({@code out} must hold them all); a page
+     * outside that range sets none. Bits are only set in {@code out}.
      *
      * @param clear       clear the collected pages (false: report only, e.g. pages only partly inside the range)
      * @param outPageSize a power of two
@@ -232,6 +233,9 @@ public final class PageBitmap {
         return drain(first, count, clear, p -> {
             final long from = Math.max(p << shift, origin) - origin;
             final long to = Math.min((p << shift) + size, end) - 1 - origin;
+            if (to < from) {
+                return; // the page lies outside [origin, end): nothing to report
+            }
             for (long i = from >>> outShift; i <= to >>> outShift; i++) {
                 out[(int) (i >>> 6)] |= 1L << i;
             }

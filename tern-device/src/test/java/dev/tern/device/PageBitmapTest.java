@@ -86,6 +86,10 @@ class PageBitmapTest {
         // page 1 = bytes [4096, 8192) -> [0, 2048) from the origin: 1 KiB bits 0-1; pages 4-5 -> [10240, 18432): 10-17
         assertThat(fine[0]).isEqualTo(0b11L | (((1L << 8) - 1) << 10));
         assertThat(b.count()).isZero();
+        b.markPages(0, 3);
+        final long[] window = new long[1];
+        assertThat(b.collect(0, 3, true, window, 4096, 8192, 4096)).as("pages 0 and 2 lie outside").isEqualTo(3);
+        assertThat(window[0]).isEqualTo(1);
     }
 
     @Test
