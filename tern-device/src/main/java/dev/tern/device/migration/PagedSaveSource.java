@@ -32,7 +32,8 @@ public final class PagedSaveSource implements SaveSource {
     private ByteBuffer header;
     private long runOffset;
     private long runRemaining;
-    private boolean runIsInitial;
+    /** The record in flight is initial data (the CONFIG header is). */
+    private boolean runIsInitial = true;
     private boolean configSent;
     private ByteBuffer trailer;
     private long pageBytesSent;
