@@ -1,5 +1,7 @@
 package dev.tern.samples;
 
+import dev.tern.device.migration.PagedMemory;
+
 /**
  * Parameters of a {@link DmaEngine}.
  *
@@ -18,7 +20,7 @@ public record DmaEngineConfig(long memoryBytes, long mutationBytesPerSecond, lon
 
     /** Validates the parameters. */
     public DmaEngineConfig {
-        if (memoryBytes <= 0 || memoryBytes % PageTracker.PAGE != 0 || memoryBytes > 1L << 40) {
+        if (memoryBytes <= 0 || memoryBytes % PagedMemory.PAGE != 0 || memoryBytes > 1L << 40) {
             throw new IllegalArgumentException("device memory must be a positive multiple of 4096 up to 1 TiB");
         }
         if (mutationBytesPerSecond < 0 || reinitAfterBytes < 0) {

@@ -1,10 +1,10 @@
 package dev.tern.vmm;
 
+import dev.tern.device.PageBitmap;
 import dev.tern.device.StateChecksum;
 import dev.tern.sys.SharedMemory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A guest's RAM: a memfd (so a vfio-user server can map it for DMA, and in-process devices map the same segment),
@@ -18,12 +18,12 @@ public final class GuestMemory implements AutoCloseable {
 
     private final SharedMemory memory;
     private final long size;
-    private final AtomicLongArray dirty;
+    private final PageBitmap dirty;
 
     private GuestMemory(final SharedMemory memory) {
         this.memory = memory;
         this.size = memory.size();
-        this.dirty = new AtomicLongArray(words(pages()));
+        this.dirty = new PageBitmap(pages(), PAGE);
     }
 
     /**
@@ -70,33 +70,17 @@ public final class GuestMemory implements AutoCloseable {
 
     /** Marks {@code [offset, offset + length)} dirty. */
     public void markDirty(final long offset, final long length) {
-        if (length <= 0) {
-            return;
-        }
-        for (long p = offset / PAGE, last = (offset + length - 1) / PAGE; p <= last; p++) {
-            final int w = (int) (p >>> 6);
-            final long bit = 1L << (p & 63);
-            if ((dirty.get(w) & bit) == 0) {
-                dirty.getAndUpdate(w, v -> v | bit);
-            }
-        }
+        dirty.mark(offset, length);
     }
 
     /** Marks every page dirty (the first pre-copy round sends everything). */
     public void markAllDirty() {
-        for (int w = 0; w < dirty.length(); w++) {
-            final long remaining = pages() - ((long) w << 6);
-            dirty.set(w, remaining >= 64 ? -1L : (1L << remaining) - 1);
-        }
+        dirty.markAll();
     }
 
     /** ORs the dirty log into {@code bitmap} (one bit per page) and clears it: read-and-clear, like KVM's. */
     public void collectDirty(final long[] bitmap) {
-        for (int w = 0; w < dirty.length(); w++) {
-            if (dirty.get(w) != 0) {
-                bitmap[w] |= dirty.getAndSet(w, 0);
-            }
-        }
+        dirty.collect(bitmap);
     }
 
     /** @return a checksum of the whole memory, for verifying a migration ({@link StateChecksum}) */
@@ -106,7 +90,7 @@ public final class GuestMemory implements AutoCloseable {
 
     /** @return the words of a bitmap with one bit per page */
     public static int words(final long pages) {
-        return (int) ((pages + 63) >>> 6);
+        return PageBitmap.words(pages);
     }
 
     @Override
