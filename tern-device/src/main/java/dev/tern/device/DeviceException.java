@@ -31,7 +31,7 @@ public class DeviceException extends Exception {
         this.errno = errno;
     }
 
-    /** @return the errno to report ({@link Errno} constant) */
+    /** {@return the errno to report ({@link Errno} constant)} */
     public int errno() {
         return errno;
     }

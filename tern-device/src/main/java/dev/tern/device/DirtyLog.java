@@ -52,7 +52,7 @@ public final class DirtyLog {
 
     private volatile Tracking tracking;
 
-    /** @return true between START and STOP */
+    /** {@return true between START and STOP} */
     public boolean active() {
         return tracking != null;
     }
@@ -122,7 +122,7 @@ public final class DirtyLog {
         tracking = null;
     }
 
-    /** @return bytes of bitmap allocated now (chunks written to), for tests and diagnostics */
+    /** {@return bytes of bitmap allocated now (chunks written to), for tests and diagnostics} */
     public long bitmapBytes() {
         final Tracking t = tracking;
         return t == null ? 0 : (long) t.chunks.size() * CHUNK_PAGES / 8;

@@ -34,17 +34,17 @@ public record DmaRange(long iova, long length) {
         return new DmaRange(iova, length);
     }
 
-    /** @return the first address after the range */
+    /** {@return the first address after the range} */
     public long end() {
         return iova + length;
     }
 
-    /** @return true if {@code [addr, addr + len)} lies inside this range */
+    /** {@return true if {@code [addr, addr + len)} lies inside this range} */
     public boolean contains(final long addr, final long len) {
         return addr >= iova && len >= 0 && addr <= end() - len;
     }
 
-    /** @return true if the two ranges share at least one byte */
+    /** {@return true if the two ranges share at least one byte} */
     public boolean overlaps(final DmaRange other) {
         return iova < other.end() && other.iova < end();
     }

@@ -34,12 +34,12 @@ public final class DmaSpace {
         this.gate = gate;
     }
 
-    /** @return the dirty log of this space's writes */
+    /** {@return the dirty log of this space's writes} */
     public DirtyLog dirtyLog() {
         return dirtyLog;
     }
 
-    /** @return the current mappings, sorted by IOVA */
+    /** {@return the current mappings, sorted by IOVA} */
     public List<DmaMapping> mappings() {
         return mappings.entries().stream().map(IovaMap.Entry::value).toList();
     }
@@ -84,7 +84,7 @@ public final class DmaSpace {
         mappings.clear();
     }
 
-    /** @return true if any mapped part of {@code [iova, iova + length)} is a peer-to-peer mapping */
+    /** {@return true if any mapped part of {@code [iova, iova + length)} is a peer-to-peer mapping} */
     public boolean isPeerToPeer(final long iova, final long length) {
         if (length <= 0 || iova < 0 || iova > Long.MAX_VALUE - length) {
             return false;

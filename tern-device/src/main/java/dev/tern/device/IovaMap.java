@@ -48,18 +48,18 @@ public final class IovaMap<T> {
         return null;
     }
 
-    /** @return the entry whose range contains {@code iova}, or null */
+    /** {@return the entry whose range contains {@code iova}, or null} */
     public Entry<T> containing(final long iova) {
         final Map.Entry<Long, Entry<T>> e = byIova.floorEntry(iova);
         return e != null && iova < e.getValue().range().end() ? e.getValue() : null;
     }
 
-    /** @return the entry that starts exactly where {@code previous} ends (contiguous IOVA), or null */
+    /** {@return the entry that starts exactly where {@code previous} ends (contiguous IOVA), or null} */
     public Entry<T> adjacent(final Entry<T> previous) {
         return byIova.get(previous.range().end());
     }
 
-    /** @return the entries sharing at least one byte with {@code range}, in IOVA order */
+    /** {@return the entries sharing at least one byte with {@code range}, in IOVA order} */
     public List<Entry<T>> overlapping(final DmaRange range) {
         final Long from = byIova.floorKey(range.iova());
         final List<Entry<T>> out = new ArrayList<>();
@@ -95,12 +95,12 @@ public final class IovaMap<T> {
         byIova.clear();
     }
 
-    /** @return the entries in IOVA order (a snapshot) */
+    /** {@return the entries in IOVA order (a snapshot)} */
     public List<Entry<T>> entries() {
         return List.copyOf(byIova.values());
     }
 
-    /** @return how many ranges are present */
+    /** {@return how many ranges are present} */
     public int size() {
         return byIova.size();
     }

@@ -35,7 +35,7 @@ public final class Irq {
         gate.onResume(this::deliverPending);
     }
 
-    /** @return type, count and flags */
+    /** {@return type, count and flags} */
     public IrqInfo info() {
         return info;
     }
@@ -57,7 +57,7 @@ public final class Irq {
         Arrays.fill(pending, false);
     }
 
-    /** @return true if the VMM installed a trigger for {@code vector} */
+    /** {@return true if the VMM installed a trigger for {@code vector}} */
     public synchronized boolean hasTrigger(final int vector) {
         return vector >= 0 && vector < triggers.length && triggers[vector] != null;
     }
@@ -86,12 +86,12 @@ public final class Irq {
         deliver(vector);
     }
 
-    /** @return how many interrupts were delivered on {@code vector} */
+    /** {@return how many interrupts were delivered on {@code vector}} */
     public synchronized long delivered(final int vector) {
         return delivered[vector];
     }
 
-    /** @return true if an interrupt on {@code vector} waits for unmask or for the device to run */
+    /** {@return true if an interrupt on {@code vector} waits for unmask or for the device to run} */
     public synchronized boolean pending(final int vector) {
         return pending[vector];
     }

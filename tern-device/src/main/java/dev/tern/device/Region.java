@@ -103,12 +103,12 @@ public final class Region {
                 RegionInfo.FLAG_READ | RegionInfo.FLAG_WRITE), config, Optional.empty(), gate, false);
     }
 
-    /** @return index, size and flags */
+    /** {@return index, size and flags} */
     public RegionInfo info() {
         return info;
     }
 
-    /** @return the shared memory a VMM may map, if any */
+    /** {@return the shared memory a VMM may map, if any} */
     public Optional<SharedMemory> backing() {
         return backing;
     }

@@ -46,7 +46,7 @@ public record Checksums(long[] devices, long memory) {
         return new Checksums(device, sums.get(devices.size()));
     }
 
-    /** @return the encoding */
+    /** {@return the encoding} */
     public ByteBuffer encode() {
         final ByteBuffer out = ByteBuffer.allocate(12 + 8 * devices.length).putInt(devices.length);
         for (final long c : devices) {

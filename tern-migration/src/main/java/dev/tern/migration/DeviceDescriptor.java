@@ -33,8 +33,8 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
     }
 
     /**
-     * @return why a device described by {@code destination} cannot load this device's state, or empty if it can.
-     *         The name may differ; everything the state depends on must not.
+     * {@return why a device described by {@code destination} cannot load this device's state, or empty if it can.
+     * The name may differ; everything the state depends on must not.}
      */
     public Optional<String> incompatibility(final DeviceDescriptor destination) {
         final String who = "device " + name + " (" + kind + ")";
@@ -72,7 +72,7 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
         }
     }
 
-    /** @return the encoded size */
+    /** {@return the encoded size} */
     public int encodedSize() {
         return WireText.size(name) + WireText.size(kind) + 12 + regions.size() * 16;
     }

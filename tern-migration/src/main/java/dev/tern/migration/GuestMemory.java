@@ -27,8 +27,9 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
+     * {@return zero-filled guest memory backed by a memfd named {@code name}}
+     *
      * @param size bytes, a multiple of {@link #PAGE}
-     * @return zero-filled guest memory backed by a memfd named {@code name}
      */
     public static GuestMemory create(final String name, final long size) throws IOException {
         if (size <= 0 || size % PAGE != 0) {
@@ -42,22 +43,22 @@ public final class GuestMemory implements AutoCloseable {
         memory.populate();
     }
 
-    /** @return the memory as a segment (reads and writes through it are not tracked) */
+    /** {@return the memory as a segment (reads and writes through it are not tracked)} */
     public MemorySegment segment() {
         return memory.segment();
     }
 
-    /** @return the backing memfd, for DMA_MAP */
+    /** {@return the backing memfd, for DMA_MAP} */
     public SharedMemory shared() {
         return memory;
     }
 
-    /** @return the size in bytes */
+    /** {@return the size in bytes} */
     public long size() {
         return size;
     }
 
-    /** @return the number of pages */
+    /** {@return the number of pages} */
     public long pages() {
         return size / PAGE;
     }
@@ -99,12 +100,12 @@ public final class GuestMemory implements AutoCloseable {
         }
     }
 
-    /** @return a checksum of the whole memory, for verifying a migration ({@link StateChecksum}) */
+    /** {@return a checksum of the whole memory, for verifying a migration ({@link StateChecksum})} */
     public long checksum() {
         return StateChecksum.of(memory.segment(), null);
     }
 
-    /** @return the words of a bitmap with one bit per page */
+    /** {@return the words of a bitmap with one bit per page} */
     public static int words(final long pages) {
         return (int) ((pages + 63) >>> 6);
     }

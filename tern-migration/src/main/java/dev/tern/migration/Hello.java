@@ -37,7 +37,7 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         }
     }
 
-    /** @return the source's hello for {@code devices}, each saying whether it offers a checksum */
+    /** {@return the source's hello for {@code devices}, each saying whether it offers a checksum} */
     public static Hello of(final long memoryBytes, final VerifyMode verify, final boolean precopy,
             final List<MigratingDevice> devices) {
         final boolean[] offers = new boolean[devices.size()];
@@ -48,7 +48,7 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
                 offers);
     }
 
-    /** @return the encoding */
+    /** {@return the encoding} */
     public ByteBuffer encode() {
         int size = 20 + checksums.length;
         for (final DeviceDescriptor d : devices) {
@@ -98,7 +98,7 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         }
     }
 
-    /** @return why devices described by {@code local} (and memory of {@code localMemory}) cannot take this, or null */
+    /** {@return why devices described by {@code local} (and memory of {@code localMemory}) cannot take this, or null} */
     public String incompatibility(final List<DeviceDescriptor> local, final long localMemory) {
         if (local.size() != devices.size()) {
             return "the source migrates " + devices.size() + " devices, the destination has " + local.size();

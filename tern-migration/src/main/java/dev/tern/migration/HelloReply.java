@@ -22,12 +22,12 @@ public record HelloReply(boolean accepted, String reason, boolean[] checksums) {
         checksums = checksums.clone();
     }
 
-    /** @return a refusal naming {@code why} */
+    /** {@return a refusal naming {@code why}} */
     public static HelloReply refuse(final String why) {
         return new HelloReply(false, why, new boolean[0]);
     }
 
-    /** @return the encoding */
+    /** {@return the encoding} */
     public ByteBuffer encode() {
         final ByteBuffer text = WireText.of(reason);
         final ByteBuffer out = ByteBuffer.allocate(1 + text.remaining() + 4 + checksums.length);

@@ -10,7 +10,7 @@ public final class LocalDevices {
     private LocalDevices() {
     }
 
-    /** @return {@code device} as a migration participant named {@code name}, driven through {@code target} */
+    /** {@return {@code device} as a migration participant named {@code name}, driven through {@code target}} */
     public static MigratingDevice describe(final String name, final Device device, final MigrationTarget target) {
         return new MigratingDevice(new DeviceDescriptor(name, target.kind(), target.formatVersion(),
                 target.flags().bits(), device.regions().stream().map(Region::info)

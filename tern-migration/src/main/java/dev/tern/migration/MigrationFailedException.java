@@ -46,22 +46,22 @@ public final class MigrationFailedException extends Exception {
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("").strip();
     }
 
-    /** @return the phase that failed */
+    /** {@return the phase that failed} */
     public Phase phase() {
         return phase;
     }
 
-    /** @return true if the source devices are RUNNING again */
+    /** {@return true if the source devices are RUNNING again} */
     public boolean sourceRecovered() {
         return sourceRecovered;
     }
 
-    /** @return each source device after recovery, as read back (empty if recovery did not run) */
+    /** {@return each source device after recovery, as read back (empty if recovery did not run)} */
     public List<SourceOutcome> sourceDevices() {
         return sourceDevices;
     }
 
-    /** @return true if some source device's state is lost or unknown after recovery (see {@link SourceOutcome#lost()}) */
+    /** {@return true if some source device's state is lost or unknown after recovery (see {@link SourceOutcome#lost()})} */
     public boolean stateLost() {
         return sourceDevices.stream().anyMatch(SourceOutcome::lost);
     }

@@ -49,49 +49,49 @@ public record MigrationOptions(boolean precopy, Duration downtimeLimit, int maxR
         }
     }
 
-    /** @return these options with pre-copy on or off */
+    /** {@return these options with pre-copy on or off} */
     public MigrationOptions withPrecopy(final boolean on) {
         return new MigrationOptions(on, downtimeLimit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another downtime limit */
+    /** {@return these options with another downtime limit} */
     public MigrationOptions withDowntimeLimit(final Duration limit) {
         return new MigrationOptions(precopy, limit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another timeout */
+    /** {@return these options with another timeout} */
     public MigrationOptions withTimeout(final Duration t) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, t, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with devices streamed in parallel or one after another */
+    /** {@return these options with devices streamed in parallel or one after another} */
     public MigrationOptions withParallelDevices(final boolean on) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, on,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another verification mode */
+    /** {@return these options with another verification mode} */
     public MigrationOptions withVerify(final VerifyMode on) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, on, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with a hard downtime budget (ZERO: none) and what to do when it cannot be met */
+    /** {@return these options with a hard downtime budget (ZERO: none) and what to do when it cannot be met} */
     public MigrationOptions withMaxDowntime(final Duration max, final SwitchoverPolicy.NoConvergence then) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 max, then, heartbeat);
     }
 
-    /** @return these options with another round limit */
+    /** {@return these options with another round limit} */
     public MigrationOptions withMaxRounds(final int rounds) {
         return new MigrationOptions(precopy, downtimeLimit, rounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another heartbeat interval (ZERO: none) */
+    /** {@return these options with another heartbeat interval (ZERO: none)} */
     public MigrationOptions withHeartbeat(final Duration every) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, every);

@@ -118,8 +118,8 @@ public final class OutcomeStore implements OutcomeQueries {
     }
 
     /**
-     * @return true while the source of {@code session} may still ask: decided or not, neither released by
-     *         COMMIT_SEEN nor asked since
+     * {@return true while the source of {@code session} may still ask: decided or not, neither released by
+     * COMMIT_SEEN nor asked since}
      */
     public synchronized boolean mayBeAsked(final long session) {
         evict();

@@ -105,7 +105,7 @@ public final class SourceMigration {
         return finished.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    /** @return how the last {@link #migrate} failed, or null */
+    /** {@return how the last {@link #migrate} failed, or null} */
     public MigrationFailedException failure() {
         return failure;
     }

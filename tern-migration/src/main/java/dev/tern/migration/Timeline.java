@@ -20,7 +20,7 @@ public final class Timeline {
      * @param bytes bytes moved in the span
      */
     public record Span(Phase phase, String subject, int round, long startNanos, long endNanos, long bytes) {
-        /** @return the duration in milliseconds */
+        /** {@return the duration in milliseconds} */
         public double millis() {
             return (endNanos - startNanos) / 1e6;
         }
@@ -36,12 +36,12 @@ public final class Timeline {
         this.origin = clock.nanos();
     }
 
-    /** @return the clock this timeline reads */
+    /** {@return the clock this timeline reads} */
     public MigrationClock clock() {
         return clock;
     }
 
-    /** @return nanoseconds since the migration started */
+    /** {@return nanoseconds since the migration started} */
     public long now() {
         return clock.nanos() - origin;
     }
@@ -56,7 +56,7 @@ public final class Timeline {
         return s;
     }
 
-    /** @return the spans recorded so far, ordered by start time */
+    /** {@return the spans recorded so far, ordered by start time} */
     public List<Span> spans() {
         synchronized (spans) {
             final List<Span> copy = new ArrayList<>(spans);

@@ -28,7 +28,7 @@ public record Verification(List<Check> devices, Check memory) {
             this.text = text;
         }
 
-        /** @return the report's word for it */
+        /** {@return the report's word for it} */
         public String text() {
             return text;
         }
@@ -49,7 +49,7 @@ public record Verification(List<Check> devices, Check memory) {
                             + Long.toHexString(destination) + " on the destination");
         }
 
-        /** @return "verified", "mismatch (…)", "not verifiable (…)" or "off" */
+        /** {@return "verified", "mismatch (…)", "not verifiable (…)" or "off"} */
         public String describe() {
             return detail.isEmpty() ? status.text : status.text + " (" + detail + ")";
         }
@@ -60,14 +60,14 @@ public record Verification(List<Check> devices, Check memory) {
         devices = List.copyOf(devices);
     }
 
-    /** @return a verification of {@code devices} devices with everything off */
+    /** {@return a verification of {@code devices} devices with everything off} */
     public static Verification off(final int devices) {
         return new Verification(java.util.Collections.nCopies(devices, Check.OFF), Check.OFF);
     }
 
     /**
-     * @return TRUE if memory and every device verified; FALSE if any checksum differed; null if nothing differed but
-     *         something was not checked (verification off, or a device not verifiable)
+     * {@return TRUE if memory and every device verified; FALSE if any checksum differed; null if nothing differed but
+     * something was not checked (verification off, or a device not verifiable)}
      */
     public Boolean verified() {
         boolean all = memory.status == Status.VERIFIED;

@@ -74,33 +74,33 @@ public enum Arc {
         this.session = session;
     }
 
-    /** @return the state the arc leaves */
+    /** {@return the state the arc leaves} */
     public MigrationState from() {
         return from;
     }
 
-    /** @return the state the arc reaches */
+    /** {@return the state the arc reaches} */
     public MigrationState to() {
         return to;
     }
 
-    /** @return a short name for the driver action ({@code p2p-quiesce}, {@code load}, …) */
+    /** {@return a short name for the driver action ({@code p2p-quiesce}, {@code load}, …)} */
     public String action() {
         return action;
     }
 
-    /** @return what the driver must do on this arc, in one line */
+    /** {@return what the driver must do on this arc, in one line} */
     public String meaning() {
         return meaning;
     }
 
-    /** @return the arc's effect on the migration data stream */
+    /** {@return the arc's effect on the migration data stream} */
     public DataSession session() {
         return session;
     }
 
     /**
-     * @return the arc from {@code from} to {@code to}, or {@code null} if the uAPI defines no such single step
+     * {@return the arc from {@code from} to {@code to}, or {@code null} if the uAPI defines no such single step}
      */
     public static Arc between(final MigrationState from, final MigrationState to) {
         return BY_PAIR[from.ordinal() * MigrationState.COUNT + to.ordinal()];

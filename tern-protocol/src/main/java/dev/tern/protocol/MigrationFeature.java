@@ -22,12 +22,12 @@ public enum MigrationFeature {
         this.cliName = cliName;
     }
 
-    /** @return the uAPI bit */
+    /** {@return the uAPI bit} */
     public int bit() {
         return bit;
     }
 
-    /** @return the spelling used on Tern's command line ({@code stop-copy}, {@code p2p}, {@code pre-copy}) */
+    /** {@return the spelling used on Tern's command line ({@code stop-copy}, {@code p2p}, {@code pre-copy})} */
     public String cliName() {
         return cliName;
     }

@@ -35,12 +35,12 @@ public record MigrationFlags(int bits) {
         }
     }
 
-    /** @return the four valid flag sets, in uAPI-number order */
+    /** {@return the four valid flag sets, in uAPI-number order} */
     public static List<MigrationFlags> all() {
         return List.of(STOP_COPY, P2P, PRE_COPY, ALL);
     }
 
-    /** @return the flags made of these features */
+    /** {@return the flags made of these features} */
     public static MigrationFlags of(final MigrationFeature... features) {
         int bits = 0;
         for (final MigrationFeature f : features) {
@@ -68,18 +68,18 @@ public record MigrationFlags(int bits) {
         return new MigrationFlags(bits);
     }
 
-    /** @return true if the device has this optional feature */
+    /** {@return true if the device has this optional feature} */
     public boolean has(final MigrationFeature feature) {
         return (bits & feature.bit()) != 0;
     }
 
-    /** @return true if the state exists for a device with these flags (kernel {@code state_flags_table}) */
+    /** {@return true if the state exists for a device with these flags (kernel {@code state_flags_table})} */
     public boolean supports(final MigrationState state) {
         final int required = state.requiredFeatures();
         return (bits & required) == required;
     }
 
-    /** @return the states that exist for these flags, in uAPI order (never ERROR) */
+    /** {@return the states that exist for these flags, in uAPI order (never ERROR)} */
     public List<MigrationState> states() {
         final List<MigrationState> states = new ArrayList<>();
         for (final MigrationState s : MigrationState.values()) {

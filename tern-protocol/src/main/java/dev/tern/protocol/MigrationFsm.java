@@ -89,7 +89,7 @@ public final class MigrationFsm {
         return new Transition.Path(current, target, List.copyOf(arcs));
     }
 
-    /** @return the arcs a device with these flags must implement: every arc of every path between its states */
+    /** {@return the arcs a device with these flags must implement: every arc of every path between its states} */
     public static List<Arc> arcs(final MigrationFlags flags) {
         final boolean[] used = new boolean[Arc.values().length];
         for (final MigrationState from : flags.states()) {
@@ -108,7 +108,7 @@ public final class MigrationFsm {
         return arcs;
     }
 
-    /** @return why the kernel refuses {@code current → target} for these flags, or {@code null} if it does not */
+    /** {@return why the kernel refuses {@code current → target} for these flags, or {@code null} if it does not} */
     public static String refusal(final MigrationState current, final MigrationState target,
             final MigrationFlags flags) {
         if (current == MigrationState.ERROR) {

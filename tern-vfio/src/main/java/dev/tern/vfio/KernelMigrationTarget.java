@@ -102,17 +102,17 @@ public final class KernelMigrationTarget implements MigrationTarget {
         this.onClose = hook;
     }
 
-    /** @return the device underneath (regions, IRQs, the container for DMA mapping) */
+    /** {@return the device underneath (regions, IRQs, the container for DMA mapping)} */
     public VfioDevice device() {
         return device;
     }
 
-    /** @return why DMA logging is not offered ("" when it is) */
+    /** {@return why DMA logging is not offered ("" when it is)} */
     public String loggingNote() {
         return loggingNote;
     }
 
-    /** @return true if the kernel offers MIG_PRECOPY_INFOv2 (feature 12; 7.1+) */
+    /** {@return true if the kernel offers MIG_PRECOPY_INFOv2 (feature 12; 7.1+)} */
     public boolean precopyInfoV2() {
         return precopyInfoV2;
     }

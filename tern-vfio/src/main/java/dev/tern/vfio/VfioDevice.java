@@ -59,12 +59,12 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** @return where the device was found */
+    /** {@return where the device was found} */
     public VfioAddress address() {
         return address;
     }
 
-    /** @return the container, for {@code VFIO_IOMMU_MAP_DMA} of guest memory */
+    /** {@return the container, for {@code VFIO_IOMMU_MAP_DMA} of guest memory} */
     public VfioContainer container() {
         return container;
     }
@@ -192,7 +192,7 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** @return true if {@code VFIO_DEVICE_FEATURE} PROBE of {@code feature} with {@code op} (GET/SET) succeeds */
+    /** {@return true if {@code VFIO_DEVICE_FEATURE} PROBE of {@code feature} with {@code op} (GET/SET) succeeds} */
     public boolean probe(final int feature, final int op) {
         try {
             feature(feature | op | Vfio.FEATURE_PROBE, MemorySegment.ofArray(new byte[0]), "probe");

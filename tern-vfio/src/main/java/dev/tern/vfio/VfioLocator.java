@@ -33,9 +33,10 @@ public final class VfioLocator {
     }
 
     /**
-     * @return the device {@code dev} names
+     * {@return the device {@code dev} names}
+     *
      * @throws DeviceException ENODEV for a device that does not exist or has no IOMMU group, EBUSY for one bound to
-     *         a non-vfio driver, EINVAL for input of no known form, EOPNOTSUPP for a cdev path
+     * a non-vfio driver, EINVAL for input of no known form, EOPNOTSUPP for a cdev path
      */
     public VfioAddress locate(final String dev) throws DeviceException {
         final String d = dev.strip().toLowerCase(Locale.ROOT);

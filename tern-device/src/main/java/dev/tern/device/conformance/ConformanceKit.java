@@ -92,7 +92,7 @@ public final class ConformanceKit {
         DirtyLogChecks.run(subject, out);
     }
 
-    /** @return every result of {@link #run(Subject, Consumer)} */
+    /** {@return every result of {@link #run(Subject, Consumer)}} */
     public static List<CheckResult> run(final Subject subject) {
         final List<CheckResult> results = new ArrayList<>();
         run(subject, results::add);
@@ -112,7 +112,7 @@ public final class ConformanceKit {
         return Subject.ofEngines(name, () -> SampleDevices.open(name));
     }
 
-    /** @return {@code N passed, N failed} */
+    /** {@return {@code N passed, N failed}} */
     public static String summary(final List<CheckResult> results) {
         final long skipped = results.stream().filter(CheckResult::skipped).count();
         final long failed = results.stream().filter(r -> !r.passed()).count();

@@ -20,24 +20,26 @@ public interface Subject {
     @FunctionalInterface
     interface Opener {
         /**
-         * @return a new target in RUNNING
+         * {@return a new target in RUNNING}
+         *
          * @throws DeviceException if it cannot be opened
          */
         MigrationTarget open() throws DeviceException;
     }
 
-    /** @return a name for reports */
+    /** {@return a name for reports} */
     String name();
 
     /**
-     * @return a fresh target in its initial state (RUNNING)
+     * {@return a fresh target in its initial state (RUNNING)}
+     *
      * @throws DeviceException if it cannot be opened
      */
     MigrationTarget open() throws DeviceException;
 
     /**
-     * @return how many targets can be open at once: over vfio-user one per socket (a server serves one client);
-     *         checks that hold a source and a destination skip below 2
+     * {@return how many targets can be open at once: over vfio-user one per socket (a server serves one client);
+     * checks that hold a source and a destination skip below 2}
      */
     default int maxOpen() {
         return Integer.MAX_VALUE;

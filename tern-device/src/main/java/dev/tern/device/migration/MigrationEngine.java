@@ -66,12 +66,12 @@ public final class MigrationEngine implements MigrationTarget {
         gate.set(Activity.RUNNING);
     }
 
-    /** @return an engine for {@code device}, timed by {@link System#nanoTime()}, closing the device on close */
+    /** {@return an engine for {@code device}, timed by {@link System#nanoTime()}, closing the device on close} */
     public static MigrationEngine of(final MigratableDevice device) {
         return of(device, System::nanoTime);
     }
 
-    /** @return an engine for {@code device} timed by {@code nanoClock} */
+    /** {@return an engine for {@code device} timed by {@code nanoClock}} */
     public static MigrationEngine of(final MigratableDevice device, final LongSupplier nanoClock) {
         return new MigrationEngine(device, device.gate(), device.dma(), nanoClock, device::close);
     }

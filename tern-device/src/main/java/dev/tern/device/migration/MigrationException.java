@@ -23,7 +23,7 @@ public final class MigrationException extends DeviceException {
         this.state = state;
     }
 
-    /** @return the device's state after the failure */
+    /** {@return the device's state after the failure} */
     public MigrationState state() {
         return state;
     }

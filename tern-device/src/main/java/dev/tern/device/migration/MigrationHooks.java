@@ -16,16 +16,16 @@ import java.util.Optional;
  */
 public interface MigrationHooks {
 
-    /** @return the optional features the device supports (STOP_COPY is mandatory) */
+    /** {@return the optional features the device supports (STOP_COPY is mandatory)} */
     MigrationFlags migrationFlags();
 
-    /** @return the device kind written into every stream (a destination of another kind rejects it) */
+    /** {@return the device kind written into every stream (a destination of another kind rejects it)} */
     String kind();
 
-    /** @return the version of the device's state format this build writes */
+    /** {@return the version of the device's state format this build writes} */
     int formatVersion();
 
-    /** @return true if this build can load state of {@code version} (by default only its own) */
+    /** {@return true if this build can load state of {@code version} (by default only its own)} */
     default boolean acceptsFormatVersion(final int version) {
         return version == formatVersion();
     }
@@ -77,10 +77,10 @@ public interface MigrationHooks {
         sink.apply();
     }
 
-    /** @return estimated bytes a STOP_COPY session would still produce now ({@code MIG_DATA_SIZE}, spec §2.10) */
+    /** {@return estimated bytes a STOP_COPY session would still produce now ({@code MIG_DATA_SIZE}, spec §2.10)} */
     long stopCopySize();
 
-    /** @return a checksum of the whole migratable state, equal on source and destination after a migration */
+    /** {@return a checksum of the whole migratable state, equal on source and destination after a migration} */
     long checksum();
 
     /** VFIO_DEVICE_RESET: back to power-on registers, operating (RUNNING). */

@@ -29,9 +29,9 @@ public interface MigrationStream {
      */
     void write(ByteBuffer src) throws DeviceException;
 
-    /** @return true for a saving stream, false for a resuming one */
+    /** {@return true for a saving stream, false for a resuming one} */
     boolean isSaving();
 
-    /** @return true while the session that opened the stream lasts */
+    /** {@return true while the session that opened the stream lasts} */
     boolean isLive();
 }

@@ -18,22 +18,22 @@ import java.util.List;
  */
 public interface MigrationTarget extends AutoCloseable {
 
-    /** @return the device kind (stream compatibility) */
+    /** {@return the device kind (stream compatibility)} */
     String kind();
 
-    /** @return the device's state format version (stream compatibility) */
+    /** {@return the device's state format version (stream compatibility)} */
     int formatVersion();
 
-    /** @return the migration capability flags */
+    /** {@return the migration capability flags} */
     MigrationFlags flags();
 
     /**
-     * @return which optional calls this target really answers; a caller checks before relying on one (the others
-     *         fail with ENOTTY)
+     * {@return which optional calls this target really answers; a caller checks before relying on one (the others
+     * fail with ENOTTY)}
      */
     TargetCapabilities capabilities();
 
-    /** @return the current state */
+    /** {@return the current state} */
     MigrationState state();
 
     /**
@@ -47,13 +47,15 @@ public interface MigrationTarget extends AutoCloseable {
     StateChange setState(MigrationState target) throws DeviceException;
 
     /**
-     * @return pre-copy progress
+     * {@return pre-copy progress}
+     *
      * @throws DeviceException EINVAL outside PRE_COPY and PRE_COPY_P2P
      */
     PrecopyInfo precopyInfo() throws DeviceException;
 
     /**
-     * @return estimated bytes to complete STOP_COPY from now; valid in any state
+     * {@return estimated bytes to complete STOP_COPY from now; valid in any state}
+     *
      * @throws DeviceException for a transport failure
      */
     long stopCopySize() throws DeviceException;
@@ -93,7 +95,8 @@ public interface MigrationTarget extends AutoCloseable {
     void stopDirtyLogging() throws DeviceException;
 
     /**
-     * @return a checksum of the whole device state, for verifying migrations
+     * {@return a checksum of the whole device state, for verifying migrations}
+     *
      * @throws DeviceException for a transport failure
      */
     long checksum() throws DeviceException;

@@ -22,11 +22,11 @@ public interface SaveSource {
     int read(ByteBuffer dst, boolean stopCopy) throws DeviceException;
 
     /**
-     * @return pre-copy progress (only asked in the PRE_COPY states). A device that re-initialises mid-pre-copy (new
-     *         initial data: its whole state must be sent again, e.g. after a firmware or mode change) counts the new
-     *         initial data in {@code initialBytes}, restarts {@code dirtyBytes} from 0 and sets
-     *         {@link PrecopyInfo#reinit()} in the first answer after it (once): the orchestrator then waits for the
-     *         destination to acknowledge the new initial data before switching over.
+     * {@return pre-copy progress (only asked in the PRE_COPY states). A device that re-initialises mid-pre-copy (new
+     * initial data: its whole state must be sent again, e.g. after a firmware or mode change) counts the new
+     * initial data in {@code initialBytes}, restarts {@code dirtyBytes} from 0 and sets
+     * {@link PrecopyInfo#reinit()} in the first answer after it (once): the orchestrator then waits for the
+     * destination to acknowledge the new initial data before switching over.}
      */
     PrecopyInfo precopyInfo();
 

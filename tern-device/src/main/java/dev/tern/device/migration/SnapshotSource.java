@@ -32,7 +32,7 @@ public final class SnapshotSource implements SaveSource {
         return new PrecopyInfo(state.remaining(), 0);
     }
 
-    /** @return bytes not yet read */
+    /** {@return bytes not yet read} */
     public int remaining() {
         return state.remaining();
     }

@@ -50,7 +50,7 @@ public record StreamHeader(int formatVersion, int flags, String kind) {
         }
     }
 
-    /** @return the encoded header, positioned at 0 */
+    /** {@return the encoded header, positioned at 0} */
     public ByteBuffer encode() {
         final byte[] k = kind.getBytes(StandardCharsets.UTF_8);
         final ByteBuffer b = ByteBuffer.allocate(FIXED_LENGTH + k.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -58,7 +58,7 @@ public record StreamHeader(int formatVersion, int flags, String kind) {
         return b.flip();
     }
 
-    /** @return the encoded length */
+    /** {@return the encoded length} */
     public int length() {
         return FIXED_LENGTH + kind.getBytes(StandardCharsets.UTF_8).length;
     }

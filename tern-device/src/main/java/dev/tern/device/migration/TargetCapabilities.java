@@ -51,7 +51,7 @@ public record TargetCapabilities(boolean precopyInfo, boolean stopCopySize, bool
         this(precopyInfo, stopCopySize, checksum, dirtyLogging, DirtyLogRules.KERNEL_UAPI);
     }
 
-    /** @return everything offered, kernel uAPI rules: the in-process engine */
+    /** {@return everything offered, kernel uAPI rules: the in-process engine} */
     public static TargetCapabilities all() {
         return new TargetCapabilities(true, true, true, true);
     }

@@ -284,7 +284,7 @@ public final class DmaEngine implements MigratableDevice {
         return gate;
     }
 
-    /** @return true while the workload thread runs (false in the stopped states) */
+    /** {@return true while the workload thread runs (false in the stopped states)} */
     public boolean workloadRunning() {
         return workload.running();
     }

@@ -12,7 +12,7 @@ public final class SampleDevices {
     private SampleDevices() {
     }
 
-    /** @return the names {@link #create} accepts */
+    /** {@return the names {@link #create} accepts} */
     public static List<String> names() {
         return List.of(Uart.KIND, DmaEngine.KIND);
     }
@@ -31,7 +31,7 @@ public final class SampleDevices {
         };
     }
 
-    /** @return {@link #create}d device wrapped in its migration engine */
+    /** {@return {@link #create}d device wrapped in its migration engine} */
     public static MigrationEngine open(final String name) throws DeviceException {
         return MigrationEngine.of(create(name));
     }

@@ -142,17 +142,17 @@ public final class Uart implements MigratableDevice {
         return out;
     }
 
-    /** @return free bytes in the RX FIFO (what the far end may send without an overrun) */
+    /** {@return free bytes in the RX FIFO (what the far end may send without an overrun)} */
     public synchronized int rxSpace() {
         return regs.rxSpace();
     }
 
-    /** @return the line rate the guest programmed, in characters per second */
+    /** {@return the line rate the guest programmed, in characters per second} */
     public synchronized int charsPerSecond() {
         return regs.charsPerSecond();
     }
 
-    /** @return the divisor latch value (115200 / baud) */
+    /** {@return the divisor latch value (115200 / baud)} */
     public synchronized int divisor() {
         return regs.divisor();
     }

@@ -29,11 +29,12 @@ public final class MigrationConnector {
     }
 
     /**
+     * {@return the session; the listener has it once it has read all the preambles}
+     *
      * @param address         the listener
      * @param dataConnections one per device (0 is allowed: control only)
      * @param tls             TLS configuration, or empty for plain TCP
      * @param timeout         bound on connecting, handshakes included
-     * @return the session; the listener has it once it has read all the preambles
      * @throws IOException if any connection cannot be made; those made are closed
      */
     public static Session connect(final InetSocketAddress address, final int dataConnections,

@@ -25,21 +25,21 @@ public final class Session implements Closeable {
     }
 
     /**
-     * @return the session id
+     * {@return the session id}
      */
     public long id() {
         return id;
     }
 
     /**
-     * @return the control connection
+     * {@return the control connection}
      */
     public Connection control() {
         return control;
     }
 
     /**
-     * @return data connections, index = device index 0..n-1
+     * {@return data connections, index = device index 0..n-1}
      */
     public List<Connection> data() {
         return data;

@@ -41,7 +41,7 @@ public final class SessionSecret {
     public record Loaded(SessionSecret secret, boolean created) {
     }
 
-    /** @return a new random secret */
+    /** {@return a new random secret} */
     public static SessionSecret generate() {
         final byte[] key = new byte[BYTES];
         RANDOM.nextBytes(key);
@@ -71,8 +71,9 @@ public final class SessionSecret {
     }
 
     /**
+     * {@return its secret}
+     *
      * @param file a file written by {@link #createOrRead}
-     * @return its secret
      * @throws IOException if it cannot be read, is readable or writable by group or others, or is not 64 hex digits
      */
     public static SessionSecret read(final Path file) throws IOException {

@@ -23,12 +23,12 @@ public record DirtyRate(double percent, long bytesPerSecond) {
         }
     }
 
-    /** @return a rate of {@code percent} per second of each memory */
+    /** {@return a rate of {@code percent} per second of each memory} */
     public static DirtyRate percent(final double percent) {
         return new DirtyRate(percent, -1);
     }
 
-    /** @return an absolute rate */
+    /** {@return an absolute rate} */
     public static DirtyRate absolute(final long bytesPerSecond) {
         return new DirtyRate(0, bytesPerSecond);
     }
@@ -58,7 +58,7 @@ public record DirtyRate(double percent, long bytesPerSecond) {
         }
     }
 
-    /** @return bytes per second rewritten of a memory of {@code size} bytes */
+    /** {@return bytes per second rewritten of a memory of {@code size} bytes} */
     public long of(final long size) {
         return bytesPerSecond >= 0 ? Math.min(bytesPerSecond, size * 100) : (long) (size * percent / 100);
     }

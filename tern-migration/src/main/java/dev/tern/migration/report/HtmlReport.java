@@ -31,7 +31,7 @@ public final class HtmlReport {
         Files.writeString(file, render(r, title), StandardCharsets.UTF_8);
     }
 
-    /** @return the page */
+    /** {@return the page} */
     public static String render(final MigrationReport r, final String title) {
         final StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))

@@ -37,7 +37,7 @@ public record SnapshotHeader(int records) {
         }
     }
 
-    /** @return the 16 encoded bytes */
+    /** {@return the 16 encoded bytes} */
     public ByteBuffer encode() {
         return ByteBuffer.allocate(SIZE).put(MAGIC).putShort((short) VERSION).putShort((short) records).putInt(0)
                 .flip();

@@ -75,12 +75,12 @@ public final class SnapshotReader implements AutoCloseable {
         }
     }
 
-    /** @return the records, in file order */
+    /** {@return the records, in file order} */
     public List<Entry> entries() {
         return entries;
     }
 
-    /** @return the size of the guest memory record, if the file holds one */
+    /** {@return the size of the guest memory record, if the file holds one} */
     public OptionalLong memoryBytes() {
         return entries.stream().filter(e -> e.record().type() == SnapshotRecord.Type.MEMORY)
                 .mapToLong(e -> e.record().length()).findFirst();

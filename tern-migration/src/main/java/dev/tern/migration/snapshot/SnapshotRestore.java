@@ -32,11 +32,12 @@ public final class SnapshotRestore {
     }
 
     /**
+     * {@return the records loaded (devices, then memory)}
+     *
      * @param devices      the devices to load, paired with the file's device records by position
      * @param memory       the guest memory the devices have mapped, of the file's memory record's size; empty if the
-     *                     file holds no memory
+     * file holds no memory
      * @param leaveStopped true to leave the devices in STOP, false to run them
-     * @return the records loaded (devices, then memory)
      */
     public static List<SnapshotRecord> restore(final List<SnapshotDevice> devices, final Optional<MemorySegment> memory,
             final Path file, final boolean leaveStopped) throws Exception {

@@ -41,12 +41,13 @@ public final class SnapshotSave {
     }
 
     /**
+     * {@return the records written}
+     *
      * @param devices       RUNNING (or STOP) devices, saved in this order
      * @param memory        the guest memory the devices DMA into (mapped at IOVA 0), saved as the last record with the
-     *                      devices stopped; empty for device state only
+     * devices stopped; empty for device state only
      * @param leaveStopped  true to leave every device in STOP afterwards (the snapshot is then its only copy of
-     *                      truth), false to run them again
-     * @return the records written
+     * truth), false to run them again
      */
     public static List<SnapshotRecord> save(final List<SnapshotDevice> devices, final Optional<MemorySegment> memory,
             final Path file, final boolean leaveStopped) throws IOException, DeviceException {

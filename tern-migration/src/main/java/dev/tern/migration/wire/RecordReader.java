@@ -208,14 +208,14 @@ public final class RecordReader implements Closeable {
     }
 
     /**
-     * @return bytes of verified records read so far (headers, payloads, trailers)
+     * {@return bytes of verified records read so far (headers, payloads, trailers)}
      */
     public long bytesRead() {
         return bytesRead;
     }
 
     /**
-     * @return verified records read so far
+     * {@return verified records read so far}
      */
     public long records() {
         return records;

@@ -127,14 +127,14 @@ public final class RecordWriter implements Closeable {
     }
 
     /**
-     * @return bytes of complete records written so far (headers, payloads, trailers)
+     * {@return bytes of complete records written so far (headers, payloads, trailers)}
      */
     public long bytesWritten() {
         return bytesWritten;
     }
 
     /**
-     * @return records written so far
+     * {@return records written so far}
      */
     public long records() {
         return records;

@@ -19,7 +19,7 @@ public record V1Plan(V1State from, V1State to, List<V1Action> actions) {
         actions = List.copyOf(actions);
     }
 
-    /** @return the plan for writing {@code to} while in {@code from} (policy checks are separate) */
+    /** {@return the plan for writing {@code to} while in {@code from} (policy checks are separate)} */
     public static V1Plan of(final V1State from, final V1State to) {
         final boolean runningOff = from.running() && !to.running();
         final boolean runningOn = !from.running() && to.running();
@@ -54,7 +54,7 @@ public record V1Plan(V1State from, V1State to, List<V1Action> actions) {
     /** A driver performing one action; returns false (or throws) when the action fails. */
     @FunctionalInterface
     public interface Driver {
-        /** @return true if the action succeeded */
+        /** {@return true if the action succeeded} */
         boolean perform(V1Action action) throws Exception;
     }
 

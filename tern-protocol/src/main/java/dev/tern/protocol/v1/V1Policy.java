@@ -69,10 +69,10 @@ public enum V1Policy {
         this.cliName = cliName;
     }
 
-    /** @return whether a driver under this policy accepts a write of {@code to} while in {@code from} */
+    /** {@return whether a driver under this policy accepts a write of {@code to} while in {@code from}} */
     public abstract V1Verdict check(V1State from, V1State to);
 
-    /** @return the command-line spelling */
+    /** {@return the command-line spelling} */
     public String cliName() {
         return cliName;
     }

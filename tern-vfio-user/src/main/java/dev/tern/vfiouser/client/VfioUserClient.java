@@ -104,22 +104,22 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
-    /** @return what both sides agreed in VERSION */
+    /** {@return what both sides agreed in VERSION} */
     public Session session() {
         return connection.session();
     }
 
-    /** @return the server's VERSION reply */
+    /** {@return the server's VERSION reply} */
     public Version serverVersion() {
         return connection.serverVersion();
     }
 
-    /** @return whether the server accepted the Tern extension object (its diagnostics are then available) */
+    /** {@return whether the server accepted the Tern extension object (its diagnostics are then available)} */
     public boolean ternAccepted() {
         return connection.serverVersion().capabilities().flatMap(Capabilities::tern).isPresent();
     }
 
-    /** @return DEVICE_GET_INFO: flags, number of regions and IRQ indexes */
+    /** {@return DEVICE_GET_INFO: flags, number of regions and IRQ indexes} */
     public DeviceInfo deviceInfo() throws DeviceException {
         return connection.call(DeviceInfo.request(), List.of(), DeviceInfo.class).reply();
     }
@@ -155,7 +155,7 @@ public final class VfioUserClient implements AutoCloseable {
         throw new IllegalStateException("unreachable");
     }
 
-    /** @return DEVICE_GET_IRQ_INFO of one IRQ index */
+    /** {@return DEVICE_GET_IRQ_INFO of one IRQ index} */
     public IrqInfo irqInfo(final int index) throws DeviceException {
         return connection.call(IrqInfo.request(index), List.of(), IrqInfo.class).reply();
     }
@@ -258,12 +258,12 @@ public final class VfioUserClient implements AutoCloseable {
         connection.call(new DeviceReset(), List.of(), Ack.class);
     }
 
-    /** @return the server's reply to a DEVICE_FEATURE request */
+    /** {@return the server's reply to a DEVICE_FEATURE request} */
     public DeviceFeature feature(final DeviceFeature request) throws DeviceException {
         return connection.call(request, List.of(), DeviceFeature.class).reply();
     }
 
-    /** @return MIG_DATA_READ of at most {@link #maxMigrationChunk()} bytes */
+    /** {@return MIG_DATA_READ of at most {@link #maxMigrationChunk()} bytes} */
     public MigDataReadReply migDataRead(final int size) throws DeviceException {
         return connection.call(MigDataRead.of(size), List.of(), MigDataReadReply.class).reply();
     }
@@ -292,12 +292,12 @@ public final class VfioUserClient implements AutoCloseable {
         connection.callGather(Command.MIG_DATA_WRITE, fields, data, Ack.class);
     }
 
-    /** @return the largest migration data chunk both sides accept */
+    /** {@return the largest migration data chunk both sides accept} */
     public int maxMigrationChunk() {
         return (int) Math.min(1L << 30, connection.maxDataPiece());
     }
 
-    /** @return the largest data count of one message both sides accept */
+    /** {@return the largest data count of one message both sides accept} */
     public long maxDataPiece() {
         return connection.maxDataPiece();
     }

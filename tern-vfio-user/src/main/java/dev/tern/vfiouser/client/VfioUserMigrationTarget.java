@@ -84,7 +84,7 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         }
     }
 
-    /** @return the client this target drives */
+    /** {@return the client this target drives} */
     public VfioUserClient client() {
         return client;
     }
@@ -121,7 +121,7 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         return state;
     }
 
-    /** @return the state the server reports now (GET MIG_DEVICE_STATE) */
+    /** {@return the state the server reports now (GET MIG_DEVICE_STATE)} */
     public MigrationState queryState() throws DeviceException {
         final DeviceFeature f = client.feature(DeviceFeature.get(Feature.MIG_DEVICE_STATE));
         if (!(f.payload() instanceof FeaturePayload.MigDeviceState s) || s.deviceState() < 0

@@ -18,12 +18,12 @@ public final class CodecException extends Exception {
         this.errno = errno;
     }
 
-    /** @return the errno to answer with */
+    /** {@return the errno to answer with} */
     public int errno() {
         return errno;
     }
 
-    /** @return the same error as a value */
+    /** {@return the same error as a value} */
     public Malformed toMalformed() {
         return new Malformed(errno, getMessage());
     }

@@ -11,7 +11,7 @@ import java.util.Objects;
  */
 public sealed interface FeaturePayload {
 
-    /** @return bytes on the wire */
+    /** {@return bytes on the wire} */
     int size();
 
     /**
@@ -223,8 +223,9 @@ public sealed interface FeaturePayload {
         }
 
         /**
+         * {@return the little-endian u64 word}
+         *
          * @param index word index
-         * @return the little-endian u64 word
          */
         public long word(final int index) {
             return bitmap.asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(index * 8);
@@ -309,7 +310,7 @@ public sealed interface FeaturePayload {
             }
         }
 
-        /** @return whether the REINIT bit is set */
+        /** {@return whether the REINIT bit is set} */
         public boolean reinit() {
             return flags > 0 && (flags & REINIT) != 0;
         }

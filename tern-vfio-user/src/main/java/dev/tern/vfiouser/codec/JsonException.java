@@ -13,7 +13,7 @@ public final class JsonException extends Exception {
         this.offset = offset;
     }
 
-    /** @return character offset of the problem */
+    /** {@return character offset of the problem} */
     public int offset() {
         return offset;
     }

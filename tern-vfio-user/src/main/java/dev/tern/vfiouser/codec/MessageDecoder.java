@@ -54,7 +54,7 @@ public final class MessageDecoder {
         this.limits = Objects.requireNonNull(limits, "limits");
     }
 
-    /** @return the limits enforced */
+    /** {@return the limits enforced} */
     public CodecLimits limits() {
         return limits;
     }
@@ -86,8 +86,9 @@ public final class MessageDecoder {
     }
 
     /**
+     * {@return the message or why it is malformed}
+     *
      * @param frame a complete frame, as produced by {@link FrameDecoder}
-     * @return the message or why it is malformed
      */
     public DecodeResult decode(final Frame frame) {
         try {

@@ -49,17 +49,19 @@ public sealed interface Outcome {
     }
 
     /**
+     * {@return a reply without descriptors}
+     *
      * @param reply the reply
-     * @return a reply without descriptors
      */
     static Outcome ok(final Reply reply) {
         return new Ok(reply, List.of());
     }
 
     /**
+     * {@return an error reply}
+     *
      * @param errno  errno
      * @param reason why
-     * @return an error reply
      */
     static Outcome fail(final int errno, final String reason) {
         return new Fail(errno, reason);

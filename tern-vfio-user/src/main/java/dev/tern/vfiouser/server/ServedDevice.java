@@ -23,17 +23,17 @@ public final class ServedDevice implements AutoCloseable {
         this.engine = MigrationEngine.of(device);
     }
 
-    /** @return the device */
+    /** {@return the device} */
     public MigratableDevice device() {
         return device;
     }
 
-    /** @return its migration engine: every state change and reset goes through it */
+    /** {@return its migration engine: every state change and reset goes through it} */
     public MigrationEngine engine() {
         return engine;
     }
 
-    /** @return the stream the last state change opened, if it is still live */
+    /** {@return the stream the last state change opened, if it is still live} */
     public Optional<MigrationStream> stream() {
         return Optional.ofNullable(stream).filter(MigrationStream::isLive);
     }

@@ -15,7 +15,7 @@ public final class MsgIds {
         this.next = new AtomicInteger(first & 0xffff);
     }
 
-    /** @return the next id */
+    /** {@return the next id} */
     public int next() {
         return next.getAndIncrement() & 0xffff;
     }
