@@ -42,6 +42,10 @@ public final class DeviceGate {
     private volatile Activity activity = Activity.RUNNING;
     private volatile PciConfigSpace function;
 
+    /** A gate that allows everything ({@link Activity#RUNNING}, no PCI function attached): a new device runs. */
+    public DeviceGate() {
+    }
+
     /**
      * Makes DMA depend on the PCI function's Bus Master Enable too (a device without one, e.g. in unit tests of the
      * gate alone, masters the bus whenever its migration state allows).

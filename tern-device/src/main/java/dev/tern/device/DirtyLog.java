@@ -52,6 +52,10 @@ public final class DirtyLog {
 
     private volatile Tracking tracking;
 
+    /** A log that records nothing until {@code DMA_LOGGING_START}. */
+    public DirtyLog() {
+    }
+
     /** {@return true between START and STOP} */
     public boolean active() {
         return tracking != null;

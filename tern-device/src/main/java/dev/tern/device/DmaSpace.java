@@ -29,7 +29,12 @@ public final class DmaSpace {
     private final DirtyLog dirtyLog = new DirtyLog();
     private final IovaMap<DmaMapping> mappings = new IovaMap<>();
 
-    /** @param gate the device's gate, consulted on every access */
+    /**
+     * An empty DMA space: no mapping until the VMM sends DMA_MAP, and no access unless the gate allows it (Bus Master
+     * Enable, migration state).
+     *
+     * @param gate the device's gate, consulted on every access
+     */
     public DmaSpace(final DeviceGate gate) {
         this.gate = gate;
     }

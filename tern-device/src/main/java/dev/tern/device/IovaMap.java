@@ -30,6 +30,10 @@ public final class IovaMap<T> {
 
     private final ConcurrentSkipListMap<Long, Entry<T>> byIova = new ConcurrentSkipListMap<>();
 
+    /** An empty map. */
+    public IovaMap() {
+    }
+
     /**
      * Adds a range unless it overlaps one already present.
      *

@@ -22,6 +22,8 @@ public final class Irq {
     private final long[] delivered;
 
     /**
+     * An IRQ index with no triggers installed; interrupts raised while the gate forbids them stay pending.
+     *
      * @param info type, count and flags
      * @param gate the device's gate
      */

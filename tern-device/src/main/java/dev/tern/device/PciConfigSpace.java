@@ -68,6 +68,9 @@ public final class PciConfigSpace implements RegionHandler {
     private volatile Runnable softReset = () -> { };
 
     /**
+     * A type 0 configuration header with these identifiers, no BARs and no capabilities yet; the fields a guest may
+     * write (command, status bits to clear, cache line, latency, interrupt line) are writable.
+     *
      * @param vendorId PCI vendor id
      * @param deviceId PCI device id
      * @param classCode 24-bit class code (class, subclass, prog-if)

@@ -25,6 +25,9 @@ public final class Region {
     private final boolean frozenWhenStopped;
 
     /**
+     * A region whose checked accesses go to {@code handler}: a BAR only while the command register enables it, and,
+     * if {@code frozenWhenStopped}, only while the device is not stopped.
+     *
      * @param info index, size and flags (FLAG_MMAP requires a backing)
      * @param handler the register logic
      * @param backing shared memory for FLAG_MMAP regions

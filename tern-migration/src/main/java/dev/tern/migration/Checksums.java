@@ -55,7 +55,11 @@ public record Checksums(long[] devices, long memory) {
         return out.putLong(memory).flip();
     }
 
-    /** @throws IllegalArgumentException for malformed bytes */
+    /**
+     * Reads the form {@link #encode} writes.
+     *
+     * @throws IllegalArgumentException for malformed bytes
+     */
     public static Checksums decode(final ByteBuffer in) {
         try {
             final int n = in.getInt();

@@ -48,6 +48,8 @@ public final class DestinationMigration {
     private OutcomeStore outcomes = OutcomeStore.standard();
 
     /**
+     * The receiving side of one migration, pairing devices with the source's by position.
+     *
      * @param devices freshly opened devices (RUNNING, never used), matching the source's
      * @param memory this side's guest memory, mapped by the devices for DMA
      * @param options timeouts

@@ -65,7 +65,11 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         return out.flip();
     }
 
-    /** @throws IllegalArgumentException for malformed bytes or another handshake version */
+    /**
+     * Reads the form {@link #encode} writes.
+     *
+     * @throws IllegalArgumentException for malformed bytes or another handshake version
+     */
     public static Hello decode(final ByteBuffer in) {
         try {
             final int version = in.getInt();
@@ -98,7 +102,9 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         }
     }
 
-    /** {@return why devices described by {@code local} (and memory of {@code localMemory}) cannot take this, or null} */
+    /**
+     * {@return why devices described by {@code local} (and memory of {@code localMemory}) cannot take this, or null}
+     */
     public String incompatibility(final List<DeviceDescriptor> local, final long localMemory) {
         if (local.size() != devices.size()) {
             return "the source migrates " + devices.size() + " devices, the destination has " + local.size();

@@ -38,7 +38,11 @@ public record HelloReply(boolean accepted, String reason, boolean[] checksums) {
         return out.flip();
     }
 
-    /** @throws IllegalArgumentException for malformed bytes */
+    /**
+     * Reads the form {@link #encode} writes.
+     *
+     * @throws IllegalArgumentException for malformed bytes
+     */
     public static HelloReply decode(final ByteBuffer in) {
         try {
             final boolean accepted = in.get() != 0;

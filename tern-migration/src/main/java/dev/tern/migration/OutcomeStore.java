@@ -50,6 +50,9 @@ public final class OutcomeStore implements OutcomeQueries {
     private final Map<Long, Entry> sessions = new LinkedHashMap<>();
 
     /**
+     * A store that remembers the outcome of recent sessions, so a source that lost the connection after COMMIT can ask
+     * what happened.
+     *
      * @param capacity   sessions kept at most
      * @param maxAge     how long a decided outcome is kept
      * @param settleWait how long a query that fences a session waits for its rollback (devices reset) to finish

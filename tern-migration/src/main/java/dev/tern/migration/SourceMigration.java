@@ -57,6 +57,8 @@ public final class SourceMigration {
     private Consumer<MigrationEvent> events = e -> { };
 
     /**
+     * The sending side of one migration; nothing happens until {@link #migrate} is called.
+     *
      * @param devices the devices, each RUNNING
      * @param memory the guest memory they DMA into (IOVA = guest offset)
      * @param guest the guest to pause at switchover

@@ -30,7 +30,11 @@ public final class Timeline {
     private final long origin;
     private final List<Span> spans = new ArrayList<>();
 
-    /** @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests) */
+    /**
+     * An empty timeline starting now.
+     *
+     * @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests)
+     */
     public Timeline(final MigrationClock clock) {
         this.clock = clock;
         this.origin = clock.nanos();

@@ -35,6 +35,8 @@ public record Verification(List<Check> devices, Check memory) {
     }
 
     /**
+     * The result of one comparison (a device's state checksum, or the guest memory digest).
+     *
      * @param status what was found
      * @param detail the reason it is not verifiable, or both checksums for a mismatch; empty otherwise
      */

@@ -12,6 +12,7 @@ package dev.tern.sys;
 public final class ControlTruncatedException extends PosixException {
   private static final long serialVersionUID = 1L;
 
+  /** Data bytes the truncated read consumed ({@link #bytesReceived()}). */
   private final long bytesReceived;
 
   ControlTruncatedException(String call, long bytesReceived, int allowedFds, int arrivedFds) {

@@ -272,7 +272,6 @@ public final class Posix {
     return rc;
   }
 
-  /** read(2) of up to {@code count} bytes into {@code buf}, a native segment. 0 means EOF. */
   /**
    * pread(2): {@code count} bytes at file {@code offset} into {@code buf}. On a memfd, holes read as zeros without
    * allocating pages — unlike a read fault through a shared mapping, which allocates (and zeroes) a page each.
@@ -294,6 +293,7 @@ public final class Posix {
     }
   }
 
+  /** read(2) of up to {@code count} bytes into {@code buf}, a native segment. 0 means EOF. */
   public static long read(int fd, MemorySegment buf, long count) throws PosixException {
     checkBounds(buf, count);
     MemorySegment st = Libc.state();

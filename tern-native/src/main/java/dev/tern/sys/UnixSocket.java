@@ -34,6 +34,7 @@ public final class UnixSocket implements AutoCloseable {
    * descriptors that came with them, now owned by the caller (close-on-exec).
    */
   public record Received(long bytes, List<Fd> fds) {
+    /** Copies the descriptor list, so the record is immutable. */
     public Received {
       fds = List.copyOf(fds);
     }

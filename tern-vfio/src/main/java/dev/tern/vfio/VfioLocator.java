@@ -27,7 +27,11 @@ public final class VfioLocator {
 
     private final Path sys;
 
-    /** @param sys the sysfs root ({@code /sys}) */
+    /**
+     * A locator reading sysfs under {@code sys} (a test passes a fake tree).
+     *
+     * @param sys the sysfs root ({@code /sys})
+     */
     public VfioLocator(final Path sys) {
         this.sys = sys;
     }

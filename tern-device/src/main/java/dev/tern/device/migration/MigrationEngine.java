@@ -49,6 +49,8 @@ public final class MigrationEngine implements MigrationTarget {
     private int failErrno;
 
     /**
+     * An engine in RUNNING that drives {@code hooks} through the v2 FSM.
+     *
      * @param hooks the device's hooks
      * @param gate the device's gate (set RUNNING now)
      * @param dma the device's DMA space (dirty logging)

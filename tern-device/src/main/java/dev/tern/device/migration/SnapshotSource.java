@@ -10,7 +10,11 @@ public final class SnapshotSource implements SaveSource {
 
     private final ByteBuffer state;
 
-    /** @param snapshot the serialized state (not copied) */
+    /**
+     * A saving stream that yields {@code snapshot} once: as initial data in pre-copy, else as stop-copy data.
+     *
+     * @param snapshot the serialized state (not copied)
+     */
     public SnapshotSource(final byte[] snapshot) {
         this.state = ByteBuffer.wrap(snapshot);
     }

@@ -14,6 +14,8 @@ public final class Session implements Closeable {
     private final List<Connection> data;
 
     /**
+     * The connections of one migration session: one control connection and one data connection per device.
+     *
      * @param id      the session id from the preambles
      * @param control the control connection
      * @param data    data connections, index = device index

@@ -34,6 +34,9 @@ public record DirtyRate(double percent, long bytesPerSecond) {
     }
 
     /**
+     * Parses a rate as a command line gives it, relative (fraction of memory per second) or absolute (bytes per
+     * second).
+     *
      * @param text {@code 1.5}, {@code 1.5%} (per second), or {@code 4MiB/s}, {@code 512KiB/s}, {@code 1GiB/s},
      *             {@code 100000B/s}
      * @throws IllegalArgumentException with a one-line message

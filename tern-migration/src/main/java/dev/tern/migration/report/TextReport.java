@@ -62,7 +62,9 @@ public final class TextReport {
                 + " devices verified; " + unchecked + " not verifiable)";
     }
 
-    /** {@return a size a person reads at a glance: {@code 312 B}, {@code 4.0 KiB}, {@code 256.7 MiB}, {@code 1.2 GiB}} */
+    /**
+     * {@return a size a person reads at a glance: {@code 312 B}, {@code 4.0 KiB}, {@code 256.7 MiB}, {@code 1.2 GiB}}
+     */
     public static String mib(final long bytes) {
         if (bytes < 1024) {
             return bytes + " B";

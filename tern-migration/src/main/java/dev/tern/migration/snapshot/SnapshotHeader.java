@@ -44,6 +44,8 @@ public record SnapshotHeader(int records) {
     }
 
     /**
+     * Reads and checks a header as {@link #encode} writes it.
+     *
      * @param b exactly {@link #SIZE} bytes
      * @throws SnapshotException for another magic, another version or a record count out of range
      */

@@ -26,7 +26,11 @@ public final class SnapshotReader implements AutoCloseable {
     /** Consumes payload bytes as they are read. */
     @FunctionalInterface
     public interface Sink {
-        /** @param chunk the next payload bytes (position..limit) */
+        /**
+         * Takes the next piece of a record's payload, in order.
+         *
+         * @param chunk the next payload bytes (position..limit)
+         */
         void accept(ByteBuffer chunk) throws Exception;
     }
 

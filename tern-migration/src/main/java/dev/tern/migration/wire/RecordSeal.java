@@ -55,6 +55,10 @@ public sealed interface RecordSeal permits RecordSeal.Crc32c, RecordSeal.HmacSha
     final class Crc32c implements RecordSeal {
         private final CRC32C crc = new CRC32C();
 
+        /** A seal over nothing yet; {@link RecordSeal#crc32c()} is the usual way to get one. */
+        public Crc32c() {
+        }
+
         @Override
         public int size() {
             return RecordCodec.TRAILER_SIZE;

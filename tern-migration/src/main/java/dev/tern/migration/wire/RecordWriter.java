@@ -34,6 +34,8 @@ public final class RecordWriter implements Closeable {
     private IOException failure;
 
     /**
+     * A writer of CRC32C-sealed records (no session secret).
+     *
      * @param channel a blocking channel; closed by {@link #close()}
      */
     public RecordWriter(final WritableByteChannel channel) {
@@ -41,6 +43,8 @@ public final class RecordWriter implements Closeable {
     }
 
     /**
+     * A writer that seals every record's trailer with {@code seal}.
+     *
      * @param channel a blocking channel; closed by {@link #close()}
      * @param seal    what the trailers are: CRC32C, or this side's keyed MAC for this direction
      */

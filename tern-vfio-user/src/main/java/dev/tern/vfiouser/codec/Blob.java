@@ -68,6 +68,8 @@ public final class Blob {
     }
 
     /**
+     * Writes the bytes as they are.
+     *
      * @param dst buffer to append the bytes to
      */
     public void writeTo(final ByteBuffer dst) {

@@ -15,6 +15,8 @@ public sealed interface FeaturePayload {
     int size();
 
     /**
+     * Writes the feature's data (after {@code argsz} and {@code flags}).
+     *
      * @param dst little-endian buffer
      */
     void write(ByteBuffer dst);

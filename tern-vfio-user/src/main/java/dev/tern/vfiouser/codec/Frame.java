@@ -33,6 +33,8 @@ public record Frame(Header header, Blob payload, int fdCount) implements Framed 
     }
 
     /**
+     * Writes the header and the payload, the whole message.
+     *
      * @param dst buffer with room for {@code msg_size} bytes
      */
     public void writeTo(final ByteBuffer dst) {

@@ -32,6 +32,8 @@ public final class FrameDecoder {
     private boolean failed;
 
     /**
+     * A decoder that never buffers a frame above {@code maxMessageSize}: it skips its body and reports EINVAL.
+     *
      * @param maxMessageSize largest accepted {@code msg_size} (header included), e.g.
      *                       {@link CodecLimits#maxMessageSize()}
      */

@@ -2,9 +2,12 @@ package dev.tern.vfiouser.codec;
 
 /** Input is not acceptable JSON: a syntax error or a size / depth limit was exceeded. */
 public final class JsonException extends Exception {
+    /** Character offset of the problem. */
     private final int offset;
 
     /**
+     * Malformed JSON at {@code offset}; no stack trace, as it describes input, not a bug.
+     *
      * @param offset character offset of the problem
      * @param reason what is wrong
      */

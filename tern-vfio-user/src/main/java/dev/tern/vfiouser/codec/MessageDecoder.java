@@ -48,6 +48,8 @@ public final class MessageDecoder {
     private final CodecLimits limits;
 
     /**
+     * A decoder that checks every count against {@code limits} before it sizes anything.
+     *
      * @param limits what this receiver accepts (negotiated {@code max_data_xfer_size}, {@code max_msg_fds})
      */
     public MessageDecoder(final CodecLimits limits) {

@@ -11,6 +11,8 @@ import java.util.Objects;
 public sealed interface Outcome {
 
     /**
+     * A successful command: its reply and the descriptors to pass with it.
+     *
      * @param reply the reply payload
      * @param fds   descriptors to send with it (still owned by the server)
      */
@@ -38,6 +40,8 @@ public sealed interface Outcome {
     }
 
     /**
+     * A refused command: the error reply carries {@code errno}.
+     *
      * @param errno  the errno of the error reply (specification "Header": the reply is the header alone)
      * @param reason what was wrong, for the log
      */

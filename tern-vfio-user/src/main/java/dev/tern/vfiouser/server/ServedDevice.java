@@ -17,7 +17,11 @@ public final class ServedDevice implements AutoCloseable {
     private final MigrationEngine engine;
     private MigrationStream stream;
 
-    /** @param device the device; the served device owns it and closes it */
+    /**
+     * A device as the server hosts it, with its own migration engine.
+     *
+     * @param device the device; the served device owns it and closes it
+     */
     public ServedDevice(final MigratableDevice device) {
         this.device = Objects.requireNonNull(device, "device");
         this.engine = MigrationEngine.of(device);

@@ -63,6 +63,8 @@ public final class MessageChannel implements AutoCloseable {
     private volatile long messageStarted;
 
     /**
+     * A channel that frames messages over {@code socket}.
+     *
      * @param socket a connected socket; the channel owns it
      * @param limits what this side accepts before negotiation (message size, fds per message)
      */

@@ -29,6 +29,10 @@ public final class ReplyRouter {
     private final Map<Integer, CompletableFuture<Incoming>> pending = new ConcurrentHashMap<>();
     private volatile String closedReason;
 
+    /** A router awaiting no reply, open. */
+    public ReplyRouter() {
+    }
+
     /**
      * Registers interest in the reply to {@code msgId}; call before sending the command.
      *
