@@ -46,6 +46,8 @@ public final class Irq {
      * Installs (or with {@code null} removes) the trigger of one vector ({@code VFIO_IRQ_SET_ACTION_TRIGGER}).
      *
      * @throws DeviceException EINVAL for a vector outside the index
+     * @param vector the vector within the index, from 0
+     * @param trigger how to signal the VMM (its eventfd), or {@code null} to remove it
      */
     public synchronized void setTrigger(final int vector, final IrqTrigger trigger) throws DeviceException {
         checkVector(vector);
@@ -59,7 +61,11 @@ public final class Irq {
         Arrays.fill(pending, false);
     }
 
-    /** {@return true if the VMM installed a trigger for {@code vector}} */
+    /**
+     * {@return true if the VMM installed a trigger for {@code vector}}
+     *
+     * @param vector the vector within the index
+     */
     public synchronized boolean hasTrigger(final int vector) {
         return vector >= 0 && vector < triggers.length && triggers[vector] != null;
     }
@@ -68,6 +74,8 @@ public final class Irq {
      * Masks or unmasks one vector; unmasking delivers a latched interrupt.
      *
      * @throws DeviceException EINVAL for a vector outside the index
+     * @param vector the vector within the index
+     * @param mask true to mask, false to unmask
      */
     public synchronized void setMasked(final int vector, final boolean mask) throws DeviceException {
         checkVector(vector);
@@ -81,6 +89,7 @@ public final class Irq {
      * Raises an interrupt on {@code vector}: delivered now, or latched while stopped or masked.
      *
      * @throws DeviceException EINVAL for a vector outside the index
+     * @param vector the vector within the index
      */
     public synchronized void trigger(final int vector) throws DeviceException {
         checkVector(vector);
@@ -88,12 +97,20 @@ public final class Irq {
         deliver(vector);
     }
 
-    /** {@return how many interrupts were delivered on {@code vector}} */
+    /**
+     * {@return how many interrupts were delivered on {@code vector}}
+     *
+     * @param vector the vector within the index
+     */
     public synchronized long delivered(final int vector) {
         return delivered[vector];
     }
 
-    /** {@return true if an interrupt on {@code vector} waits for unmask or for the device to run} */
+    /**
+     * {@return true if an interrupt on {@code vector} waits for unmask or for the device to run}
+     *
+     * @param vector the vector within the index
+     */
     public synchronized boolean pending(final int vector) {
         return pending[vector];
     }

@@ -51,7 +51,15 @@ public final class Region {
         this.frozenWhenStopped = frozenWhenStopped;
     }
 
-    /** A region of registers: trapped access, frozen while stopped. */
+    /**
+     * A region of registers: trapped access, frozen while stopped.
+     *
+     * @param index the region index (vfio-pci: BAR0..5 = 0..5)
+     * @param size the region size in bytes
+     * @param handler the register logic
+     * @param gate the device's gate
+     * @return the region
+     */
     public static Region registers(final int index, final long size, final RegionHandler handler,
             final DeviceGate gate) {
         return new Region(new RegionInfo(index, size, RegionInfo.FLAG_READ | RegionInfo.FLAG_WRITE), handler,
@@ -61,6 +69,12 @@ public final class Region {
     /**
      * A region backed by shared memory (a memfd): trapped accesses are plain loads and stores, and the VMM may map
      * the fd instead (FLAG_MMAP). Not frozen while stopped: the memory has no side effects.
+     *
+     * @param index the region index
+     * @param backing the memory, whose size is the region's
+     * @param writable false for a read-only region
+     * @param gate the device's gate
+     * @return the region
      */
     public static Region memory(final int index, final SharedMemory backing, final boolean writable,
             final DeviceGate gate) {
@@ -84,7 +98,13 @@ public final class Region {
         return new Region(new RegionInfo(index, seg.byteSize(), flags), h, Optional.of(backing), gate, false);
     }
 
-    /** An index the device does not implement (size 0, no flags): every access is EINVAL. */
+    /**
+     * An index the device does not implement (size 0, no flags): every access is EINVAL.
+     *
+     * @param index the unimplemented index
+     * @param gate the device's gate
+     * @return the region
+     */
     public static Region absent(final int index, final DeviceGate gate) {
         final RegionHandler none = new RegionHandler() {
             @Override
@@ -100,7 +120,13 @@ public final class Region {
         return new Region(new RegionInfo(index, 0, 0), none, Optional.empty(), gate, false);
     }
 
-    /** A PCI config space region (index 7): read/write, never frozen (the VMM saves and restores it). */
+    /**
+     * A PCI config space region (index 7): read/write, never frozen (the VMM saves and restores it).
+     *
+     * @param config the device's configuration space
+     * @param gate the device's gate
+     * @return the region
+     */
     public static Region config(final PciConfigSpace config, final DeviceGate gate) {
         return new Region(new RegionInfo(RegionInfo.PCI_CONFIG, PciConfigSpace.SIZE,
                 RegionInfo.FLAG_READ | RegionInfo.FLAG_WRITE), config, Optional.empty(), gate, false);
@@ -120,6 +146,8 @@ public final class Region {
      * Reads {@code dst.remaining()} bytes at {@code offset}.
      *
      * @throws DeviceException EINVAL outside the region or if it is not readable; EBUSY while frozen
+     * @param offset the offset within the region
+     * @param dst receives the bytes, from its position to its limit
      */
     public void read(final long offset, final ByteBuffer dst) throws DeviceException {
         check(offset, dst.remaining(), info.readable(), "read");
@@ -136,6 +164,8 @@ public final class Region {
      * Writes {@code src.remaining()} bytes at {@code offset}.
      *
      * @throws DeviceException EINVAL outside the region or if it is not writable; EBUSY while frozen
+     * @param offset the offset within the region
+     * @param src the bytes, from its position to its limit
      */
     public void write(final long offset, final ByteBuffer src) throws DeviceException {
         check(offset, src.remaining(), info.writable(), "write");

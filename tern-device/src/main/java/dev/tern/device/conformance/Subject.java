@@ -49,6 +49,8 @@ public interface Subject {
      * Arms a failure of the next {@code arc} on {@code target}.
      *
      * @return false if this subject cannot inject faults
+     * @param target a target this subject opened
+     * @param arc the arc whose next occurrence fails
      */
     default boolean injectFailure(final MigrationTarget target, final Arc arc) {
         return false;
@@ -58,6 +60,8 @@ public interface Subject {
      * Reports every arc {@code target} performs from now on to {@code arcs}.
      *
      * @return false if arcs are not observable for this subject
+     * @param target a target this subject opened
+     * @param arcs receives each arc as it is performed
      */
     default boolean observeArcs(final MigrationTarget target, final Consumer<Arc> arcs) {
         return false;
@@ -69,6 +73,7 @@ public interface Subject {
      *
      * @return empty if this subject has none (the check then relies on the device's own activity and says so)
      * @throws DeviceException if the workload cannot start
+     * @param target a target this subject opened, RUNNING
      */
     default Optional<AutoCloseable> keepBusy(final MigrationTarget target) throws DeviceException {
         return Optional.empty();
@@ -77,6 +82,10 @@ public interface Subject {
     /**
      * A subject of in-process {@link MigrationEngine}s, with fault injection ({@link MigrationEngine#failNextArc},
      * EIO) and arc observation (its state events).
+     *
+     * @param name how reports name the subject
+     * @param opener opens a fresh engine in RUNNING
+     * @return the subject
      */
     static Subject ofEngines(final String name, final Opener opener) {
         return new Subject() {

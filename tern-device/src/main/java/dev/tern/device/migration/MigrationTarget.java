@@ -77,6 +77,8 @@ public interface MigrationTarget extends AutoCloseable {
      *
      * @return the page size chosen
      * @throws DeviceException per the uAPI errno table (see {@code DirtyLog})
+     * @param pageSize the tracking granule asked for (a power of two; the target may choose a larger one)
+     * @param ranges the IOVA ranges to track; the uAPI requires at least one (over vfio-user none means every write)
      */
     long startDirtyLogging(long pageSize, List<DmaRange> ranges) throws DeviceException;
 
@@ -84,6 +86,10 @@ public interface MigrationTarget extends AutoCloseable {
      * Reports and clears dirty pages of {@code [iova, iova + length)} into {@code bitmapOut} (bits only set).
      *
      * @throws DeviceException per the uAPI errno table
+     * @param iova the start of the range
+     * @param length the range's length
+     * @param pageSize the granule of one bit, as chosen by {@link #startDirtyLogging}
+     * @param bitmapOut receives one bit per page, bit {@code i} for page {@code iova + i * pageSize}
      */
     void reportDirty(long iova, long length, long pageSize, long[] bitmapOut) throws DeviceException;
 
