@@ -53,6 +53,7 @@ public final class DmaSpace {
      * Adds a mapping.
      *
      * @throws DeviceException EEXIST if it overlaps an existing mapping
+     * @param mapping the range and what backs it (vfio-user DMA_MAP: an fd, or nothing for message-based access)
      */
     public void map(final DmaMapping mapping) throws DeviceException {
         final IovaMap.Entry<DmaMapping> clash = mappings.add(mapping.range(), mapping);
@@ -62,7 +63,15 @@ public final class DmaSpace {
         }
     }
 
-    /** Maps a memory segment at {@code iova} (convenience for {@link #map}). */
+    /**
+     * Maps a memory segment at {@code iova} (convenience for {@link #map}).
+     *
+     * @param iova where the segment starts in IOVA space
+     * @param segment the memory, whose size is the mapping's length
+     * @param writable false for a read-only mapping (writes are EACCES)
+     * @param peerToPeer true if the memory is another device's (P2P DMA, refused in the *_P2P states)
+     * @throws DeviceException EEXIST if it overlaps an existing mapping
+     */
     public void mapMemory(final long iova, final MemorySegment segment, final boolean writable,
             final boolean peerToPeer) throws DeviceException {
         map(new DmaMapping(new DmaRange(iova, segment.byteSize()), new DmaMapping.Memory(segment), writable,
@@ -74,6 +83,8 @@ public final class DmaSpace {
      *
      * @return the mappings removed
      * @throws DeviceException EINVAL if the range cuts through a mapping (partial unmap is not supported)
+     * @param iova the start of the range
+     * @param length the range's length
      */
     public List<DmaMapping> unmap(final long iova, final long length) throws DeviceException {
         final DmaRange range = DmaRange.checked(iova, length);
@@ -89,7 +100,12 @@ public final class DmaSpace {
         mappings.clear();
     }
 
-    /** {@return true if any mapped part of {@code [iova, iova + length)} is a peer-to-peer mapping} */
+    /**
+     * {@return true if any mapped part of {@code [iova, iova + length)} is a peer-to-peer mapping}
+     *
+     * @param iova the start of the range
+     * @param length the range's length
+     */
     public boolean isPeerToPeer(final long iova, final long length) {
         if (length <= 0 || iova < 0 || iova > Long.MAX_VALUE - length) {
             return false;
@@ -101,6 +117,8 @@ public final class DmaSpace {
      * Reads guest memory at {@code iova} into all of {@code dst}.
      *
      * @throws DeviceException EFAULT unmapped, EPERM refused by the migration state
+     * @param iova the guest address
+     * @param dst receives the bytes, all of it
      */
     public void read(final long iova, final MemorySegment dst) throws DeviceException {
         access(iova, dst, false);
@@ -110,47 +128,85 @@ public final class DmaSpace {
      * Writes all of {@code src} to guest memory at {@code iova}, recording the pages in the dirty log.
      *
      * @throws DeviceException EFAULT unmapped, EACCES read-only, EPERM refused by the migration state
+     * @param iova the guest address
+     * @param src the bytes, all of it
      */
     public void write(final long iova, final MemorySegment src) throws DeviceException {
         access(iova, src, true);
     }
 
-    /** Reads {@code dst.remaining()} bytes and advances its position. */
+    /**
+     * Reads {@code dst.remaining()} bytes and advances its position.
+     *
+     * @param iova the guest address
+     * @param dst receives the bytes, from its position to its limit
+     * @throws DeviceException as {@link #read(long, MemorySegment)}
+     */
     public void read(final long iova, final ByteBuffer dst) throws DeviceException {
         final int n = dst.remaining();
         access(iova, MemorySegment.ofBuffer(dst), false);
         dst.position(dst.position() + n);
     }
 
-    /** Writes {@code src.remaining()} bytes and advances its position. */
+    /**
+     * Writes {@code src.remaining()} bytes and advances its position.
+     *
+     * @param iova the guest address
+     * @param src the bytes, from its position to its limit
+     * @throws DeviceException as {@link #write(long, MemorySegment)}
+     */
     public void write(final long iova, final ByteBuffer src) throws DeviceException {
         final int n = src.remaining();
         access(iova, MemorySegment.ofBuffer(src), true);
         src.position(src.position() + n);
     }
 
-    /** Reads a little-endian 64-bit value. */
+    /**
+     * Reads a little-endian 64-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @return the value
+     * @throws DeviceException as {@link #read(long, MemorySegment)}
+     */
     public long readLong(final long iova) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new long[1]);
         access(iova, tmp, false);
         return tmp.get(LONG, 0);
     }
 
-    /** Writes a little-endian 64-bit value. */
+    /**
+     * Writes a little-endian 64-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @param value the value
+     * @throws DeviceException as {@link #write(long, MemorySegment)}
+     */
     public void writeLong(final long iova, final long value) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new long[1]);
         tmp.set(LONG, 0, value);
         access(iova, tmp, true);
     }
 
-    /** Reads a little-endian 32-bit value. */
+    /**
+     * Reads a little-endian 32-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @return the value
+     * @throws DeviceException as {@link #read(long, MemorySegment)}
+     */
     public int readInt(final long iova) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new int[1]);
         access(iova, tmp, false);
         return tmp.get(INT, 0);
     }
 
-    /** Writes a little-endian 32-bit value. */
+    /**
+     * Writes a little-endian 32-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @param value the value
+     * @throws DeviceException as {@link #write(long, MemorySegment)}
+     */
     public void writeInt(final long iova, final int value) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new int[1]);
         tmp.set(INT, 0, value);
