@@ -5,10 +5,11 @@
 # Rule (README, "Using Tern as a library"): every type, constructor, method and field has a doc comment with a main
 # description (a comment of only tags, e.g. `/** @return x */`, is written `/** {@return x} */`); no class relies
 # on an implicit default constructor; every API package has a package-info.java. Missing @param/@return/@throws
-# tags on a documented declaration are tolerated: doclint reports them in the log, the build does not fail.
-# Usage: check-javadoc.sh JAVADOC_TOOL SOURCE_DIR CLASSPATH WORK_DIR
+# tags on a documented declaration are tolerated (doclint reports them in the log) unless TAGS is "required", which
+# a module sets (property tern.javadoc.tags) once it has none missing.
+# Usage: check-javadoc.sh JAVADOC_TOOL SOURCE_DIR CLASSPATH WORK_DIR [TAGS: tolerated|required]
 set -eu
-javadoc_tool=$1 src=$2 cp=$3 work=$4
+javadoc_tool=$1 src=$2 cp=$3 work=$4 tags_rule=${5:-tolerated}
 [ -d "$src" ] || exit 0
 if [ -f "$src/module-info.java" ]; then
   # unqualified exports only: a package exported `to` a friend module is not API
@@ -33,17 +34,20 @@ status=0
 "$javadoc_tool" -encoding UTF-8 -Xdoclint:all -Xmaxwarns 100000 -Xmaxerrs 100000 -quiet -notimestamp -d "$work/html" \
   --class-path "$cp" $files > "$log" 2>&1 || status=$?
 # Tolerated: missing block tags on a documented declaration (doclint group "missing", reported, not enforced).
-tolerated='warning: no @param for |warning: no @return$|warning: no @throws for '
+tag_warnings='warning: no @param for |warning: no @return$|warning: no @throws for '
+tolerated=$tag_warnings
+[ "$tags_rule" = required ] && tolerated='^$'
 bad=$(grep -E '(warning|error): ' "$log" | grep -Ev "$tolerated" || true)
 for f in $missing_info; do bad="$bad${bad:+
 }$f:1: error: missing: every API package has a package-info.java saying what the package is for"; done
 if [ -z "$bad" ] && [ "$status" -ne 0 ]; then bad=$(cat "$log"); fi
-tags=$(grep -cE "$tolerated" "$log" || true)
+tags=$(grep -cE "$tag_warnings" "$log" || true)
 if [ -n "$bad" ]; then
   printf '%s\n' "$bad" | sort -t: -k1,1 -k2,2n >&2
   n=$(printf '%s\n' "$bad" | wc -l)
   echo "$src: $n Javadoc problem(s) above: every public/protected type, constructor, method and field of an API" \
-    "package needs a doc comment with a description, and no Javadoc may be broken (full doclint log: $log)" >&2
+    "package needs a doc comment with a description (tags $tags_rule: @param/@return/@throws), and no Javadoc" \
+    "may be broken (full doclint log: $log)" >&2
   exit 1
 fi
-echo "$src: Javadoc complete for packages: $(echo $packages) ($tags missing @param/@return/@throws tolerated)"
+echo "$src: Javadoc complete for packages: $(echo $packages) (tags $tags_rule; $tags missing @param/@return/@throws)"

@@ -139,6 +139,9 @@ public enum Arc {
 
     /**
      * {@return the arc from {@code from} to {@code to}, or {@code null} if the uAPI defines no such single step}
+     *
+     * @param from the state the arc leaves
+     * @param to the state the arc reaches
      */
     public static Arc between(final MigrationState from, final MigrationState to) {
         return BY_PAIR[from.ordinal() * MigrationState.COUNT + to.ordinal()];

@@ -32,7 +32,13 @@ public enum MigrationFeature {
         return cliName;
     }
 
-    /** Parses {@code stop-copy}, {@code STOP_COPY}, {@code p2p}, {@code pre-copy}, … in any case. */
+    /**
+     * Parses {@code stop-copy}, {@code STOP_COPY}, {@code p2p}, {@code pre-copy}, … in any case.
+     *
+     * @param text the feature's name
+     * @return the feature
+     * @throws IllegalArgumentException with a one-line message for an unknown name
+     */
     public static MigrationFeature parse(final String text) {
         final String t = text.strip().toLowerCase(Locale.ROOT).replace('_', '-');
         for (final MigrationFeature f : values()) {

@@ -64,6 +64,8 @@ public enum MigrationState {
      * The saving group (uAPI): PRE_COPY, PRE_COPY_P2P and STOP_COPY share one data session and may only be the
      * first or last state of a combination transition, never an interior step — unless the path stays inside the
      * group (PRE_COPY → PRE_COPY_P2P → STOP_COPY, where the one session continues).
+     *
+     * @return true for PRE_COPY, PRE_COPY_P2P and STOP_COPY
      */
     public boolean isSaving() {
         return this == STOP_COPY || this == PRE_COPY || this == PRE_COPY_P2P;
@@ -99,6 +101,8 @@ public enum MigrationState {
      * {@code RUNNING-P2P}, {@code VFIO_DEVICE_STATE_STOP}) or its uAPI number.
      *
      * @throws IllegalArgumentException with a one-line message for anything else
+     * @param text the state as typed
+     * @return the state
      */
     public static MigrationState parse(final String text) {
         final String t = text.strip().toUpperCase(Locale.ROOT).replace('-', '_');

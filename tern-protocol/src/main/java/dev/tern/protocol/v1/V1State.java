@@ -70,12 +70,18 @@ public enum V1State {
     /**
      * {@code VFIO_DEVICE_STATE_VALID}: with RESUMING set only 100b is valid; otherwise every combination.
      * The error state 110b is therefore not valid.
+     *
+     * @return true unless RESUMING is combined with another bit
      */
     public boolean isValid() {
         return !resuming() || this == RESUMING;
     }
 
-    /** {@code VFIO_DEVICE_STATE_IS_ERROR}: exactly SAVING|RESUMING (110b). */
+    /**
+     * {@code VFIO_DEVICE_STATE_IS_ERROR}: exactly SAVING|RESUMING (110b).
+     *
+     * @return true for 110b only
+     */
     public boolean isError() {
         return this == ERROR;
     }
@@ -110,7 +116,11 @@ public enum V1State {
         return Optional.ofNullable(V2[ordinal()]);
     }
 
-    /** {@return the v1 state with the same meaning; empty for the P2P states v1 cannot express} */
+    /**
+     * {@return the v1 state with the same meaning; empty for the P2P states v1 cannot express}
+     *
+     * @param state a v2 state
+     */
     public static Optional<V1State> fromV2(final MigrationState state) {
         for (int i = 0; i < V2.length; i++) {
             if (V2[i] == state) {
@@ -120,7 +130,12 @@ public enum V1State {
         return Optional.empty();
     }
 
-    /** {@return the state of these low three bits} */
+    /**
+     * {@return the state of these low three bits}
+     *
+     * @param bits the {@code device_state} value
+     * @throws IllegalArgumentException if a reserved bit (3-31) is set
+     */
     public static V1State ofBits(final int bits) {
         if ((bits & ~MASK) != 0) {
             throw new IllegalArgumentException("v1 device_state 0x" + Integer.toHexString(bits)
@@ -133,6 +148,10 @@ public enum V1State {
      * Parses a state as a person types it: three binary digits ({@code 011}), {@code 0b011}, a number
      * ({@code 3}, {@code 0x3}), bit names joined by {@code |} ({@code RUNNING|SAVING}, {@code _RUNNING}) or an
      * enum name ({@code PRE_COPY}).
+     *
+     * @param text the state as typed
+     * @return the state
+     * @throws IllegalArgumentException with a one-line message for anything else
      */
     public static V1State parse(final String text) {
         final String t = text.strip().toUpperCase(Locale.ROOT);
