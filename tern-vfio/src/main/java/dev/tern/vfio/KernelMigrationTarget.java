@@ -68,6 +68,8 @@ public final class KernelMigrationTarget implements MigrationTarget {
      * closing the target closes {@code device}.
      *
      * @throws DeviceException ENOTTY if the device has no migration support (the device is closed then)
+     * @param device an open device; the target owns it from now on
+     * @return the target, in the state the device reports
      */
     public static KernelMigrationTarget open(final VfioDevice device) throws DeviceException {
         try {
@@ -106,7 +108,11 @@ public final class KernelMigrationTarget implements MigrationTarget {
         }
     }
 
-    /** Runs {@code hook} after {@link #close()} (a subject releasing the device for the next open). */
+    /**
+     * Runs {@code hook} after {@link #close()} (a subject releasing the device for the next open).
+     *
+     * @param hook what to run, once
+     */
     public void onClose(final Runnable hook) {
         this.onClose = hook;
     }
