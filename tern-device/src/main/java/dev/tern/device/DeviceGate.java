@@ -24,7 +24,11 @@ public final class DeviceGate {
         /** Fully operational (RUNNING, PRE_COPY). */
         RUNNING;
 
-        /** {@return the activity a device in {@code state} is allowed} */
+        /**
+         * {@return the activity a device in {@code state} is allowed}
+         *
+         * @param state a v2 migration state
+         */
         public static Activity of(final MigrationState state) {
             if (!state.isRunning()) {
                 return STOPPED;
@@ -32,7 +36,12 @@ public final class DeviceGate {
             return state.isP2pQuiesced() ? P2P_QUIESCED : RUNNING;
         }
 
-        /** {@return the more permissive of the two} */
+        /**
+         * {@return the more permissive of the two}
+         *
+         * @param a one activity
+         * @param b the other
+         */
         public static Activity max(final Activity a, final Activity b) {
             return a.compareTo(b) >= 0 ? a : b;
         }

@@ -52,8 +52,8 @@ public final class DmaSpace {
     /**
      * Adds a mapping.
      *
-     * @throws DeviceException EEXIST if it overlaps an existing mapping
      * @param mapping the range and what backs it (vfio-user DMA_MAP: an fd, or nothing for message-based access)
+     * @throws DeviceException EEXIST if it overlaps an existing mapping
      */
     public void map(final DmaMapping mapping) throws DeviceException {
         final IovaMap.Entry<DmaMapping> clash = mappings.add(mapping.range(), mapping);
@@ -81,10 +81,10 @@ public final class DmaSpace {
     /**
      * Removes every mapping inside {@code [iova, iova + length)}.
      *
-     * @return the mappings removed
-     * @throws DeviceException EINVAL if the range cuts through a mapping (partial unmap is not supported)
      * @param iova the start of the range
      * @param length the range's length
+     * @return the mappings removed
+     * @throws DeviceException EINVAL if the range cuts through a mapping (partial unmap is not supported)
      */
     public List<DmaMapping> unmap(final long iova, final long length) throws DeviceException {
         final DmaRange range = DmaRange.checked(iova, length);
@@ -116,9 +116,9 @@ public final class DmaSpace {
     /**
      * Reads guest memory at {@code iova} into all of {@code dst}.
      *
-     * @throws DeviceException EFAULT unmapped, EPERM refused by the migration state
      * @param iova the guest address
      * @param dst receives the bytes, all of it
+     * @throws DeviceException EFAULT unmapped, EPERM refused by the migration state
      */
     public void read(final long iova, final MemorySegment dst) throws DeviceException {
         access(iova, dst, false);
@@ -127,9 +127,9 @@ public final class DmaSpace {
     /**
      * Writes all of {@code src} to guest memory at {@code iova}, recording the pages in the dirty log.
      *
-     * @throws DeviceException EFAULT unmapped, EACCES read-only, EPERM refused by the migration state
      * @param iova the guest address
      * @param src the bytes, all of it
+     * @throws DeviceException EFAULT unmapped, EACCES read-only, EPERM refused by the migration state
      */
     public void write(final long iova, final MemorySegment src) throws DeviceException {
         access(iova, src, true);

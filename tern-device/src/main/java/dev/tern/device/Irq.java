@@ -45,9 +45,9 @@ public final class Irq {
     /**
      * Installs (or with {@code null} removes) the trigger of one vector ({@code VFIO_IRQ_SET_ACTION_TRIGGER}).
      *
-     * @throws DeviceException EINVAL for a vector outside the index
      * @param vector the vector within the index, from 0
      * @param trigger how to signal the VMM (its eventfd), or {@code null} to remove it
+     * @throws DeviceException EINVAL for a vector outside the index
      */
     public synchronized void setTrigger(final int vector, final IrqTrigger trigger) throws DeviceException {
         checkVector(vector);
@@ -73,9 +73,9 @@ public final class Irq {
     /**
      * Masks or unmasks one vector; unmasking delivers a latched interrupt.
      *
-     * @throws DeviceException EINVAL for a vector outside the index
      * @param vector the vector within the index
      * @param mask true to mask, false to unmask
+     * @throws DeviceException EINVAL for a vector outside the index
      */
     public synchronized void setMasked(final int vector, final boolean mask) throws DeviceException {
         checkVector(vector);
@@ -88,8 +88,8 @@ public final class Irq {
     /**
      * Raises an interrupt on {@code vector}: delivered now, or latched while stopped or masked.
      *
-     * @throws DeviceException EINVAL for a vector outside the index
      * @param vector the vector within the index
+     * @throws DeviceException EINVAL for a vector outside the index
      */
     public synchronized void trigger(final int vector) throws DeviceException {
         checkVector(vector);

@@ -96,6 +96,8 @@ public final class PciConfigSpace implements RegionHandler {
      * Declares BAR {@code index} of {@code size} bytes (a power of two).
      *
      * @param io true for an I/O-space BAR, false for 32-bit memory
+     * @param index the BAR number, 0 to 5
+     * @param size the BAR size in bytes, a power of two
      * @return this
      */
     public synchronized PciConfigSpace bar(final int index, final long size, final boolean io) {
@@ -152,7 +154,11 @@ public final class PciConfigSpace implements RegionHandler {
         return this;
     }
 
-    /** Registers what a D3hot→D0 soft reset does to the rest of the device (its registers). */
+    /**
+     * Registers what a D3hot→D0 soft reset does to the rest of the device (its registers).
+     *
+     * @param reset what the device does on that reset
+     */
     public void onSoftReset(final Runnable reset) {
         this.softReset = reset;
     }
@@ -253,12 +259,20 @@ public final class PciConfigSpace implements RegionHandler {
         System.arraycopy(bytes, 0, cfg, 0, SIZE);
     }
 
-    /** {@return the 16-bit value at {@code offset}} */
+    /**
+     * {@return the 16-bit value at {@code offset}}
+     *
+     * @param offset the byte offset in the configuration space
+     */
     public synchronized int get16(final int offset) {
         return (cfg[offset] & 0xFF) | (cfg[offset + 1] & 0xFF) << 8;
     }
 
-    /** {@return the 32-bit value at {@code offset}} */
+    /**
+     * {@return the 32-bit value at {@code offset}}
+     *
+     * @param offset the byte offset in the configuration space
+     */
     public synchronized int get32(final int offset) {
         return get16(offset) | get16(offset + 2) << 16;
     }

@@ -145,9 +145,9 @@ public final class Region {
     /**
      * Reads {@code dst.remaining()} bytes at {@code offset}.
      *
-     * @throws DeviceException EINVAL outside the region or if it is not readable; EBUSY while frozen
      * @param offset the offset within the region
      * @param dst receives the bytes, from its position to its limit
+     * @throws DeviceException EINVAL outside the region or if it is not readable; EBUSY while frozen
      */
     public void read(final long offset, final ByteBuffer dst) throws DeviceException {
         check(offset, dst.remaining(), info.readable(), "read");
@@ -163,9 +163,9 @@ public final class Region {
     /**
      * Writes {@code src.remaining()} bytes at {@code offset}.
      *
-     * @throws DeviceException EINVAL outside the region or if it is not writable; EBUSY while frozen
      * @param offset the offset within the region
      * @param src the bytes, from its position to its limit
+     * @throws DeviceException EINVAL outside the region or if it is not writable; EBUSY while frozen
      */
     public void write(final long offset, final ByteBuffer src) throws DeviceException {
         check(offset, src.remaining(), info.writable(), "write");

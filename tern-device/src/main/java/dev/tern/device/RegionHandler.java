@@ -15,18 +15,18 @@ public interface RegionHandler {
     /**
      * Fills {@code dst} (all of its remaining bytes) with the region content at {@code offset}.
      *
-     * @throws DeviceException if the device refuses the access (e.g. an unsupported width: EINVAL)
      * @param offset the offset within the region, already bounds-checked by {@link Region}
      * @param dst receives the bytes, from its position to its limit
+     * @throws DeviceException if the device refuses the access (e.g. an unsupported width: EINVAL)
      */
     void read(long offset, ByteBuffer dst) throws DeviceException;
 
     /**
      * Consumes all remaining bytes of {@code src} as a write at {@code offset}.
      *
-     * @throws DeviceException if the device refuses the access
      * @param offset the offset within the region, already bounds-checked by {@link Region}
      * @param src the bytes written, from its position to its limit
+     * @throws DeviceException if the device refuses the access
      */
     void write(long offset, ByteBuffer src) throws DeviceException;
 }

@@ -43,12 +43,12 @@ public final class MigrationFsm {
     /**
      * The next state a driver must step to on the way from {@code current} to {@code target}.
      *
-     * @return the next state ({@code target} itself if one arc reaches it, {@code current} if they are equal), or
-     *         {@link MigrationState#ERROR} if the request is refused (the kernel's {@code -EINVAL}); a legal step
-     *         is never ERROR. Allocation-free.
      * @param current the state the device is in
      * @param target the state requested
      * @param flags the device's migration flags, which decide the states that exist
+     * @return the next state ({@code target} itself if one arc reaches it, {@code current} if they are equal), or
+     *         {@link MigrationState#ERROR} if the request is refused (the kernel's {@code -EINVAL}); a legal step
+     *         is never ERROR. Allocation-free.
      */
     public static MigrationState next(final MigrationState current, final MigrationState target,
             final MigrationFlags flags) {

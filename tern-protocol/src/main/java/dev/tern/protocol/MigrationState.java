@@ -100,9 +100,9 @@ public enum MigrationState {
      * Parses a state as a person types it: the uAPI name without prefix in any case ({@code running_p2p},
      * {@code RUNNING-P2P}, {@code VFIO_DEVICE_STATE_STOP}) or its uAPI number.
      *
-     * @throws IllegalArgumentException with a one-line message for anything else
      * @param text the state as typed
      * @return the state
+     * @throws IllegalArgumentException with a one-line message for anything else
      */
     public static MigrationState parse(final String text) {
         final String t = text.strip().toUpperCase(Locale.ROOT).replace('-', '_');

@@ -67,9 +67,9 @@ public final class KernelMigrationTarget implements MigrationTarget {
      * Reads the device's migration flags and probes its optional features. The device keeps ownership of nothing:
      * closing the target closes {@code device}.
      *
-     * @throws DeviceException ENOTTY if the device has no migration support (the device is closed then)
      * @param device an open device; the target owns it from now on
      * @return the target, in the state the device reports
+     * @throws DeviceException ENOTTY if the device has no migration support (the device is closed then)
      */
     public static KernelMigrationTarget open(final VfioDevice device) throws DeviceException {
         try {

@@ -28,9 +28,9 @@ public final class VfioContainer implements AutoCloseable {
     /**
      * Opens {@code devVfio/vfio} and checks {@code VFIO_GET_API_VERSION} and {@code VFIO_TYPE1v2_IOMMU}.
      *
-     * @throws DeviceException with a message a person can act on (module not loaded, permission)
      * @param devVfio where the VFIO nodes are ({@code /dev/vfio})
      * @return the container, with no group attached yet
+     * @throws DeviceException with a message a person can act on (module not loaded, permission)
      */
     public static VfioContainer open(final Path devVfio) throws DeviceException {
         final Path path = devVfio.resolve("vfio");

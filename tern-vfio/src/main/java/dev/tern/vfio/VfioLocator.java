@@ -39,9 +39,9 @@ public final class VfioLocator {
     /**
      * {@return the device {@code dev} names}
      *
+     * @param dev an mdev UUID, a PCI address, an IOMMU group number or a cdev path, as typed
      * @throws DeviceException ENODEV for a device that does not exist or has no IOMMU group, EBUSY for one bound to
      * a non-vfio driver, EINVAL for input of no known form, EOPNOTSUPP for a cdev path
-     * @param dev an mdev UUID, a PCI address, an IOMMU group number or a cdev path, as typed
      */
     public VfioAddress locate(final String dev) throws DeviceException {
         final String d = dev.strip().toLowerCase(Locale.ROOT);

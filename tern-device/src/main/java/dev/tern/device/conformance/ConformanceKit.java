@@ -69,7 +69,12 @@ public final class ConformanceKit {
         return new Lease(subject.open());
     }
 
-    /** Runs every check, reporting each result to {@code out} as it completes. */
+    /**
+     * Runs every check, reporting each result to {@code out} as it completes.
+     *
+     * @param subject what to check
+     * @param out receives each result as its check ends
+     */
     public static void run(final Subject subject, final Consumer<CheckResult> out) {
         final Golden[] golden = new Golden[1];
         out.accept(check("capture a stop-copy stream", () -> {
@@ -92,7 +97,11 @@ public final class ConformanceKit {
         DirtyLogChecks.run(subject, out);
     }
 
-    /** {@return every result of {@link #run(Subject, Consumer)}} */
+    /**
+     * {@return every result of {@link #run(Subject, Consumer)}}
+     *
+     * @param subject what to check
+     */
     public static List<CheckResult> run(final Subject subject) {
         final List<CheckResult> results = new ArrayList<>();
         run(subject, results::add);
@@ -102,6 +111,8 @@ public final class ConformanceKit {
     /**
      * A subject of one sample device in the in-process engine, for {@code tern check --device NAME}.
      *
+     * @param name the sample's name ({@code uart}, {@code dma-engine})
+     * @return the subject
      * @throws IllegalArgumentException for an unknown name
      */
     public static Subject forSample(final String name) {
@@ -112,7 +123,11 @@ public final class ConformanceKit {
         return Subject.ofEngines(name, () -> SampleDevices.open(name));
     }
 
-    /** {@return {@code N passed, N failed}} */
+    /**
+     * {@return {@code N passed, N failed}}
+     *
+     * @param results the results of a run
+     */
     public static String summary(final List<CheckResult> results) {
         final long skipped = results.stream().filter(CheckResult::skipped).count();
         final long failed = results.stream().filter(r -> !r.passed()).count();

@@ -48,9 +48,9 @@ public interface Subject {
     /**
      * Arms a failure of the next {@code arc} on {@code target}.
      *
-     * @return false if this subject cannot inject faults
      * @param target a target this subject opened
      * @param arc the arc whose next occurrence fails
+     * @return false if this subject cannot inject faults
      */
     default boolean injectFailure(final MigrationTarget target, final Arc arc) {
         return false;
@@ -59,9 +59,9 @@ public interface Subject {
     /**
      * Reports every arc {@code target} performs from now on to {@code arcs}.
      *
-     * @return false if arcs are not observable for this subject
      * @param target a target this subject opened
      * @param arcs receives each arc as it is performed
+     * @return false if arcs are not observable for this subject
      */
     default boolean observeArcs(final MigrationTarget target, final Consumer<Arc> arcs) {
         return false;
@@ -71,9 +71,9 @@ public interface Subject {
      * Starts a workload that keeps {@code target}'s state changing while the device runs (a guest writing to it),
      * for the "save with the device busy" check; closing it stops the workload and returns once it has stopped.
      *
+     * @param target a target this subject opened, RUNNING
      * @return empty if this subject has none (the check then relies on the device's own activity and says so)
      * @throws DeviceException if the workload cannot start
-     * @param target a target this subject opened, RUNNING
      */
     default Optional<AutoCloseable> keepBusy(final MigrationTarget target) throws DeviceException {
         return Optional.empty();

@@ -39,6 +39,7 @@ public interface MigrationTarget extends AutoCloseable {
     /**
      * Moves the device to {@code target}, one arc at a time.
      *
+     * @param target the state requested
      * @return the state reached and the stream the final arc opened, if any
      * @throws MigrationException EINVAL for a refused request (state unchanged); the hook's errno for a failed arc
      *         (state ERROR), {@link MigrationException#state()} telling where the device is
@@ -75,21 +76,21 @@ public interface MigrationTarget extends AutoCloseable {
     /**
      * Starts dirty logging of device DMA writes.
      *
-     * @return the page size chosen
-     * @throws DeviceException per the uAPI errno table (see {@code DirtyLog})
      * @param pageSize the tracking granule asked for (a power of two; the target may choose a larger one)
      * @param ranges the IOVA ranges to track; the uAPI requires at least one (over vfio-user none means every write)
+     * @return the page size chosen
+     * @throws DeviceException per the uAPI errno table (see {@code DirtyLog})
      */
     long startDirtyLogging(long pageSize, List<DmaRange> ranges) throws DeviceException;
 
     /**
      * Reports and clears dirty pages of {@code [iova, iova + length)} into {@code bitmapOut} (bits only set).
      *
-     * @throws DeviceException per the uAPI errno table
      * @param iova the start of the range
      * @param length the range's length
      * @param pageSize the granule of one bit, as chosen by {@link #startDirtyLogging}
      * @param bitmapOut receives one bit per page, bit {@code i} for page {@code iova + i * pageSize}
+     * @throws DeviceException per the uAPI errno table
      */
     void reportDirty(long iova, long length, long pageSize, long[] bitmapOut) throws DeviceException;
 

@@ -15,6 +15,7 @@ public interface SaveSource {
      *
      * @param stopCopy false while pre-copying (the device runs; send what is available), true once the device is
      *        stopped in STOP_COPY (send everything still missing, then report the end)
+     * @param dst receives the bytes, from its position
      * @return bytes written; 0 if nothing is available now (pre-copy only); -1 once the final state is complete
      *         (stop-copy only)
      * @throws DeviceException if the state cannot be produced
