@@ -26,6 +26,8 @@ public final class ControlTruncatedException extends PosixException {
   /**
    * Data bytes stored in the destination by the failed receive, the last recvmsg(2) included
    * (for {@code receiveExactly}, also those of its earlier reads).
+   *
+   * @return the count
    */
   public long bytesReceived() {
     return bytesReceived;

@@ -100,6 +100,9 @@ public final class Errno {
    * The symbolic name of {@code errno}, e.g. {@code "EINVAL"} for 22; aliases resolve to the name
    * listed first above ({@code EAGAIN}, {@code ENOTSUP}). Numbers Tern does not name come back as
    * {@code "errno 123"}, so a message never hides the number.
+   *
+   * @param errno a Linux error number
+   * @return its name
    */
   public static String name(int errno) {
     return switch (errno) {

@@ -89,17 +89,32 @@ public final class Layouts {
   /** Offset of the payload from the start of its header: {@code CMSG_DATA(c) - (char *) c}. */
   public static final long CMSG_DATA = cmsgAlign(CMSGHDR.byteSize());
 
-  /** {@code CMSG_ALIGN}: control messages are padded to {@code sizeof(size_t)}. */
+  /**
+   * {@code CMSG_ALIGN}: control messages are padded to {@code sizeof(size_t)}.
+   *
+   * @param len a length in bytes
+   * @return {@code len} rounded up to a multiple of 8
+   */
   public static long cmsgAlign(long len) {
     return (len + 7) & ~7L;
   }
 
-  /** {@code CMSG_LEN(n)}: the {@code cmsg_len} value for an {@code n}-byte payload. */
+  /**
+   * {@code CMSG_LEN(n)}: the {@code cmsg_len} value for an {@code n}-byte payload.
+   *
+   * @param payload the payload's size in bytes
+   * @return header plus payload, unpadded
+   */
   public static long cmsgLen(long payload) {
     return CMSG_DATA + payload;
   }
 
-  /** {@code CMSG_SPACE(n)}: bytes of control buffer one {@code n}-byte payload occupies. */
+  /**
+   * {@code CMSG_SPACE(n)}: bytes of control buffer one {@code n}-byte payload occupies.
+   *
+   * @param payload the payload's size in bytes
+   * @return header plus padded payload
+   */
   public static long cmsgSpace(long payload) {
     return CMSG_DATA + cmsgAlign(payload);
   }
@@ -152,6 +167,9 @@ public final class Layouts {
    * addrlen} to pass (family, path bytes and the NUL, as unix(7) recommends). The path is encoded
    * like the JDK encodes file names ({@code sun.jnu.encoding}) so both name the same file.
    *
+   * @param allocator where the address is allocated
+   * @param path the socket's path
+   * @return the address, sized as its {@code addrlen}
    * @throws IllegalArgumentException if the path contains NUL or needs more than 107 bytes
    */
   public static MemorySegment sockaddrUn(SegmentAllocator allocator, Path path) {

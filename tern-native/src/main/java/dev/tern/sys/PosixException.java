@@ -37,12 +37,20 @@ public class PosixException extends IOException {
     this.errno = errno;
   }
 
-  /** The Linux error number, one of the {@link Errno} constants for the errors Tern expects. */
+  /**
+   * The Linux error number, one of the {@link Errno} constants for the errors Tern expects.
+   *
+   * @return the errno
+   */
   public int errno() {
     return errno;
   }
 
-  /** The symbolic name of {@link #errno()}, e.g. {@code "ENOENT"}. */
+  /**
+   * The symbolic name of {@link #errno()}, e.g. {@code "ENOENT"}.
+   *
+   * @return the name
+   */
   public String errnoName() {
     return Errno.name(errno);
   }
