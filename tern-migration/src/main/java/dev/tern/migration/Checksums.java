@@ -29,6 +29,12 @@ public record Checksums(long[] devices, long memory) {
     /**
      * Takes the checksums {@code plan} checks, in parallel (they are independent and each is a scan); 0 for the
      * others.
+     *
+     * @param devices the devices, stopped
+     * @param memory computes the guest memory digest
+     * @param plan which checksums to take
+     * @return the checksums
+     * @throws Exception as a device's checksum or the digest throws it
      */
     public static Checksums of(final List<MigratingDevice> devices, final Callable<Long> memory, final VerifyPlan plan)
             throws Exception {
@@ -58,6 +64,8 @@ public record Checksums(long[] devices, long memory) {
     /**
      * Reads the form {@link #encode} writes.
      *
+     * @param in the encoded form, from its position
+     * @return the checksums
      * @throws IllegalArgumentException for malformed bytes
      */
     public static Checksums decode(final ByteBuffer in) {

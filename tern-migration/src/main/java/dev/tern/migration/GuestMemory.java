@@ -30,6 +30,8 @@ public final class GuestMemory implements AutoCloseable {
      * {@return zero-filled guest memory backed by a memfd named {@code name}}
      *
      * @param size bytes, a multiple of {@link #PAGE}
+     * @param name the memfd's name, shown in {@code /proc/PID/fd}
+     * @throws IOException if the memfd cannot be created or mapped
      */
     public static GuestMemory create(final String name, final long size) throws IOException {
         if (size <= 0 || size % PAGE != 0) {
@@ -38,7 +40,11 @@ public final class GuestMemory implements AutoCloseable {
         return new GuestMemory(SharedMemory.create(name, size));
     }
 
-    /** Faults every page in now (a destination does this before the migration so loading never page-faults). */
+    /**
+     * Faults every page in now (a destination does this before the migration so loading never page-faults).
+     *
+     * @throws IOException if madvise(2) fails
+     */
     public void populate() throws IOException {
         memory.populate();
     }
@@ -63,13 +69,23 @@ public final class GuestMemory implements AutoCloseable {
         return size / PAGE;
     }
 
-    /** A tracked guest write: copies {@code src} to {@code offset} and marks the pages dirty. */
+    /**
+     * A tracked guest write: copies {@code src} to {@code offset} and marks the pages dirty.
+     *
+     * @param offset the guest offset
+     * @param src the bytes, all of them
+     */
     public void write(final long offset, final MemorySegment src) {
         MemorySegment.copy(src, 0, memory.segment(), offset, src.byteSize());
         markDirty(offset, src.byteSize());
     }
 
-    /** Marks {@code [offset, offset + length)} dirty. */
+    /**
+     * Marks {@code [offset, offset + length)} dirty.
+     *
+     * @param offset the guest offset
+     * @param length bytes; 0 or less marks nothing
+     */
     public void markDirty(final long offset, final long length) {
         if (length <= 0) {
             return;
@@ -91,7 +107,11 @@ public final class GuestMemory implements AutoCloseable {
         }
     }
 
-    /** ORs the dirty log into {@code bitmap} (one bit per page) and clears it: read-and-clear, like KVM's. */
+    /**
+     * ORs the dirty log into {@code bitmap} (one bit per page) and clears it: read-and-clear, like KVM's.
+     *
+     * @param bitmap at least {@link #words} of the page count
+     */
     public void collectDirty(final long[] bitmap) {
         for (int w = 0; w < dirty.length(); w++) {
             if (dirty.get(w) != 0) {
@@ -105,7 +125,11 @@ public final class GuestMemory implements AutoCloseable {
         return StateChecksum.of(memory.segment(), null);
     }
 
-    /** {@return the words of a bitmap with one bit per page} */
+    /**
+     * {@return the words of a bitmap with one bit per page}
+     *
+     * @param pages how many pages
+     */
     public static int words(final long pages) {
         return (int) ((pages + 63) >>> 6);
     }

@@ -37,7 +37,14 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         }
     }
 
-    /** {@return the source's hello for {@code devices}, each saying whether it offers a checksum} */
+    /**
+     * {@return the source's hello for {@code devices}, each saying whether it offers a checksum}
+     *
+     * @param memoryBytes the guest memory's size
+     * @param verify the source's verification mode
+     * @param precopy whether the source will pre-copy
+     * @param devices the source's devices, in pairing order
+     */
     public static Hello of(final long memoryBytes, final VerifyMode verify, final boolean precopy,
             final List<MigratingDevice> devices) {
         final boolean[] offers = new boolean[devices.size()];
@@ -68,6 +75,8 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
     /**
      * Reads the form {@link #encode} writes.
      *
+     * @param in the encoded form, from its position
+     * @return the hello
      * @throws IllegalArgumentException for malformed bytes or another handshake version
      */
     public static Hello decode(final ByteBuffer in) {
@@ -104,6 +113,9 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
 
     /**
      * {@return why devices described by {@code local} (and memory of {@code localMemory}) cannot take this, or null}
+     *
+     * @param local the destination's devices, in pairing order
+     * @param localMemory the destination's guest memory size
      */
     public String incompatibility(final List<DeviceDescriptor> local, final long localMemory) {
         if (local.size() != devices.size()) {

@@ -22,7 +22,11 @@ public record HelloReply(boolean accepted, String reason, boolean[] checksums) {
         checksums = checksums.clone();
     }
 
-    /** {@return a refusal naming {@code why}} */
+    /**
+     * {@return a refusal naming {@code why}}
+     *
+     * @param why one line naming the difference
+     */
     public static HelloReply refuse(final String why) {
         return new HelloReply(false, why, new boolean[0]);
     }
@@ -41,6 +45,8 @@ public record HelloReply(boolean accepted, String reason, boolean[] checksums) {
     /**
      * Reads the form {@link #encode} writes.
      *
+     * @param in the encoded form, from its position
+     * @return the reply
      * @throws IllegalArgumentException for malformed bytes
      */
     public static HelloReply decode(final ByteBuffer in) {

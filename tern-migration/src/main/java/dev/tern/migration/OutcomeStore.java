@@ -69,7 +69,11 @@ public final class OutcomeStore implements OutcomeQueries {
         this.clock = clock;
     }
 
-    /** 64 sessions, kept 10 minutes, a fenced rollback awaited 10 s. */
+    /**
+     * 64 sessions, kept 10 minutes, a fenced rollback awaited 10 s.
+     *
+     * @return the store the CLI uses
+     */
     public static OutcomeStore standard() {
         return new OutcomeStore(64, Duration.ofMinutes(10), Duration.ofSeconds(10), MigrationClock.SYSTEM);
     }
@@ -123,6 +127,8 @@ public final class OutcomeStore implements OutcomeQueries {
     /**
      * {@return true while the source of {@code session} may still ask: decided or not, neither released by
      * COMMIT_SEEN nor asked since}
+     *
+     * @param session the session id
      */
     public synchronized boolean mayBeAsked(final long session) {
         evict();
@@ -133,6 +139,9 @@ public final class OutcomeStore implements OutcomeQueries {
     /**
      * Decides (if still open) and returns what became of {@code session}; an open session is fenced and rolled back,
      * and the answer waits (bounded) for its rollback to finish.
+     *
+     * @param session the session id
+     * @return committed, rolled back, or unknown (never seen or evicted)
      */
     public CommitOutcome resolve(final long session) {
         final Entry e;

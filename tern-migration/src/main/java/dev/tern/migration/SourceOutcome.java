@@ -62,7 +62,11 @@ public record SourceOutcome(String name, MigrationState state, boolean reset, In
         return state != MigrationState.RUNNING || integrity == Integrity.LOST || integrity == Integrity.UNKNOWN;
     }
 
-    /** {@return one phrase for all: "a.sock running, state intact; b.sock running after reset, state LOST"} */
+    /**
+     * {@return one phrase for all: "a.sock running, state intact; b.sock running after reset, state LOST"}
+     *
+     * @param outcomes the source devices after recovery
+     */
     public static String describe(final List<SourceOutcome> outcomes) {
         return outcomes.stream().map(o -> o.name + " " + o.describe()).collect(Collectors.joining("; "));
     }

@@ -50,7 +50,16 @@ public final class Timeline {
         return clock.nanos() - origin;
     }
 
-    /** Records a span that started at {@code startNanos} (from {@link #now()}) and ends now. */
+    /**
+     * Records a span that started at {@code startNanos} (from {@link #now()}) and ends now.
+     *
+     * @param phase the phase
+     * @param subject a device name, or the guest memory
+     * @param round the pre-copy round, or 0
+     * @param startNanos when the span started
+     * @param bytes the bytes it moved
+     * @return the span recorded
+     */
     public Span record(final Phase phase, final String subject, final int round, final long startNanos,
             final long bytes) {
         final Span s = new Span(phase, subject, round, startNanos, now(), bytes);

@@ -62,7 +62,11 @@ public record Verification(List<Check> devices, Check memory) {
         devices = List.copyOf(devices);
     }
 
-    /** {@return a verification of {@code devices} devices with everything off} */
+    /**
+     * {@return a verification of {@code devices} devices with everything off}
+     *
+     * @param devices how many devices
+     */
     public static Verification off(final int devices) {
         return new Verification(java.util.Collections.nCopies(devices, Check.OFF), Check.OFF);
     }

@@ -105,7 +105,11 @@ public final class MigrationListener implements Closeable {
         return secret != null;
     }
 
-    /** Answers QUERY connections from now on with {@code answers} (issue 9 item 13); by default none are kept. */
+    /**
+     * Answers QUERY connections from now on with {@code answers} (issue 9 item 13); by default none are kept.
+     *
+     * @param answers what became of each session, usually the destination's {@link dev.tern.migration.OutcomeStore}
+     */
     public void answerQueries(final OutcomeQueries answers) {
         this.queries = answers;
     }

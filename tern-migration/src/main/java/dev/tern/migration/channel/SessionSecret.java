@@ -51,6 +51,8 @@ public final class SessionSecret {
     /**
      * Reads the secret in {@code file}, or creates the file (mode 0600, never overwriting) with a new one.
      *
+     * @param file the secret's file
+     * @return the secret, and whether the file was created
      * @throws IOException as {@link #read}, or if the file cannot be created
      */
     public static Loaded createOrRead(final Path file) throws IOException {

@@ -47,6 +47,7 @@ public record SnapshotHeader(int records) {
      * Reads and checks a header as {@link #encode} writes it.
      *
      * @param b exactly {@link #SIZE} bytes
+     * @return the header
      * @throws SnapshotException for another magic, another version or a record count out of range
      */
     public static SnapshotHeader decode(final ByteBuffer b) throws SnapshotException {

@@ -89,7 +89,11 @@ public record SnapshotRecord(Type type, String kind, String name, long length, i
                 .putInt(flags).putLong(base).array();
     }
 
-    /** Feeds the header part of the digest (after the payload). */
+    /**
+     * Feeds the header part of the digest (after the payload).
+     *
+     * @param sha the record's digest, fed the payload before
+     */
     public void finish(final MessageDigest sha) {
         sha.update(covered());
         sha.update(text(kind));

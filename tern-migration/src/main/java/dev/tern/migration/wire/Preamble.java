@@ -107,7 +107,15 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
         }
     }
 
-    /** An unauthenticated preamble. */
+    /**
+     * An unauthenticated preamble.
+     *
+     * @param version the stream format version
+     * @param role CONTROL, DATA or QUERY
+     * @param sessionId the session's id
+     * @param deviceId the data connection's index (0 otherwise)
+     * @param dataConnections the session's data connections
+     */
     public Preamble(final int version, final Role role, final long sessionId, final int deviceId,
             final int dataConnections) {
         this(version, role, sessionId, deviceId, dataConnections, false);
@@ -163,7 +171,11 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
         return new Preamble(VERSION, Role.QUERY, sessionId, 0, 0);
     }
 
-    /** {@return this preamble with flag AUTH set or cleared} */
+    /**
+     * {@return this preamble with flag AUTH set or cleared}
+     *
+     * @param on true to set AUTH
+     */
     public Preamble withAuthentication(final boolean on) {
         return new Preamble(version, role, sessionId, deviceId, dataConnections, on);
     }

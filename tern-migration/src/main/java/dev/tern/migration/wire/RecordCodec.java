@@ -138,6 +138,11 @@ public final class RecordCodec {
     /**
      * As {@link #encode(int, int, int, int, ByteBuffer)}, with the trailer {@code seal} computes (a keyed MAC).
      *
+     * @param kindCode u16 kind code
+     * @param flags    u16 flags
+     * @param deviceId u32 device id
+     * @param sequence u32 sequence number
+     * @param payload  the payload from position to limit (not consumed)
      * @param seal a fresh or reset seal
      * @return header, payload and trailer, ready to read
      */

@@ -20,10 +20,18 @@ public sealed interface RecordSeal permits RecordSeal.Crc32c, RecordSeal.HmacSha
     /** Starts a new record. */
     void reset();
 
-    /** Adds the remaining bytes of {@code bytes} (consumed). */
+    /**
+     * Adds the remaining bytes of {@code bytes} (consumed).
+     *
+     * @param bytes the bytes, from position to limit
+     */
     void update(ByteBuffer bytes);
 
-    /** Writes the trailer of the record so far into {@code out[0..size)}. */
+    /**
+     * Writes the trailer of the record so far into {@code out[0..size)}.
+     *
+     * @param out receives {@link #size()} bytes
+     */
     void finish(byte[] out);
 
     /**
