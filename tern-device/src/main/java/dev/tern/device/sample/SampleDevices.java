@@ -20,6 +20,8 @@ public final class SampleDevices {
     /**
      * Creates a sample device in its power-on state (dma-engine with {@link DmaEngineConfig#DEFAULT}).
      *
+     * @param name the sample's name ({@code uart}, {@code dma-engine})
+     * @return the device, owned by the caller
      * @throws DeviceException ENODEV for an unknown name; ENOMEM if device memory cannot be allocated
      */
     public static MigratableDevice create(final String name) throws DeviceException {
@@ -31,7 +33,12 @@ public final class SampleDevices {
         };
     }
 
-    /** {@return {@link #create}d device wrapped in its migration engine} */
+    /**
+     * {@return {@link #create}d device wrapped in its migration engine}
+     *
+     * @param name the sample's name ({@code uart}, {@code dma-engine})
+     * @throws DeviceException as {@link #create}
+     */
     public static MigrationEngine open(final String name) throws DeviceException {
         return MigrationEngine.of(create(name));
     }

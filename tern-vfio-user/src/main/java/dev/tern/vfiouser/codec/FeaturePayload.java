@@ -294,7 +294,12 @@ public sealed interface FeaturePayload {
         /** Bytes of the reply with the flags field. */
         public static final int V2_SIZE = 24;
 
-        /** The 16-byte form, without flags. */
+        /**
+         * The 16-byte form, without flags.
+         *
+         * @param initialBytes initial pre-copy data still to read
+         * @param dirtyBytes data changed since it was read
+         */
         public PrecopyInfo(final long initialBytes, final long dirtyBytes) {
             this(initialBytes, dirtyBytes, -1);
         }

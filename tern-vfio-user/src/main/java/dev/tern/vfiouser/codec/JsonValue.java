@@ -107,7 +107,11 @@ public sealed interface JsonValue {
             return v.compareTo(U64_MAX) > 0 ? OptionalLong.empty() : OptionalLong.of(v.longValue());
         }
 
-        /** {@return the value if it is an integer within 0..{@code max}} */
+        /**
+         * {@return the value if it is an integer within 0..{@code max}}
+         *
+         * @param max the largest value accepted
+         */
         public OptionalLong nonNegativeAtMost(final long max) {
             final OptionalLong u = unsignedValue();
             return u.isPresent() && u.getAsLong() >= 0 && u.getAsLong() <= max ? u : OptionalLong.empty();

@@ -56,7 +56,11 @@ public final class JsonWriter {
         }
     }
 
-    /** {@return {@code s} as a JSON string literal, quotes and escapes included (for hand-built JSON elsewhere)} */
+    /**
+     * {@return {@code s} as a JSON string literal, quotes and escapes included (for hand-built JSON elsewhere)}
+     *
+     * @param s the text
+     */
     public static String quote(final String s) {
         final StringBuilder sb = new StringBuilder(s.length() + 2);
         string(sb, s);

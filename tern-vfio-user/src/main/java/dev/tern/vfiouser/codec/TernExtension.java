@@ -30,7 +30,12 @@ public record TernExtension(boolean p2p, boolean precopyInfo, boolean precopyInf
     /** Everything Tern knows. */
     public static final TernExtension ALL = new TernExtension(true, true, true);
 
-    /** An extension without PRECOPY_INFOv2 (what a Tern peer before it proposes). */
+    /**
+     * An extension without PRECOPY_INFOv2 (what a Tern peer before it proposes).
+     *
+     * @param p2p the P2P states and flag
+     * @param precopyInfo feature {@code 0xFF01}, TERN_PRECOPY_INFO
+     */
     public TernExtension(final boolean p2p, final boolean precopyInfo) {
         this(p2p, precopyInfo, false);
     }
