@@ -18,7 +18,8 @@ public record Pty(Fd master, String slavePath) implements AutoCloseable {
    * Opens a raw, non-blocking pty master and unlocks its slave.
    *
    * @return the master and the slave's path
-   * @throws PosixException with the errno of the failed call (posix_openpt, grantpt, unlockpt, ptsname_r, tcgetattr/tcsetattr)
+   * @throws PosixException with the errno of the failed call (posix_openpt, grantpt, unlockpt, ptsname_r,
+   *     tcgetattr/tcsetattr)
    */
   public static Pty open() throws PosixException {
     MemorySegment st = Libc.state();
