@@ -1,7 +1,0 @@
-/**
- * Tern's sample devices, built on the SDK: the {@code uart} (a 16550 like the kernel's mtty, small state saved
- * whole) and the {@code dma-engine} (large on-device memory streamed in pre-copy rounds with dirty tracking, and a
- * copy engine DMA-ing into guest memory), and {@link dev.tern.device.sample.SampleDevices}, the catalogue the CLI
- * serves them from.
- */
-package dev.tern.device.sample;

@@ -1,6 +1,0 @@
-/**
- * The README's main job in one process: a source and a destination with dma-engines and a uart, a workload
- * standing in for the guest's vCPUs, and a live migration between them over loopback TCP
- * ({@link dev.tern.migration.demo.Demo}).
- */
-package dev.tern.migration.demo;
