@@ -49,7 +49,11 @@ public final class DirtyLog {
 
     private volatile Tracking tracking;
 
-    /** @return true between START and STOP */
+    /** A log that records nothing until {@code DMA_LOGGING_START}. */
+    public DirtyLog() {
+    }
+
+    /** {@return true between START and STOP} */
     public boolean active() {
         return tracking != null;
     }
@@ -119,7 +123,7 @@ public final class DirtyLog {
         tracking = null;
     }
 
-    /** @return bytes of bitmap allocated now (chunks written to), for tests and diagnostics */
+    /** {@return bytes of bitmap allocated now (chunks written to), for tests and diagnostics} */
     public long bitmapBytes() {
         final Tracking t = tracking;
         return t == null ? 0 : (long) t.chunks.size() * CHUNK_PAGES / 8;

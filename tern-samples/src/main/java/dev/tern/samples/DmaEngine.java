@@ -238,7 +238,7 @@ public final class DmaEngine implements PagedDevice {
         return gate;
     }
 
-    /** @return true while the workload thread runs (false in the stopped states) */
+    /** {@return true while the workload thread runs (false in the stopped states)} */
     public boolean workloadRunning() {
         return workload.running();
     }

@@ -33,17 +33,17 @@ public record DmaEngineConfig(long memoryBytes, long mutationBytesPerSecond, lon
         this(memoryBytes, mutationBytesPerSecond, seed, 0);
     }
 
-    /** @return a config of {@code memoryBytes} mutated at 1 %/s */
+    /** {@return a config of {@code memoryBytes} mutated at 1 %/s} */
     public static DmaEngineConfig ofMemory(final long memoryBytes) {
         return new DmaEngineConfig(memoryBytes, memoryBytes / 100, 0x9E3779B97F4A7C15L);
     }
 
-    /** @return this config with another rate */
+    /** {@return this config with another rate} */
     public DmaEngineConfig withRate(final long bytesPerSecond) {
         return new DmaEngineConfig(memoryBytes, bytesPerSecond, seed, reinitAfterBytes);
     }
 
-    /** @return this config re-initialising once after {@code bytes} of pre-copy page data (0: never) */
+    /** {@return this config re-initialising once after {@code bytes} of pre-copy page data (0: never)} */
     public DmaEngineConfig withReinitAfter(final long bytes) {
         return new DmaEngineConfig(memoryBytes, mutationBytesPerSecond, seed, bytes);
     }
