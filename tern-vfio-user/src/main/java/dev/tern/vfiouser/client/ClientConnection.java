@@ -151,6 +151,48 @@ final class ClientConnection implements AutoCloseable {
         return exchange(id, command, () -> channel.sendCommand(id, command, fields, data), type);
     }
 
+    /**
+     * A command on the wire whose reply is collected later ({@link #finish}, {@link #finishMigDataRead}) or
+     * dropped ({@link #discard}): the migration stream keeps several MIG_DATA_WRITEs, or one MIG_DATA_READ ahead,
+     * in flight. The server still handles them one at a time and answers in order (specification "Command
+     * Concurrency"); the replies are matched by {@code msg_id}.
+     *
+     * @param id      the command's {@code msg_id}
+     * @param command the command
+     * @param reply   completed by the reader with the reply
+     */
+    record InFlight(int id, Command command, CompletableFuture<Incoming> reply) {
+    }
+
+    /** Sends MIG_DATA_WRITE-like gathered data (see {@link #callGather}) without waiting for its reply. */
+    InFlight startGather(final Command command, final ByteBuffer fields, final MemorySegment data)
+            throws DeviceException {
+        final int id = ids.next();
+        return start(id, command, () -> channel.sendCommand(id, command, fields, data));
+    }
+
+    /** Sends a command without waiting for its reply. */
+    InFlight start(final Request request) throws DeviceException {
+        final int id = ids.next();
+        return start(id, request.command(), () -> channel.send(MessageEncoder.command(id, request), List.of()));
+    }
+
+    /**
+     * Waits (within the reply timeout) for the reply of a command sent by {@link #startGather} or {@link #start}.
+     *
+     * @throws DeviceException as {@link #call}
+     */
+    <R extends Reply> Response<R> finish(final InFlight f, final Class<R> type) throws DeviceException {
+        final Incoming in = await(f);
+        return decodeReply(f.command(), in instanceof Incoming.Loaned l ? l.toMessage() : (Incoming.Message) in,
+                type);
+    }
+
+    /** Gives up on the reply of {@code f} without waiting (a lent buffer it holds, or will hold, is released). */
+    void discard(final InFlight f) {
+        router.abandon(f.id(), f.reply());
+    }
+
     /** Puts one command on the wire (its reply is already expected). */
     @FunctionalInterface
     private interface Sender {
@@ -171,10 +213,17 @@ final class ClientConnection implements AutoCloseable {
      * @throws DeviceException as {@link #call}; EPROTO for more data than asked for or than {@code dst} takes
      */
     int migDataReadInto(final MigDataRead request, final ByteBuffer dst) throws DeviceException {
-        final int id = ids.next();
+        return finishMigDataRead(start(request), request, dst);
+    }
+
+    /**
+     * The second half of {@link #migDataReadInto}: waits for the reply of {@code f}, a {@code request} sent by
+     * {@link #start}, and puts its data into {@code dst}.
+     */
+    int finishMigDataRead(final InFlight f, final MigDataRead request, final ByteBuffer dst)
+            throws DeviceException {
         final Command command = request.command();
-        final Incoming in = roundTrip(id, command, () -> channel.send(MessageEncoder.command(id, request),
-                List.of()));
+        final Incoming in = await(f);
         final int n;
         final ByteBuffer data;
         if (in instanceof Incoming.Loaned l) {
@@ -204,6 +253,11 @@ final class ClientConnection implements AutoCloseable {
 
     /** Sends a command and waits for its reply (framed or lent), within the reply timeout. */
     private Incoming roundTrip(final int id, final Command command, final Sender sender) throws DeviceException {
+        return await(start(id, command, sender));
+    }
+
+    /** Expects the reply to {@code id}, then sends the command. */
+    private InFlight start(final int id, final Command command, final Sender sender) throws DeviceException {
         try {
             final CompletableFuture<Incoming> f = router.expect(id);
             try {
@@ -216,13 +270,22 @@ final class ClientConnection implements AutoCloseable {
                 router.cancel(id);
                 throw new IOException("connection closed: " + e.getMessage(), e);
             }
-            return router.awaitAny(id, f, timeout);
-        } catch (final ReplyRouter.NoReplyException e) {
-            throw new DeviceException(Errno.ETIMEDOUT, command + ": " + e.getMessage()
-                    + (id == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
-                            + " connected?)" : ""), e);
+            return new InFlight(id, command, f);
         } catch (final IOException e) {
             throw new DeviceException(Errno.EIO, command + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits for the reply (framed or lent) of a command on the wire, within the reply timeout. */
+    private Incoming await(final InFlight f) throws DeviceException {
+        try {
+            return router.awaitAny(f.id(), f.reply(), timeout);
+        } catch (final ReplyRouter.NoReplyException e) {
+            throw new DeviceException(Errno.ETIMEDOUT, f.command() + ": " + e.getMessage()
+                    + (f.id() == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
+                            + " connected?)" : ""), e);
+        } catch (final IOException e) {
+            throw new DeviceException(Errno.EIO, f.command() + ": " + e.getMessage(), e);
         }
     }
 

@@ -286,10 +286,42 @@ public final class VfioUserClient implements AutoCloseable {
      * size, then the data, in one gather {@code sendmsg} (no Java copy of the data for native memory).
      */
     public void migDataWrite(final MemorySegment data) throws DeviceException {
+        connection.callGather(Command.MIG_DATA_WRITE, migDataWriteFields(data), data, Ack.class);
+    }
+
+    /**
+     * Sends a MIG_DATA_WRITE like {@link #migDataWrite} without waiting for its reply: {@code data} may be reused
+     * on return (it is in the socket then); the reply is collected by {@link #finishMigDataWrite}.
+     */
+    ClientConnection.InFlight startMigDataWrite(final MemorySegment data) throws DeviceException {
+        return connection.startGather(Command.MIG_DATA_WRITE, migDataWriteFields(data), data);
+    }
+
+    /** @throws DeviceException the server's errno for the MIG_DATA_WRITE {@code f}, or as {@link #migDataWrite} */
+    void finishMigDataWrite(final ClientConnection.InFlight f) throws DeviceException {
+        connection.finish(f, Ack.class);
+    }
+
+    /** Sends a MIG_DATA_READ of {@code size} bytes; its reply is collected by {@link #finishMigDataRead}. */
+    ClientConnection.InFlight startMigDataRead(final int size) throws DeviceException {
+        return connection.start(MigDataRead.of(size));
+    }
+
+    /** The reply of {@code f}, a MIG_DATA_READ of {@code size} bytes, into {@code dst}, as {@link #migDataRead}. */
+    int finishMigDataRead(final ClientConnection.InFlight f, final int size, final ByteBuffer dst)
+            throws DeviceException {
+        return connection.finishMigDataRead(f, MigDataRead.of(size), dst);
+    }
+
+    /** Drops the reply of a command sent ahead (nothing waits for it). */
+    void discard(final ClientConnection.InFlight f) {
+        connection.discard(f);
+    }
+
+    private static ByteBuffer migDataWriteFields(final MemorySegment data) {
         final int size = Math.toIntExact(data.byteSize());
-        final ByteBuffer fields = ByteBuffer.allocate(MigDataRead.SIZE).order(ByteOrder.LITTLE_ENDIAN)
+        return ByteBuffer.allocate(MigDataRead.SIZE).order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(MigDataRead.SIZE + size).putInt(size).flip();
-        connection.callGather(Command.MIG_DATA_WRITE, fields, data, Ack.class);
     }
 
     /** @return the largest migration data chunk both sides accept */

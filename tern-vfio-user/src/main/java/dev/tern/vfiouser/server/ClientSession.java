@@ -7,10 +7,13 @@ import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Frame;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
+import dev.tern.vfiouser.codec.MigDataRead;
+import dev.tern.vfiouser.codec.MigDataWrite;
 import dev.tern.vfiouser.codec.Negotiation;
 import dev.tern.vfiouser.codec.NegotiationOutcome;
 import dev.tern.vfiouser.codec.Request;
@@ -39,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the dispatcher or a device, so a device thread waiting for a DMA reply - even the dispatcher itself, inside a
  * region write that makes the device do DMA - always gets it.</li>
  * <li>Client commands are handled one at a time, in arrival order (specification "Command Concurrency"). A
- * command whose handler never waits ({@link InlineCommands}: region reads, GETs, MIG_DATA_READ) is handled and
+ * command whose handler never waits ({@link InlineCommands}: region reads, GETs, MIG_DATA_READ; MIG_DATA_WRITE when
+ * it was received into the lent buffer) is handled and
  * answered on the reader thread itself when no earlier command is still queued or being handled - one thread per
  * round trip instead of two, and still in order, since the dispatcher counts a command as finished only once its
  * reply is sent. Every other command, and every command behind one, goes to the dispatcher, so a command that may
@@ -186,6 +190,7 @@ final class ClientSession implements Runnable {
                 new FeatureHandler(served, s.tern(), ternProposed, config.faultInjection(),
                         Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize())),
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
+        channel.receiveCommandsDirect(Command.MIG_DATA_WRITE);
         final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader")
                 .start(() -> readLoopGuarded(dispatcher, decoder));
         try {
@@ -226,6 +231,13 @@ final class ClientSession implements Runnable {
                     if (!router.complete(m)) {
                         m.closeFds();
                         LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", m.frame().header());
+                    }
+                }
+                case Incoming.Loaned l when l.header().isCommand() -> {
+                    if (unfinished.get() == 0) {
+                        handleLent(dispatcher, l);
+                    } else {
+                        enqueue(l.toMessage());
                     }
                 }
                 case Incoming.Loaned l -> {
@@ -332,21 +344,48 @@ final class ClientSession implements Runnable {
         } finally {
             fds.closeUntaken();
         }
-        if (frame.header().noReply()) {
+        answer(frame.header(), o);
+    }
+
+    /**
+     * A command received into the channel's lent buffer (MIG_DATA_WRITE, {@link MessageChannel#receiveCommandsDirect})
+     * with nothing before it: its data goes from that buffer into the device's stream, then the buffer is given back
+     * and the reply sent. Checked as its decoder would ({@link MigDataWrite#dataSize}).
+     */
+    private void handleLent(final CommandDispatcher dispatcher, final Incoming.Loaned l) {
+        Outcome o;
+        try {
+            final int n = MigDataWrite.dataSize(l.payload());
+            o = n < 0 || n > channel.inboundLimits().maxDataXferSize()
+                    ? Outcome.fail(Errno.EINVAL, "MIG_DATA_WRITE: malformed or larger than max_data_xfer_size")
+                    : dispatcher.migDataWrite(l.payload().slice(MigDataRead.SIZE, n));
+        } catch (final DeviceException e) {
+            o = Outcome.fail(e.errno(), e.getMessage());
+        } catch (final RuntimeException e) {
+            LOG.log(Level.WARNING, "handling " + l.header() + " failed", e);
+            o = Outcome.fail(Errno.EIO, e.toString());
+        } finally {
+            l.release();
+        }
+        answer(l.header(), o);
+    }
+
+    /** Sends the reply {@code o} to the command {@code h} (none for a command that asked for none). */
+    private void answer(final Header h, final Outcome o) {
+        if (h.noReply()) {
             return;
         }
         try {
             switch (o) {
-                case Outcome.Ok ok -> channel.send(MessageEncoder.reply(frame.header().msgId(), ok.reply()), ok.fds());
-                case Outcome.Direct d -> channel.sendReply(frame.header().msgId(), d.command(), d.payload());
+                case Outcome.Ok ok -> channel.send(MessageEncoder.reply(h.msgId(), ok.reply()), ok.fds());
+                case Outcome.Direct d -> channel.sendReply(h.msgId(), d.command(), d.payload());
                 case Outcome.Fail f -> {
-                    LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", frame.header(), Errno.name(f.errno()),
-                            f.reason());
-                    channel.send(MessageEncoder.errorFor(frame.header(), f.errno()), List.of());
+                    LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", h, Errno.name(f.errno()), f.reason());
+                    channel.send(MessageEncoder.errorFor(h, f.errno()), List.of());
                 }
             }
         } catch (final IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "reply to {0} failed: {1}", frame.header(), e.getMessage());
+            LOG.log(Level.DEBUG, "reply to {0} failed: {1}", h, e.getMessage());
             channel.close();
         }
     }

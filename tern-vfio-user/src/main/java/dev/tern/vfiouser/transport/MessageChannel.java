@@ -54,9 +54,10 @@ public final class MessageChannel implements AutoCloseable {
     private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
-    /** The lent buffer of {@link Incoming.Loaned} replies, and whether it is out. */
+    /** The lent buffer of {@link Incoming.Loaned} messages, and whether it is out. */
     private ByteBuffer loan = ByteBuffer.allocateDirect(0);
     private final AtomicBoolean loaned = new AtomicBoolean();
+    private volatile int directReply = -1;
     private volatile int directCommand = -1;
     private volatile CodecLimits limits;
     private FrameDecoder decoder;
@@ -84,6 +85,17 @@ public final class MessageChannel implements AutoCloseable {
      * @param command the command whose replies to lend
      */
     public void receiveRepliesDirect(final Command command) {
+        directReply = command.code();
+    }
+
+    /**
+     * From now on, a {@code command} (not a reply) that carries a payload and no descriptors is received straight
+     * into the lent buffer as {@link Incoming.Loaned} while that buffer is not lent (the server's MIG_DATA_WRITE: no
+     * frame, no {@code Blob}; the handler copies the data once, into the device's stream).
+     *
+     * @param command the command to lend
+     */
+    public void receiveCommandsDirect(final Command command) {
         directCommand = command.code();
     }
 
@@ -217,11 +229,11 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     private boolean lends(final Header h, final List<Fd> fds, final String refusal) {
-        return h.command() == directCommand && h.isReply() && !h.isError() && fds.isEmpty() && refusal == null
-                && h.messageSize() > Header.SIZE && h.messageSize() <= limits.maxMessageSize();
+        return h.command() == (h.isReply() ? directReply : directCommand) && !h.isError() && fds.isEmpty()
+                && refusal == null && h.messageSize() > Header.SIZE && h.messageSize() <= limits.maxMessageSize();
     }
 
-    /** The body of a lent reply into the lent buffer; the loan ends here unless the reply is handed on. */
+    /** The body of a lent message into the lent buffer; the loan ends here unless the message is handed on. */
     private Incoming receiveLoaned(final Header h) throws IOException {
         boolean handedOn = false;
         try {
@@ -233,8 +245,16 @@ public final class MessageChannel implements AutoCloseable {
             try {
                 socket.receiveExactly(b, 0);
             } catch (final ControlTruncatedException e) {
-                // the descriptors are closed; a reply with descriptors in its body cannot be trusted to frame
-                return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a reply", true);
+                // the descriptors are closed; a reply with descriptors in its body cannot be trusted to frame, a
+                // command is refused once its bytes are read (as on the framed path)
+                if (h.isReply()) {
+                    return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a reply", true);
+                }
+                b.position((int) e.bytesReceived());
+                while (b.hasRemaining()) {
+                    requireData(socket.receive(b, 0));
+                }
+                return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a message", false);
             }
             if (b.hasRemaining()) {
                 throw new EOFException("peer closed in the middle of a message");

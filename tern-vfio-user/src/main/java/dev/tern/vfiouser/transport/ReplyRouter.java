@@ -148,11 +148,14 @@ public final class ReplyRouter {
     }
 
     /**
-     * Gives up on a reply. Completing the future first decides the race with the receiver: if the receiver
-     * completes it first, the reply (a lent buffer) is released here; otherwise its {@code complete} returns false
-     * and the receiver releases it.
+     * Gives up on a reply (a timed-out wait, or a command sent ahead whose reply is no longer wanted). Completing
+     * the future first decides the race with the receiver: if the receiver completes it first, the reply (a lent
+     * buffer) is released here; otherwise its {@code complete} returns false and the receiver releases it.
+     *
+     * @param msgId  the command's id
+     * @param future what {@link #expect} returned
      */
-    private void abandon(final int msgId, final CompletableFuture<Incoming> future) {
+    public void abandon(final int msgId, final CompletableFuture<Incoming> future) {
         pending.remove(msgId);
         if (!future.completeExceptionally(new IOException("abandoned")) && future.state() == Future.State.SUCCESS
                 && future.resultNow() instanceof Incoming.Loaned late) {
