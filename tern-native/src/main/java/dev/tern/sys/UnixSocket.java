@@ -110,14 +110,44 @@ public final class UnixSocket implements AutoCloseable {
     }
   }
 
+  /**
+   * SO_RCVTIMEO: a recvmsg(2) that waits longer than {@code timeout} for data fails with EAGAIN
+   * (zero: no bound). For a receiver that polls for the first byte of a message ({@link
+   * #awaitReadable}) and must not wait forever for the rest.
+   */
+  public void setReceiveTimeout(Duration timeout) throws PosixException {
+    int sock = fd.acquire();
+    try {
+      socketTimeout(sock, Layouts.SO_RCVTIMEO, timeout);
+    } finally {
+      fd.release();
+    }
+  }
+
+  /**
+   * Waits until a receive would not block (data, end of stream or an error), for at most {@code
+   * nanos}.
+   *
+   * @param nanos how long to wait; 0 or less only checks
+   * @return true if readable
+   */
+  public boolean awaitReadable(long nanos) throws PosixException {
+    return Poll.poll(fd, Layouts.POLLIN, Duration.ofNanos(Math.max(0, nanos))) != 0;
+  }
+
   /** SO_SNDTIMEO; zero means none. A positive timeout below 1 µs is rounded up (zero would mean forever). */
   private static void sendTimeout(Fd fd, Duration timeout) throws PosixException {
+    socketTimeout(fd.value(), Layouts.SO_SNDTIMEO, timeout);
+  }
+
+  /** SO_SNDTIMEO or SO_RCVTIMEO; zero means none, a positive timeout below 1 µs is rounded up. */
+  private static void socketTimeout(int sock, int option, Duration timeout) throws PosixException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment tv = arena.allocate(Layouts.TIMEVAL);
       long micros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
       tv.set(JAVA_LONG, Layouts.TV_SEC, micros / 1_000_000);
       tv.set(JAVA_LONG, Layouts.TV_USEC, micros % 1_000_000);
-      Posix.setsockopt(fd.value(), Layouts.SOL_SOCKET, Layouts.SO_SNDTIMEO, tv);
+      Posix.setsockopt(sock, Layouts.SOL_SOCKET, option, tv);
     }
   }
 
@@ -248,12 +278,16 @@ public final class UnixSocket implements AutoCloseable {
     receiveLock.lock();
     try {
       int sock = fd.acquire();
-      List<Fd> fds = new ArrayList<>();
+      List<Fd> fds = List.of(); // a list is made only when descriptors come (most reads carry none)
       try {
         long done = 0;
         while (done < dst.byteSize()) {
           Received r = receiver.once(fd, sock, dst.asSlice(done), maxFds - fds.size(), done);
-          fds.addAll(r.fds());
+          if (!r.fds().isEmpty() && fds.isEmpty()) {
+            fds = new ArrayList<>(r.fds());
+          } else if (!r.fds().isEmpty()) {
+            fds.addAll(r.fds());
+          }
           if (r.isEof()) {
             if (done == 0) return r;
             throw new EOFException("peer closed " + this + " after " + done + " of "

@@ -46,8 +46,9 @@ import java.util.Optional;
  * <p>
  * Guest memory: {@link #mapDma(long, SharedMemory, boolean)} passes the memfd so the server can mmap it;
  * {@link #mapDmaWithoutFd} makes the server use DMA_READ / DMA_WRITE messages, which this client answers from the
- * memory registered here, on its reader thread, without waiting for anything else (so a server that issues DMA
- * while handling our command cannot deadlock us).
+ * memory registered here as soon as they arrive, without waiting for anything else (so a server that issues DMA
+ * while handling our command cannot deadlock us): from that map on by a reader thread; before it, and while no
+ * such map exists, the caller waiting for a reply reads the socket itself (no thread hop per round trip).
  * <p>
  * Thread-safe: commands from several threads are pipelined and matched to their replies by {@code msg_id}.
  */
@@ -219,6 +220,7 @@ public final class VfioUserClient implements AutoCloseable {
             throws DeviceException {
         final int flags = DmaMap.FLAG_READ | (writable ? DmaMap.FLAG_WRITE : 0);
         this.memory.add(iova, memory, writable);
+        connection.serveServerRequests(); // the server may now send DMA_READ / DMA_WRITE at any time
         try {
             connection.call(DmaMap.of(flags, 0, iova, memory.byteSize(), false), List.of(), Ack.class);
         } catch (final DeviceException e) {

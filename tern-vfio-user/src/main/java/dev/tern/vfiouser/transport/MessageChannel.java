@@ -130,6 +130,21 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     /**
+     * Waits until a message (or the end of the connection) can be received, for at most {@code nanos}: a receiver
+     * whose wait must stay bounded polls first, then calls {@link #receive()}.
+     *
+     * @param nanos how long to wait; 0 or less only checks
+     * @return true if {@link #receive()} will not wait for a first byte
+     */
+    public boolean awaitReadable(final long nanos) {
+        try {
+            return socket.awaitReadable(nanos);
+        } catch (final IOException e) {
+            return true; // the receive reports it
+        }
+    }
+
+    /**
      * @return {@link System#nanoTime()} when the first byte of the message being received arrived, or 0 between
      *         messages; read by a watchdog on another thread
      */

@@ -133,8 +133,17 @@ public final class ReplyRouter {
      */
     public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final Duration timeout)
             throws IOException {
+        return awaitAny(msgId, future, timeout, timeout);
+    }
+
+    /**
+     * Like {@link #awaitAny(int, CompletableFuture, Duration)}, waiting at most {@code wait}: what is left of
+     * {@code timeout} when the caller spent the rest reading the socket itself; a timeout names {@code timeout}.
+     */
+    public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final Duration wait,
+            final Duration timeout) throws IOException {
         try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (final TimeoutException e) {
             abandon(msgId, future);
             throw new NoReplyException("no reply within " + seconds(timeout));
