@@ -3,6 +3,7 @@ package dev.tern.sys;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -19,6 +20,7 @@ final class SocketReceiver {
   private final MemorySegment msg = arena.allocate(Layouts.MSGHDR);
   private final MemorySegment iov = arena.allocate(Layouts.IOVEC);
   private final MemorySegment control = arena.allocate(ScmRights.space(Layouts.SCM_MAX_FD), 8);
+  private final MemorySegment pollfd = arena.allocate(Layouts.POLLFD);
   private MemorySegment bounce = MemorySegment.NULL;
 
   SocketReceiver() {
@@ -56,6 +58,20 @@ final class SocketReceiver {
     }
     if (n == 0 && !fd.isOpen()) throw UnixSocket.closedWhileBlocked(null);
     return new UnixSocket.Received(n, fds);
+  }
+
+  /**
+   * poll(2) for POLLIN on {@code sock} for at most {@code nanos}, in the reused pollfd; call under
+   * the socket's receive lock.
+   *
+   * @return true if a receive would not block
+   */
+  boolean awaitReadable(int sock, long nanos) throws PosixException {
+    pollfd.set(JAVA_INT, Layouts.POLLFD_FD, sock);
+    pollfd.set(JAVA_SHORT, Layouts.POLLFD_EVENTS, (short) Layouts.POLLIN);
+    pollfd.set(JAVA_SHORT, Layouts.POLLFD_REVENTS, (short) 0);
+    Poll.pollUntil(pollfd, 1, Math.max(0, nanos));
+    return pollfd.get(JAVA_SHORT, Layouts.POLLFD_REVENTS) != 0;
   }
 
   /** @return the bounce buffer, grown if needed, sliced to what one call may receive into it */

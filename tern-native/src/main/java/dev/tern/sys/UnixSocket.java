@@ -132,7 +132,17 @@ public final class UnixSocket implements AutoCloseable {
    * @return true if readable
    */
   public boolean awaitReadable(long nanos) throws PosixException {
-    return Poll.poll(fd, Layouts.POLLIN, Duration.ofNanos(Math.max(0, nanos))) != 0;
+    receiveLock.lock();
+    try {
+      int sock = fd.acquire();
+      try {
+        return receiver.awaitReadable(sock, nanos);
+      } finally {
+        fd.release();
+      }
+    } finally {
+      receiveLock.unlock();
+    }
   }
 
   /** SO_SNDTIMEO; zero means none. A positive timeout below 1 µs is rounded up (zero would mean forever). */

@@ -62,6 +62,9 @@ public final class MessageChannel implements AutoCloseable {
     private volatile CodecLimits limits;
     private FrameDecoder decoder;
     private volatile long messageStarted;
+    /** Scratch of the receiving thread: the descriptors and the header bytes of the message being received. */
+    private final List<Fd> receivedFds = new ArrayList<>();
+    private final byte[] headerBytes = new byte[Header.SIZE];
 
     /**
      * @param socket a connected socket; the channel owns it
@@ -121,7 +124,8 @@ public final class MessageChannel implements AutoCloseable {
      * @return the message, a refused message, or the end of the connection
      */
     public Incoming receive() {
-        final List<Fd> fds = new ArrayList<>();
+        final List<Fd> fds = receivedFds;
+        fds.clear(); // copied into the message, or closed, by the previous receive
         try {
             return receive(fds);
         } finally {
@@ -139,8 +143,8 @@ public final class MessageChannel implements AutoCloseable {
     public boolean awaitReadable(final long nanos) {
         try {
             return socket.awaitReadable(nanos);
-        } catch (final IOException e) {
-            return true; // the receive reports it
+        } catch (final IOException | IllegalStateException e) {
+            return true; // a failed or closed socket: the receive reports it
         }
     }
 
@@ -190,7 +194,6 @@ public final class MessageChannel implements AutoCloseable {
             refusal = "more than " + maxFds + " fds (max_msg_fds) with one message";
         }
         header.flip();
-        final byte[] headerBytes = new byte[Header.SIZE];
         header.get(headerBytes);
         final Header h = Header.read(headerBytes, 0);
         if (h.isReply() && h.messageSize() > limits.maxMessageSize()) {
