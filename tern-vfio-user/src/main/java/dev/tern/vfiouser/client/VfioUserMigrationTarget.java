@@ -160,10 +160,7 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         return new StateChange(reached, opens ? Optional.<MigrationStream>of(current) : Optional.empty());
     }
 
-    /**
-     * Before any state change: the writes of the current stream in flight are awaited (a refused one fails the
-     * change, which is then not sent), a read sent ahead is dropped (see {@link RemoteMigrationStream}).
-     */
+    /** Before a state change: writes in flight awaited (a refused one fails it, unsent), a read ahead dropped. */
     private void endPipelines(final MigrationState target) throws MigrationException {
         if (current == null) {
             return;

@@ -191,10 +191,11 @@ final class ClientSession implements Runnable {
                         Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize())),
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
         channel.receiveCommandsDirect(Command.MIG_DATA_WRITE);
+        final CommandRunner runner = new CommandRunner(channel, dispatcher, decoder);
         final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader")
-                .start(() -> readLoopGuarded(dispatcher, decoder));
+                .start(() -> readLoopGuarded(runner));
         try {
-            dispatchLoop(dispatcher, decoder, reader);
+            dispatchLoop(runner, reader);
         } finally {
             channel.close();
             reader.interrupt(); // it may wait for queue space the dispatcher will never free now
@@ -211,9 +212,9 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private void readLoopGuarded(final CommandDispatcher dispatcher, final MessageDecoder decoder) {
+    private void readLoopGuarded(final CommandRunner runner) {
         try {
-            readLoop(dispatcher, decoder);
+            readLoop(runner);
         } catch (final InterruptedException e) {
             // the session ended while the queue was full
         } catch (final Throwable t) { // an Error too: it ends this session, never the server
@@ -222,8 +223,7 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private void readLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder)
-            throws InterruptedException {
+    private void readLoop(final CommandRunner runner) throws InterruptedException {
         while (true) {
             final Incoming in = channel.receive();
             switch (in) {
@@ -235,7 +235,7 @@ final class ClientSession implements Runnable {
                 }
                 case Incoming.Loaned l when l.header().isCommand() -> {
                     if (unfinished.get() == 0) {
-                        handleLent(dispatcher, l);
+                        runner.handleLent(l);
                     } else {
                         enqueue(l.toMessage());
                     }
@@ -246,7 +246,7 @@ final class ClientSession implements Runnable {
                     }
                 }
                 case Incoming.Message m when unfinished.get() == 0 && InlineCommands.neverBlocks(m.frame()) ->
-                    handle(dispatcher, decoder, m);
+                    runner.handle(m);
                 case Incoming.Message m -> enqueue(m);
                 case Incoming.Refused r -> {
                     if (r.header().isReply()) {
@@ -294,7 +294,7 @@ final class ClientSession implements Runnable {
         return (int) Math.min(m.frame().header().messageSize(), config.maxQueuedBytes());
     }
 
-    private void dispatchLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder, final Thread reader) {
+    private void dispatchLoop(final CommandRunner runner, final Thread reader) {
         while (true) {
             final Work w;
             try {
@@ -320,73 +320,10 @@ final class ClientSession implements Runnable {
                 }
                 case Work.Command c -> {
                     queuedBytes.release(cost(c.message()));
-                    handle(dispatcher, decoder, c.message());
+                    runner.handle(c.message());
                     unfinished.decrementAndGet(); // after the reply went out: see readLoop
                 }
             }
-        }
-    }
-
-    private void handle(final CommandDispatcher dispatcher, final MessageDecoder decoder, final Incoming.Message m) {
-        final Frame frame = m.frame();
-        final ReceivedFds fds = new ReceivedFds(m.fds());
-        Outcome o;
-        try {
-            o = switch (decoder.decode(frame)) {
-                case Malformed x -> Outcome.fail(x.errno(), x.reason());
-                case Decoded ok -> dispatcher.dispatch((Request) ok.message(), fds);
-            };
-        } catch (final DeviceException e) {
-            o = Outcome.fail(e.errno(), e.getMessage());
-        } catch (final RuntimeException e) {
-            LOG.log(Level.WARNING, "handling " + frame.header() + " failed", e);
-            o = Outcome.fail(Errno.EIO, e.toString());
-        } finally {
-            fds.closeUntaken();
-        }
-        answer(frame.header(), o);
-    }
-
-    /**
-     * A command received into the channel's lent buffer (MIG_DATA_WRITE, {@link MessageChannel#receiveCommandsDirect})
-     * with nothing before it: its data goes from that buffer into the device's stream, then the buffer is given back
-     * and the reply sent. Checked as its decoder would ({@link MigDataWrite#dataSize}).
-     */
-    private void handleLent(final CommandDispatcher dispatcher, final Incoming.Loaned l) {
-        Outcome o;
-        try {
-            final int n = MigDataWrite.dataSize(l.payload());
-            o = n < 0 || n > channel.inboundLimits().maxDataXferSize()
-                    ? Outcome.fail(Errno.EINVAL, "MIG_DATA_WRITE: malformed or larger than max_data_xfer_size")
-                    : dispatcher.migDataWrite(l.payload().slice(MigDataRead.SIZE, n));
-        } catch (final DeviceException e) {
-            o = Outcome.fail(e.errno(), e.getMessage());
-        } catch (final RuntimeException e) {
-            LOG.log(Level.WARNING, "handling " + l.header() + " failed", e);
-            o = Outcome.fail(Errno.EIO, e.toString());
-        } finally {
-            l.release();
-        }
-        answer(l.header(), o);
-    }
-
-    /** Sends the reply {@code o} to the command {@code h} (none for a command that asked for none). */
-    private void answer(final Header h, final Outcome o) {
-        if (h.noReply()) {
-            return;
-        }
-        try {
-            switch (o) {
-                case Outcome.Ok ok -> channel.send(MessageEncoder.reply(h.msgId(), ok.reply()), ok.fds());
-                case Outcome.Direct d -> channel.sendReply(h.msgId(), d.command(), d.payload());
-                case Outcome.Fail f -> {
-                    LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", h, Errno.name(f.errno()), f.reason());
-                    channel.send(MessageEncoder.errorFor(h, f.errno()), List.of());
-                }
-            }
-        } catch (final IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "reply to {0} failed: {1}", h, e.getMessage());
-            channel.close();
         }
     }
 

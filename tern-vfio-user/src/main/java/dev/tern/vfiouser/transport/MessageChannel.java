@@ -19,7 +19,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -54,9 +53,7 @@ public final class MessageChannel implements AutoCloseable {
     private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
-    /** The lent buffer of {@link Incoming.Loaned} messages, and whether it is out. */
-    private ByteBuffer loan = ByteBuffer.allocateDirect(0);
-    private final AtomicBoolean loaned = new AtomicBoolean();
+    private final LentBuffer loan = new LentBuffer();
     private volatile int directReply = -1;
     private volatile int directCommand = -1;
     private volatile CodecLimits limits;
@@ -203,8 +200,8 @@ public final class MessageChannel implements AutoCloseable {
             return new Incoming.Refused(h, Errno.EINVAL, "reply msg_size " + h.messageSize() + " exceeds the maximum "
                     + limits.maxMessageSize(), true);
         }
-        if (lends(h, fds, refusal) && loaned.compareAndSet(false, true)) {
-            return receiveLoaned(h);
+        if (lends(h, fds, refusal) && loan.take()) {
+            return loan.receive(h, socket);
         }
         final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
         if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
@@ -251,42 +248,6 @@ public final class MessageChannel implements AutoCloseable {
                 && refusal == null && h.messageSize() > Header.SIZE && h.messageSize() <= limits.maxMessageSize();
     }
 
-    /** The body of a lent message into the lent buffer; the loan ends here unless the message is handed on. */
-    private Incoming receiveLoaned(final Header h) throws IOException {
-        boolean handedOn = false;
-        try {
-            final int size = (int) (h.messageSize() - Header.SIZE);
-            if (loan.capacity() < size) {
-                loan = ByteBuffer.allocateDirect(size);
-            }
-            final ByteBuffer b = loan.clear().limit(size);
-            try {
-                socket.receiveExactly(b, 0);
-            } catch (final ControlTruncatedException e) {
-                // the descriptors are closed; a reply with descriptors in its body cannot be trusted to frame, a
-                // command is refused once its bytes are read (as on the framed path)
-                if (h.isReply()) {
-                    return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a reply", true);
-                }
-                b.position((int) e.bytesReceived());
-                while (b.hasRemaining()) {
-                    requireData(socket.receive(b, 0));
-                }
-                return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a message", false);
-            }
-            if (b.hasRemaining()) {
-                throw new EOFException("peer closed in the middle of a message");
-            }
-            handedOn = true;
-            return new Incoming.Loaned(h, b.flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN),
-                    () -> loaned.set(false));
-        } finally {
-            if (!handedOn) {
-                loaned.set(false);
-            }
-        }
-    }
-
     private void finishHeader() throws IOException {
         while (header.hasRemaining()) {
             try {
@@ -297,7 +258,7 @@ public final class MessageChannel implements AutoCloseable {
         }
     }
 
-    private static void requireData(final UnixSocket.Received r) throws EOFException {
+    static void requireData(final UnixSocket.Received r) throws EOFException {
         if (r.isEof()) {
             throw new EOFException("peer closed in the middle of a message");
         }
