@@ -63,7 +63,7 @@ final class ClientConnection implements AutoCloseable {
      * connection and never answers (vfio-user-interop.md L8). The inbound limits are our own proposal's, which
      * negotiation does not change (they are what we told the server).
      */
-    private ClientConnection(final MessageChannel channel, final GuestMemory memory, final Duration timeout) {
+    private ClientConnection(final MessageChannel channel, final MappedRanges memory, final Duration timeout) {
         this.channel = channel;
         this.decoder = new MessageDecoder(channel.inboundLimits());
         this.timeout = timeout;
@@ -91,7 +91,7 @@ final class ClientConnection implements AutoCloseable {
      *                         reply that breaks the negotiation rules; EIO if the connection failed
      */
     static ClientConnection negotiate(final MessageChannel channel, final ClientOptions options,
-            final GuestMemory memory) throws DeviceException {
+            final MappedRanges memory) throws DeviceException {
         final ClientConnection c = new ClientConnection(bounded(channel, options.replyTimeout()), memory,
                 options.replyTimeout());
         try {

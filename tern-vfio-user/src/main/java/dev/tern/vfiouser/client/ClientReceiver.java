@@ -27,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Who reads the client's socket, and what becomes of each message: a reply goes to the caller waiting for it
- * ({@link ReplyRouter}, by {@code msg_id}), the server's DMA_READ / DMA_WRITE is answered from {@link GuestMemory}
+ * ({@link ReplyRouter}, by {@code msg_id}), the server's DMA_READ / DMA_WRITE is answered from {@link MappedRanges}
  * at once (so reading never waits for anything but the socket: the client half of the deadlock rules in the
  * server's {@code ClientSession}).
  * <p>
@@ -50,13 +50,13 @@ final class ClientReceiver {
     private final MessageChannel channel;
     private final MessageDecoder decoder;
     private final ReplyRouter router;
-    private final GuestMemory memory;
+    private final MappedRanges memory;
     private final ReentrantLock receiving = new ReentrantLock();
     private volatile Thread reader;
     private volatile boolean ended;
 
     ClientReceiver(final MessageChannel channel, final MessageDecoder decoder, final ReplyRouter router,
-            final GuestMemory memory) {
+            final MappedRanges memory) {
         this.channel = channel;
         this.decoder = decoder;
         this.router = router;
