@@ -9,6 +9,7 @@ import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.MigDataRead;
 import dev.tern.vfiouser.codec.MigDataWrite;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
@@ -23,7 +24,8 @@ import java.util.Optional;
  * the buffer is full, the stream ends (-1) or has nothing now (0). The reply is zero-padded to the requested size
  * with {@code argsz = 8 + n}, {@code size = n}, as libvfio-user sends it (its client code treats a shorter reply
  * than the buffer it posted as ECONNRESET). The stream is read straight into one reusable direct buffer that becomes
- * the reply payload ({@link Outcome.Direct}): no Java copy between the device's stream and the socket.
+ * the reply payload ({@link Outcome.Direct}): no Java copy between the device's stream and the socket. In
+ * STOP_COPY, after a full chunk the next one is read ahead into that buffer ({@link ReadAhead}).
  * {@code size} above the client's {@code max_data_xfer_size} is EINVAL.
  * <p>
  * WRITE (RESUMING only): the whole chunk is appended, or the device's errno comes back.
@@ -32,7 +34,10 @@ final class MigrationDataHandler {
     private static final Ack ACK = new Ack(Command.MIG_DATA_WRITE);
     private final ServedDevice served;
     private final long clientMaxDataXfer;
-    private ByteBuffer replyBuffer = ByteBuffer.allocateDirect(0);
+    private static final ValueLayout.OfInt SIZE_FIELD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** The stream of the last reply if it was a full STOP_COPY chunk (the client will ask for the next), else null. */
+    private MigrationStream lastFull;
+    private int lastSize;
 
     MigrationDataHandler(final ServedDevice served, final long clientMaxDataXfer) {
         this.served = served;
@@ -40,6 +45,7 @@ final class MigrationDataHandler {
     }
 
     Outcome read(final MigDataRead r) throws DeviceException {
+        lastFull = null;
         final long size = Integer.toUnsignedLong(r.size());
         if (size > clientMaxDataXfer) {
             return Outcome.fail(Errno.EINVAL, "MIG_DATA_READ: size " + size + " exceeds the client's"
@@ -50,29 +56,24 @@ final class MigrationDataHandler {
         if (!state.isSaving() || s.isEmpty() || !s.get().isSaving()) {
             return Outcome.fail(Errno.EINVAL, "MIG_DATA_READ in " + state + ": only in PRE_COPY or STOP_COPY");
         }
-        final ByteBuffer reply = replyBuffer(MigDataRead.SIZE + (int) size);
-        reply.position(MigDataRead.SIZE);
-        while (reply.hasRemaining()) {
-            if (s.get().read(reply) <= 0) {
-                break;
-            }
+        final MemorySegment payload = served.readAhead().reply(s.get(), (int) size);
+        if (state == MigrationState.STOP_COPY && payload.get(SIZE_FIELD, 4) == size && size > 0) {
+            lastFull = s.get();
+            lastSize = (int) size;
         }
-        final int n = reply.position() - MigDataRead.SIZE;
-        final MemorySegment payload = MemorySegment.ofBuffer(reply.clear()).asSlice(0, MigDataRead.SIZE + size);
-        payload.asSlice(MigDataRead.SIZE + n).fill((byte) 0); // the padding of a short (last) chunk
-        reply.putInt(0, MigDataRead.SIZE + n).putInt(4, n);
         return new Outcome.Direct(Command.MIG_DATA_READ, payload);
     }
 
     /**
-     * @return the reusable reply buffer (argsz, size, data), limited to {@code bytes}; commands of a session are
-     *         handled one at a time, and the reply is sent before the next one is handled
+     * Once a reply of {@link #read} has been sent: after a full STOP_COPY chunk, the next one is read ahead
+     * ({@link ReadAhead}) while the client takes this one.
      */
-    private ByteBuffer replyBuffer(final int bytes) {
-        if (replyBuffer.capacity() < bytes) {
-            replyBuffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    void replied() {
+        final MigrationStream s = lastFull;
+        lastFull = null;
+        if (s != null && s.isLive()) {
+            served.readAhead().readAhead(s, lastSize);
         }
-        return replyBuffer.clear().limit(bytes);
     }
 
     Outcome write(final MigDataWrite w) throws DeviceException {

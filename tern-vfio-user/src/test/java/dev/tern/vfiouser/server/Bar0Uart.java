@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A uart whose BAR0 is replaced by one 8-byte register with the given behaviour, for tests that need a device to do
@@ -25,6 +26,7 @@ public final class Bar0Uart implements MigratableDevice {
     private final Uart uart = new Uart();
     private final String kind;
     private final List<Region> regions;
+    private Supplier<SaveSource> stopCopy;
 
     /**
      * @param kind the device kind
@@ -34,6 +36,16 @@ public final class Bar0Uart implements MigratableDevice {
         this.kind = kind;
         regions = new ArrayList<>(uart.regions());
         regions.set(0, Region.registers(0, 8, bar0.apply(uart), uart.gate()));
+    }
+
+    /**
+     * From now on STOP_COPY saves what {@code source} makes (a fresh source per session) instead of the uart's state.
+     *
+     * @return this device
+     */
+    public Bar0Uart stopCopyFrom(final Supplier<SaveSource> source) {
+        this.stopCopy = source;
+        return this;
     }
 
     @Override
@@ -83,7 +95,7 @@ public final class Bar0Uart implements MigratableDevice {
 
     @Override
     public SaveSource startStopCopy(final Arc arc, final Optional<SaveSource> preCopy) throws DeviceException {
-        return uart.startStopCopy(arc, preCopy);
+        return stopCopy != null ? stopCopy.get() : uart.startStopCopy(arc, preCopy);
     }
 
     @Override
