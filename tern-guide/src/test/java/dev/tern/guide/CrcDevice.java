@@ -35,7 +35,7 @@ import java.util.zip.CRC32C;
 public final class CrcDevice implements MigratableDevice {
     // end::class[]
     // tag::registers[]
-    /** BAR0 register offsets, all 32-bit; RESULT, STATUS and JOBS are read-only. */
+    /** BAR0 register offsets, all 32-bit; RESULT and JOBS are read-only. */
     public static final int SRC_LO = 0x00, SRC_HI = 0x04, LEN = 0x08, DST_LO = 0x0C, DST_HI = 0x10,
             DOORBELL = 0x14, RESULT = 0x18, JOBS = 0x1C, BAR0_SIZE = 0x20;
     /** DOORBELL reads as the status: a job is waiting or running (BUSY), the last one failed (ERROR). */
