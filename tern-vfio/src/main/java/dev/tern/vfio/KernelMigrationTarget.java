@@ -30,27 +30,37 @@ import java.util.Optional;
  * target is opened and declared in {@link #capabilities()}: PRECOPY_INFO with the PRE_COPY flag (mandatory then,
  * §2.9), MIG_DATA_SIZE by GET, DMA logging when START probes and a trial START/REPORT/STOP works (Debian 6.12's REPORT
  * fails EOPNOTSUPP without IOMMUFD_DRIVER, test-vm.md §3: "logging unavailable"), no checksum (kernel devices have
- * none).
+ * none). The DMA-logging trial is the one probe with effects on the device (it starts and stops logging), so it runs
+ * on first use of {@link #capabilities()} or {@link #loggingNote()}, not at open: opening a device to read its state
+ * or reset it does not touch its dirty tracking.
  */
 public final class KernelMigrationTarget implements MigrationTarget {
 
     private final VfioDevice device;
     private final MigrationFlags flags;
-    private final TargetCapabilities capabilities;
-    private final String loggingNote;
+    private final boolean dataSize;
+    private TargetCapabilities capabilities;
+    private String loggingNote;
     private final boolean precopyInfoV2;
     private Runnable onClose = () -> { };
     private volatile MigrationState known;
     private DataFdStream stream;
 
-    private KernelMigrationTarget(final VfioDevice device, final MigrationFlags flags, final String loggingNote,
-            final boolean logging, final boolean dataSize, final boolean precopyInfoV2) {
+    private KernelMigrationTarget(final VfioDevice device, final MigrationFlags flags, final boolean dataSize,
+            final boolean precopyInfoV2) {
         this.device = device;
         this.flags = flags;
-        this.loggingNote = loggingNote;
+        this.dataSize = dataSize;
         this.precopyInfoV2 = precopyInfoV2;
-        this.capabilities = new TargetCapabilities(flags.has(MigrationFeature.PRE_COPY), dataSize,
-                false, logging);
+    }
+
+    /** Runs the DMA-logging trial once, on first need (see the class comment). */
+    private synchronized void probeLogging() {
+        if (loggingNote == null) {
+            loggingNote = DmaLogging.trial(device);
+            capabilities = new TargetCapabilities(flags.has(MigrationFeature.PRE_COPY), dataSize, false,
+                    loggingNote.isEmpty());
+        }
     }
 
     /**
@@ -68,9 +78,8 @@ public final class KernelMigrationTarget implements MigrationTarget {
             }
             final boolean dataSize = device.probe(Vfio.FEATURE_MIG_DATA_SIZE, Vfio.FEATURE_GET);
             final boolean v2 = optInPrecopyInfoV2(device);
-            final String note = DmaLogging.trial(device);
             final KernelMigrationTarget t = new KernelMigrationTarget(device, new MigrationFlags((int) bits),
-                    note, note.isEmpty(), dataSize, v2);
+                    dataSize, v2);
             t.known = t.state();
             return t;
         } catch (final DeviceException | RuntimeException e) {
@@ -108,7 +117,8 @@ public final class KernelMigrationTarget implements MigrationTarget {
     }
 
     /** @return why DMA logging is not offered ("" when it is) */
-    public String loggingNote() {
+    public synchronized String loggingNote() {
+        probeLogging();
         return loggingNote;
     }
 
@@ -133,7 +143,8 @@ public final class KernelMigrationTarget implements MigrationTarget {
     }
 
     @Override
-    public TargetCapabilities capabilities() {
+    public synchronized TargetCapabilities capabilities() {
+        probeLogging();
         return capabilities;
     }
 
