@@ -1,12 +1,10 @@
 package dev.tern.cli;
 
-import dev.tern.device.conformance.CheckResult;
-import dev.tern.device.conformance.ConformanceKit;
-import dev.tern.device.conformance.Subject;
-import dev.tern.device.sample.SampleDevices;
-import dev.tern.vfio.KernelSubject;
+import dev.tern.conformance.CheckResult;
+import dev.tern.conformance.ConformanceKit;
+import dev.tern.conformance.Subject;
+import dev.tern.device.DeviceCatalog;
 import dev.tern.vfio.VfioAddress;
-import dev.tern.vfiouser.client.SocketSubject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +35,8 @@ final class CheckCommand implements Callable<Integer> {
 
     static final class Target {
         @Option(names = "--device", paramLabel = "NAME", required = true,
-                description = "An in-process sample device: uart or dma-engine.")
+                description = "An in-process device: uart, dma-engine, or another device factory on the "
+                        + "class path.")
         String device;
 
         @Option(names = "--socket", paramLabel = "PATH", required = true, arity = "1..*",
@@ -93,10 +92,8 @@ final class CheckCommand implements Callable<Integer> {
         if (target.sockets != null) {
             return new SocketSubject(target.sockets, InfoCommand.clientOptions(plain, timeoutSec));
         }
-        if (!SampleDevices.names().contains(target.device)) {
-            throw new CliException("unknown device '" + target.device + "' (expected one of "
-                    + String.join(", ", SampleDevices.names()) + ")");
-        }
-        return ConformanceKit.forSample(target.device);
+        return ConformanceKit.forFactory(DeviceCatalog.find(target.device).orElseThrow(() -> new CliException(
+                "unknown device '" + target.device + "' (expected one of " + String.join(", ", DeviceCatalog.names())
+                        + ")")));
     }
 }

@@ -111,7 +111,7 @@ final class InfoCommand implements Callable<Integer> {
      * @throws CliException for a timeout out of range
      */
     static ClientOptions clientOptions(final boolean plain, final long timeoutSec) {
-        return SocketDevices.clientOptions(plain).withReplyTimeout(MigrateCommand.timeout(timeoutSec));
+        return Sides.clientOptions(plain).withReplyTimeout(MigrateCommand.timeout(timeoutSec));
     }
 
     private static String identity(final VfioUserClient c, final DeviceInfo info) {

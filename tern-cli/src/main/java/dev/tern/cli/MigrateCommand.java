@@ -1,15 +1,17 @@
 package dev.tern.cli;
 
+import dev.tern.demo.AbortOnExit;
+import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.MigrationFailedException;
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
-import dev.tern.migration.AbortOnExit;
 import dev.tern.migration.SourceMigration;
 import dev.tern.migration.SourceOutcome;
 import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
 import dev.tern.migration.report.HtmlReport;
 import dev.tern.migration.report.TextReport;
+import dev.tern.vmm.DeviceSide;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -124,8 +126,8 @@ final class MigrateCommand implements Callable<Integer> {
         final Optional<TlsConfig> secure = tls.config();
         final Optional<SessionSecret> secret = auth.read();
         final MigrationReport result;
-        try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.SOURCE, plain)) {
-            final SourceMigration migration = new SourceMigration(side.devices(), side.memory(),
+        try (DeviceSide side = Sides.open(devices, roots, guestMemory, DeviceSide.Role.SOURCE, plain)) {
+            final SourceMigration migration = new SourceMigration(MigratingDevice.ofAll(side.devices()), side.memory(),
                     SourceMigration.Guest.NONE, options, System::nanoTime);
             migration.onEvent(events.open(out));
             if (!quiet) {

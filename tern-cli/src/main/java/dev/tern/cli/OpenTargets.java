@@ -2,12 +2,13 @@ package dev.tern.cli;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationTarget;
-import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.snapshot.SnapshotDevice;
 import dev.tern.vfio.VfioAddress;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;
 import dev.tern.vfiouser.client.VfioUserMigrationTarget;
+import dev.tern.vmm.DeviceSide;
+import dev.tern.vmm.VmmDevice;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,11 +32,11 @@ final class OpenTargets implements AutoCloseable {
      */
     static OpenTargets withMemory(final DeviceChoice choice, final VfioRoots roots, final long guestMemory,
             final DeviceSide.Role role) {
-        final DeviceSide side = DeviceSide.open(choice, roots, guestMemory, role, false);
+        final DeviceSide side = Sides.open(choice, roots, guestMemory, role, false);
         final OpenTargets opened = new OpenTargets();
         opened.side = Optional.of(side);
-        for (final MigratingDevice d : side.devices()) {
-            opened.devices.add(new SnapshotDevice(d.descriptor().name(), d.target()));
+        for (final VmmDevice d : side.devices()) {
+            opened.devices.add(new SnapshotDevice(d.name(), d.target()));
         }
         return opened;
     }

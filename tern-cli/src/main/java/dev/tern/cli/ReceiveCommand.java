@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import dev.tern.json.JsonWriter;
 import dev.tern.migration.DestinationMigration;
 import dev.tern.migration.MigratingDevice;
 import dev.tern.migration.MigrationEvent;
@@ -10,7 +11,7 @@ import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
-import dev.tern.vfiouser.codec.JsonWriter;
+import dev.tern.vmm.DeviceSide;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -97,7 +98,7 @@ final class ReceiveCommand implements Callable<Integer> {
         final Optional<SessionSecret> secret = auth.createOrRead(err);
         // Opened first: a path that cannot be written is a one-line error before anything listens.
         final Consumer<MigrationEvent> sink = events.open(out);
-        try (DeviceSide side = DeviceSide.open(devices, roots, guestMemory, DeviceSide.Role.DESTINATION, plain);
+        try (DeviceSide side = Sides.open(devices, roots, guestMemory, DeviceSide.Role.DESTINATION, plain);
                 MigrationListener listener = bind(secure, secret)) {
             if (secret.isEmpty() && !listen.getAddress().isLoopbackAddress()) {
                 err.println("tern: warning: no --auth-file: anyone who can reach " + HostPort.format(listen)
@@ -121,7 +122,7 @@ final class ReceiveCommand implements Callable<Integer> {
                         + (session.control().authenticated() ? " (authenticated)" : ""));
                 err.flush();
             }
-            final DestinationMigration migration = new DestinationMigration(side.devices(), side.memory(), options,
+            final DestinationMigration migration = new DestinationMigration(MigratingDevice.ofAll(side.devices()), side.memory(), options,
                     System::nanoTime);
             migration.outcomes(outcomes);
             migration.onEvent(sink);
@@ -150,9 +151,9 @@ final class ReceiveCommand implements Callable<Integer> {
         }
         linger.awaitQuery(err);
         if (json) {
-            out.println(json(result, peer, side.devices()));
+            out.println(json(result, peer, MigratingDevice.ofAll(side.devices())));
         } else {
-            out.print(text(result, peer, side.devices()));
+            out.print(text(result, peer, MigratingDevice.ofAll(side.devices())));
         }
         out.flush();
         return 0;

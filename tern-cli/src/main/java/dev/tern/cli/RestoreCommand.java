@@ -3,6 +3,7 @@ package dev.tern.cli;
 import dev.tern.migration.snapshot.SnapshotReader;
 import dev.tern.migration.snapshot.SnapshotRecord;
 import dev.tern.migration.snapshot.SnapshotRestore;
+import dev.tern.vmm.DeviceSide;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
 package dev.tern.cli;
 
+import dev.tern.device.DeviceCatalog;
+import dev.tern.device.DeviceConfig;
 import dev.tern.device.DeviceException;
+import dev.tern.device.DeviceFactory;
 import dev.tern.device.migration.MigratableDevice;
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
-import dev.tern.device.sample.SampleDevices;
-import dev.tern.device.sample.Uart;
-import dev.tern.device.sample.UartLine;
+import dev.tern.samples.Uart;
+import dev.tern.samples.UartLine;
 import dev.tern.vfiouser.codec.Version;
 import dev.tern.vfiouser.server.ServerConfig;
 import dev.tern.vfiouser.server.VfioUserServer;
@@ -24,17 +24,18 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code tern serve --device uart|dma-engine --socket PATH}: hosts a sample device on a vfio-user socket (mode 0600)
+ * {@code tern serve --device NAME --socket PATH}: hosts a device of the catalogue ({@link DeviceCatalog}: the samples
+ * uart and dma-engine, and any {@link DeviceFactory} on the class path) on a vfio-user socket (mode 0600)
  * until SIGINT, or until standard input ends when it is not {@code /dev/null} and not the uart's console (so
  * {@code tern serve … &} in a script keeps running, and a parent process can stop it by closing its stdin). The
  * uart's serial line goes to {@code --console} ({@link UartLine} paces it at the guest's baud rate).
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Host a sample device on a vfio-user socket, one client at a time.")
+        description = "Host a device on a vfio-user socket, one client at a time.")
 final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--device", required = true, paramLabel = "NAME",
-            description = "The sample device: uart or dma-engine.")
+            description = "The device: uart, dma-engine, or another device factory on the class path.")
     String device;
 
     @Option(names = "--socket", required = true, paramLabel = "PATH",
@@ -144,12 +145,9 @@ final class ServeCommand implements Callable<Integer> {
 
     private MigratableDevice create() {
         try {
-            return switch (device) {
-                case Uart.KIND -> new Uart();
-                case DmaEngine.KIND -> new DmaEngine(DmaEngineConfig.ofMemory(memory));
-                default -> throw new CliException("unknown device '" + device + "' (known: "
-                        + String.join(", ", SampleDevices.names()) + ")");
-            };
+            final DeviceFactory factory = DeviceCatalog.find(device).orElseThrow(() -> new CliException(
+                    "unknown device '" + device + "' (known: " + String.join(", ", DeviceCatalog.names()) + ")"));
+            return factory.create(DeviceConfig.ofMemory(memory));
         } catch (final DeviceException | IllegalArgumentException e) {
             throw new CliException(device + ": " + e.getMessage());
         }

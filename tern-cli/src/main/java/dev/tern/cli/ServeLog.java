@@ -1,6 +1,6 @@
 package dev.tern.cli;
 
-import dev.tern.vfiouser.codec.JsonWriter;
+import dev.tern.json.JsonWriter;
 import java.io.PrintStream;
 import java.util.Map;
 import java.util.logging.Formatter;

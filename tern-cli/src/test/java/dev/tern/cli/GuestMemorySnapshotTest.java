@@ -3,7 +3,7 @@ package dev.tern.cli;
 import static dev.tern.cli.MigrateCommandTest.assertOneLineError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tern.migration.GuestMemory;
+import dev.tern.vmm.GuestMemory;
 import dev.tern.migration.snapshot.SnapshotDevice;
 import dev.tern.migration.snapshot.SnapshotRecord;
 import dev.tern.migration.snapshot.SnapshotRestore;

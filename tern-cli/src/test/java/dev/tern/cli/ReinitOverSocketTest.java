@@ -3,7 +3,7 @@ package dev.tern.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.device.migration.PrecopyInfo;
-import dev.tern.device.sample.DmaEngineConfig;
+import dev.tern.samples.DmaEngineConfig;
 import dev.tern.protocol.MigrationState;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;

@@ -7,6 +7,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,15 +24,21 @@ class ServeCommandTest {
     @TempDir
     Path dir;
 
+    /** @return {@code tern ARGS} in a child JVM on this test's class path (the test resources' catalogue too) */
+    static ProcessBuilder child(final String... args) {
+        final List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                Main.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
+    }
+
     @Test
     void servesUntilStdinEndsThenRemovesTheSocket() throws Exception {
         final Path socket = dir.resolve("uart.sock");
-        final Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        final String classpath = System.getProperty("surefire.test.class.path",
-                System.getProperty("java.class.path"));
-        final Process p = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-XX:TieredStopAtLevel=1", "-cp", classpath, Main.class.getName(), "serve", "--device", "uart",
-                "--socket", socket.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final Process p = child("serve", "--device", "uart", "--socket", socket.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             final BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
                     StandardCharsets.UTF_8));
@@ -71,10 +78,7 @@ class ServeCommandTest {
         final Path socket = dir.resolve("uart.sock");
         final Path console = dir.resolve("console.sock");
         final Path log = dir.resolve("serve.log");
-        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                Main.class.getName(), "serve", "--device", "uart", "--socket", socket.toString(), "--console",
+        final Process p = child("serve", "--device", "uart", "--socket", socket.toString(), "--console",
                 "unix:" + console, "--json-log").redirectError(log.toFile()).start();
         try (java.nio.channels.SocketChannel far = java.nio.channels.SocketChannel.open(
                 java.net.StandardProtocolFamily.UNIX)) {
@@ -107,10 +111,7 @@ class ServeCommandTest {
     @Test
     void aPtyConsoleCarriesTheLineBothWays() throws Exception {
         final Path socket = dir.resolve("uart.sock");
-        final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                Main.class.getName(), "serve", "--device", "uart", "--socket", socket.toString(), "--console", "pty")
+        final Process p = child("serve", "--device", "uart", "--socket", socket.toString(), "--console", "pty")
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
             final BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),

@@ -43,8 +43,8 @@ final class Guests {
     static final String DMA_MEMMAP = "memmap=2M$200M";
 
     /**
-     * A dma-engine driver in shell (registers in {@link dev.tern.device.sample.DmaEngineRegisters}, descriptors in
-     * {@link dev.tern.device.sample.DmaEngineWorkload}): finds the device, enables it, and offers {@code reg OFF},
+     * A dma-engine driver in shell (registers in {@link dev.tern.samples.DmaEngineRegisters}, descriptors in
+     * {@link dev.tern.samples.DmaEngineWorkload}): finds the device, enables it, and offers {@code reg OFF},
      * {@code setreg OFF VALUE}, {@code desc SLOT SRC DST} (a 4 KiB copy, offsets from the buffer base {@code S}),
      * {@code page OFF} (md5 of a 4 KiB buffer), {@code fill OFF}, {@code zero OFF}, {@code same OFF OFF},
      * {@code zeroed OFF} (yes/no; 620f… is the md5 of 4 KiB of zeros), {@code u32 OFF} (a word of the buffers) and

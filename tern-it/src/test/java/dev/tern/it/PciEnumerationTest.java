@@ -2,7 +2,7 @@ package dev.tern.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tern.device.sample.SampleIds;
+import dev.tern.samples.SampleIds;
 import org.junit.jupiter.api.Test;
 
 /** A Linux guest under QEMU enumerates Tern's served devices as PCI functions with the right identity and BARs. */

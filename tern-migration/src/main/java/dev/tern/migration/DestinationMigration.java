@@ -10,6 +10,7 @@ import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordReader;
 import dev.tern.migration.wire.RecordWriter;
 import dev.tern.protocol.MigrationState;
+import dev.tern.vmm.GuestMemory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.tern.migration;
 
+import dev.tern.vmm.RegionLayout;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.tern.migration;
 
-import dev.tern.vfiouser.codec.JsonWriter;
+import dev.tern.json.JsonWriter;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Instant;

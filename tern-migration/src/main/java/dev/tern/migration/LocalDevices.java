@@ -4,6 +4,7 @@ import dev.tern.device.Device;
 import dev.tern.device.Region;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.MigrationTarget;
+import dev.tern.vmm.RegionLayout;
 
 /** Describes in-process SDK devices for the handshake. */
 public final class LocalDevices {

@@ -1,5 +1,6 @@
 package dev.tern.migration;
 
+import dev.tern.vmm.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.stream.LongStream;
 import java.util.zip.CRC32C;

@@ -3,6 +3,7 @@ package dev.tern.migration;
 import dev.tern.device.DeviceException;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordWriter;
+import dev.tern.vmm.GuestMemory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;

@@ -1,6 +1,7 @@
 package dev.tern.migration;
 
-import dev.tern.vfiouser.codec.JsonWriter;
+import dev.tern.json.JsonWriter;
+import dev.tern.vmm.GuestMemory;
 import java.util.List;
 import java.util.Locale;
 

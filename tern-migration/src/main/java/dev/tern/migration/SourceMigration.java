@@ -4,6 +4,7 @@ import dev.tern.device.DeviceException;
 import dev.tern.migration.channel.Session;
 import dev.tern.migration.channel.SessionSecret;
 import dev.tern.migration.channel.TlsConfig;
+import dev.tern.vmm.GuestMemory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;

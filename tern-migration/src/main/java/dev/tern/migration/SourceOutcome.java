@@ -1,7 +1,7 @@
 package dev.tern.migration;
 
 import dev.tern.protocol.MigrationState;
-import dev.tern.vfiouser.codec.JsonWriter;
+import dev.tern.json.JsonWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;

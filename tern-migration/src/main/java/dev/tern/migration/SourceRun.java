@@ -11,6 +11,7 @@ import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordWriter;
 import dev.tern.protocol.MigrationFeature;
 import dev.tern.protocol.MigrationState;
+import dev.tern.vmm.GuestMemory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

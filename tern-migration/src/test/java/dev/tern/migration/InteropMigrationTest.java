@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.MigrationEngine;
 import dev.tern.device.migration.MigrationTarget;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.Uart;
 import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;

@@ -2,6 +2,7 @@ package dev.tern.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.vmm.GuestMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

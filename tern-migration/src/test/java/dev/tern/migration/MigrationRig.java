@@ -2,11 +2,12 @@ package dev.tern.migration;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
-import dev.tern.device.sample.Uart;
 import dev.tern.migration.channel.MigrationListener;
 import dev.tern.migration.channel.Session;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
+import dev.tern.samples.Uart;
+import dev.tern.vmm.GuestMemory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;

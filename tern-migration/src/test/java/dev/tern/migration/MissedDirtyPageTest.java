@@ -2,6 +2,7 @@ package dev.tern.migration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.vmm.GuestMemory;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.Optional;

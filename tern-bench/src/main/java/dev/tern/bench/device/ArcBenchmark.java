@@ -2,7 +2,7 @@ package dev.tern.bench.device;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.Uart;
 import dev.tern.protocol.MigrationState;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

@@ -2,9 +2,9 @@ package dev.tern.bench.migration;
 
 import dev.tern.migration.MigrationOptions;
 import dev.tern.migration.MigrationReport;
-import dev.tern.migration.demo.Demo;
-import dev.tern.migration.demo.DemoConfig;
-import dev.tern.migration.demo.DirtyRate;
+import dev.tern.demo.Demo;
+import dev.tern.demo.DemoConfig;
+import dev.tern.demo.DirtyRate;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;

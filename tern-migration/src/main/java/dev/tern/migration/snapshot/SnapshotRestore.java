@@ -3,7 +3,7 @@ package dev.tern.migration.snapshot;
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.device.migration.MigrationTarget;
-import dev.tern.migration.GuestMemory;
+import dev.tern.vmm.GuestMemory;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
 import java.lang.foreign.MemorySegment;

@@ -3,11 +3,11 @@ package dev.tern.migration.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tern.device.DeviceCatalog;
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.SampleDevices;
-import dev.tern.device.sample.Uart;
-import dev.tern.migration.GuestMemory;
 import dev.tern.protocol.MigrationState;
+import dev.tern.samples.Uart;
+import dev.tern.vmm.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ class GuestMemoryRecordTest {
     void theImageIsTheLastRecordAndComesBackByteForByte() throws Exception {
         final Path file = dir.resolve("vm.tsnap");
         try (GuestMemory src = filled(1); MigrationEngine a = SnapshotTest.uart("with memory");
-                GuestMemory dst = GuestMemory.create("dst", SIZE); MigrationEngine b = SampleDevices.open(Uart.KIND)) {
+                GuestMemory dst = GuestMemory.create("dst", SIZE); MigrationEngine b = DeviceCatalog.open(Uart.KIND)) {
             final List<SnapshotRecord> saved = SnapshotSave.save(List.of(new SnapshotDevice("a", a)),
                     Optional.of(src.segment()), file, false);
             assertThat(saved.getLast()).extracting(SnapshotRecord::type, SnapshotRecord::kind, SnapshotRecord::length,
@@ -50,7 +50,7 @@ class GuestMemoryRecordTest {
         final Path without = dir.resolve("d.tsnap");
         try (GuestMemory src = filled(2); MigrationEngine a = SnapshotTest.uart("x");
                 GuestMemory other = GuestMemory.create("other", SIZE * 2);
-                MigrationEngine b = SampleDevices.open(Uart.KIND)) {
+                MigrationEngine b = DeviceCatalog.open(Uart.KIND)) {
             SnapshotSave.save(List.of(new SnapshotDevice("a", a)), Optional.of(src.segment()), withMemory, false);
             SnapshotSave.save(List.of(new SnapshotDevice("a", a)), without, false);
             final List<SnapshotDevice> devices = List.of(new SnapshotDevice("b", b));
@@ -73,7 +73,7 @@ class GuestMemoryRecordTest {
                 GuestMemory dst = GuestMemory.create("dst", SIZE)) {
             SnapshotSave.save(List.of(new SnapshotDevice("a", a)), Optional.of(src.segment()), file, false);
             final long inImage = Files.size(file) - SIZE / 3;
-            try (FileDamagingTarget b = new FileDamagingTarget(SampleDevices.open(Uart.KIND), file, inImage)) {
+            try (FileDamagingTarget b = new FileDamagingTarget(DeviceCatalog.open(Uart.KIND), file, inImage)) {
                 final long fresh = b.checksum();
                 assertThatThrownBy(() -> SnapshotRestore.restore(List.of(new SnapshotDevice("b", b)),
                         Optional.of(dst.segment()), file, false))

@@ -3,11 +3,11 @@ package dev.tern.migration.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tern.device.DeviceCatalog;
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigrationEngine;
-import dev.tern.device.sample.SampleDevices;
-import dev.tern.device.sample.Uart;
 import dev.tern.protocol.MigrationState;
+import dev.tern.samples.Uart;
 import dev.tern.sys.Errno;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -30,7 +30,7 @@ class SnapshotTest {
     void twoDevicesSavedAndRestoredCarryTheirStateAndRunAgain() throws Exception {
         final Path file = dir.resolve("pair.tsnap");
         try (MigrationEngine a = uart("first"); MigrationEngine b = uart("second, longer");
-                MigrationEngine c = SampleDevices.open(Uart.KIND); MigrationEngine d = SampleDevices.open(Uart.KIND)) {
+                MigrationEngine c = DeviceCatalog.open(Uart.KIND); MigrationEngine d = DeviceCatalog.open(Uart.KIND)) {
             final long sumA = a.checksum();
             final long sumB = b.checksum();
             assertThat(c.checksum()).isNotEqualTo(sumA);
@@ -59,7 +59,7 @@ class SnapshotTest {
             ch.read(b, last);
             ch.write(b.put(0, (byte) (b.get(0) ^ 1)).rewind(), last);
         }
-        try (MigrationEngine fresh = SampleDevices.open(Uart.KIND)) {
+        try (MigrationEngine fresh = DeviceCatalog.open(Uart.KIND)) {
             final long before = fresh.checksum();
             assertThatThrownBy(() -> SnapshotRestore.restore(List.of(new SnapshotDevice("fresh", fresh)), file,
                     false)).isInstanceOf(SnapshotException.class).hasMessageContaining("is damaged (SHA-256");
@@ -75,7 +75,7 @@ class SnapshotTest {
             f.seek(SnapshotHeader.SIZE + 20 + 3);
             f.write(f.readByte() ^ 2);
         }
-        try (MigrationEngine fresh = SampleDevices.open(Uart.KIND)) {
+        try (MigrationEngine fresh = DeviceCatalog.open(Uart.KIND)) {
             assertThatThrownBy(() -> SnapshotRestore.restore(List.of(new SnapshotDevice("fresh", fresh)), file,
                     false)).hasMessageContaining("damaged");
         }
@@ -83,8 +83,8 @@ class SnapshotTest {
 
     @Test
     void aFileOfAnotherDeviceKindIsRefused() throws Exception {
-        final Path file = saveOne("dma", SampleDevices.open("dma-engine"));
-        try (MigrationEngine u = SampleDevices.open(Uart.KIND)) {
+        final Path file = saveOne("dma", DeviceCatalog.open("dma-engine"));
+        try (MigrationEngine u = DeviceCatalog.open(Uart.KIND)) {
             assertThatThrownBy(() -> SnapshotRestore.restore(List.of(new SnapshotDevice("u0", u)), file, false))
                     .isInstanceOf(SnapshotException.class)
                     .hasMessageContaining("made by a device of kind dma-engine")
@@ -99,7 +99,7 @@ class SnapshotTest {
         final byte[] all = Files.readAllBytes(file);
         final Path cut = Files.write(dir.resolve("cut"), java.util.Arrays.copyOf(all, all.length - 5));
         final Path foreign = Files.writeString(dir.resolve("foreign"), "TERNMIG1 and more bytes than a header");
-        try (MigrationEngine u = SampleDevices.open(Uart.KIND); MigrationEngine v = SampleDevices.open(Uart.KIND)) {
+        try (MigrationEngine u = DeviceCatalog.open(Uart.KIND); MigrationEngine v = DeviceCatalog.open(Uart.KIND)) {
             assertThatThrownBy(() -> SnapshotRestore.restore(List.of(new SnapshotDevice("u", u)), cut, false))
                     .hasMessageContaining("truncated");
             assertThatThrownBy(() -> SnapshotRestore.restore(List.of(new SnapshotDevice("u", u)), foreign, false))
@@ -113,10 +113,10 @@ class SnapshotTest {
     void aStateTheDeviceRefusesLeavesItResetNotInResuming() throws Exception {
         final byte[] garbage = "not a uart state".getBytes(StandardCharsets.US_ASCII);
         final Path file = dir.resolve("garbage");
-        try (MigrationEngine kindSource = SampleDevices.open(Uart.KIND)) {
+        try (MigrationEngine kindSource = DeviceCatalog.open(Uart.KIND)) {
             SnapshotFiles.writeDevice(file, kindSource, "forged", garbage);
         }
-        try (MigrationEngine u = SampleDevices.open(Uart.KIND)) {
+        try (MigrationEngine u = DeviceCatalog.open(Uart.KIND)) {
             assertThatThrownBy(() -> SnapshotRestore.restore(List.of(new SnapshotDevice("u", u)), file, false))
                     .isInstanceOfSatisfying(DeviceException.class, e -> assertThat(e.getMessage())
                             .contains("u refused the saved state"));
@@ -126,7 +126,7 @@ class SnapshotTest {
 
     @Test
     void aDeviceNotRunningIsNotSavedAndNoFileIsLeft() throws Exception {
-        try (MigrationEngine u = SampleDevices.open(Uart.KIND)) {
+        try (MigrationEngine u = DeviceCatalog.open(Uart.KIND)) {
             u.setState(MigrationState.RESUMING);
             final Path file = dir.resolve("never");
             assertThatThrownBy(() -> SnapshotSave.save(List.of(new SnapshotDevice("u", u)), file, false))

@@ -39,7 +39,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The client's connection: VERSION first, then a reader thread that routes replies to the waiting callers by
- * {@code msg_id} and answers the server's DMA_READ / DMA_WRITE from {@link GuestMemory} itself (so it never waits
+ * {@code msg_id} and answers the server's DMA_READ / DMA_WRITE from {@link MappedRanges} itself (so it never waits
  * for anything but the socket: the client half of the deadlock rules in the server's {@code ClientSession}).
  */
 final class ClientConnection implements AutoCloseable {
@@ -60,7 +60,7 @@ final class ClientConnection implements AutoCloseable {
 
     private final MessageChannel channel;
     private final MessageDecoder decoder;
-    private final GuestMemory memory;
+    private final MappedRanges memory;
     private final Duration timeout;
     private final ReplyRouter router = new ReplyRouter();
     private final MsgIds ids = new MsgIds(VERSION_ID + 1);
@@ -73,7 +73,7 @@ final class ClientConnection implements AutoCloseable {
      * busy with another client accepts the connection and never answers (vfio-user-interop.md L8). The inbound
      * limits are our own proposal's, which negotiation does not change (they are what we told the server).
      */
-    private ClientConnection(final MessageChannel channel, final GuestMemory memory, final Duration timeout) {
+    private ClientConnection(final MessageChannel channel, final MappedRanges memory, final Duration timeout) {
         this.channel = channel;
         this.decoder = new MessageDecoder(channel.inboundLimits());
         this.memory = memory;
@@ -90,7 +90,7 @@ final class ClientConnection implements AutoCloseable {
      *                         reply that breaks the negotiation rules; EIO if the connection failed
      */
     static ClientConnection negotiate(final MessageChannel channel, final ClientOptions options,
-            final GuestMemory memory) throws DeviceException {
+            final MappedRanges memory) throws DeviceException {
         final ClientConnection c = new ClientConnection(channel, memory, options.replyTimeout());
         try {
             c.handshake(Version.of(Version.MAJOR, Version.MINOR, options.proposal()));

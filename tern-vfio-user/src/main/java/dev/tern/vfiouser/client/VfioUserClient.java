@@ -53,9 +53,9 @@ import java.util.Optional;
  */
 public final class VfioUserClient implements AutoCloseable {
     private final ClientConnection connection;
-    private final GuestMemory memory;
+    private final MappedRanges memory;
 
-    private VfioUserClient(final ClientConnection connection, final GuestMemory memory) {
+    private VfioUserClient(final ClientConnection connection, final MappedRanges memory) {
         this.connection = connection;
         this.memory = memory;
     }
@@ -95,7 +95,7 @@ public final class VfioUserClient implements AutoCloseable {
         final Capabilities p = options.proposal();
         final MessageChannel channel = new MessageChannel(socket, CodecLimits.forDataXfer(
                 p.effectiveMaxDataXferSize(), Math.min(p.effectiveMaxMsgFds(), CodecLimits.MAX_FDS_LIMIT)));
-        final GuestMemory memory = new GuestMemory();
+        final MappedRanges memory = new MappedRanges();
         try {
             return new VfioUserClient(ClientConnection.negotiate(channel, options, memory), memory);
         } catch (final DeviceException | RuntimeException e) {

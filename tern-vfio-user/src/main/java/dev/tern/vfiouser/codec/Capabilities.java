@@ -1,5 +1,9 @@
 package dev.tern.vfiouser.codec;
 
+import dev.tern.json.Json;
+import dev.tern.json.JsonException;
+import dev.tern.json.JsonValue;
+import dev.tern.json.JsonWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package dev.tern.vfiouser.codec;
 
+import dev.tern.json.JsonValue;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalInt;

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.conformance.CheckResult;
-import dev.tern.device.conformance.ConformanceKit;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.protocol.MigrationFlags;
 import dev.tern.protocol.MigrationState;
@@ -22,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -202,58 +199,5 @@ class LibvfioUserInteropTest {
             dst.reset();
         }
         assertThat(a.relay().seen().get(Behaviour.SHORT_READ_PADDED)).isGreaterThanOrEqualTo(2);
-    }
-
-    @Test
-    void theConformanceKitCompletesWithSkipsAndLeavesEveryDeviceRunning() throws Exception {
-        final List<Pair> pairs = List.of(pair("k1"), pair("k2"), pair("k3"));
-        final List<CheckResult> results = ConformanceKit.run(new SocketSubject(pairs.stream()
-                .map(p -> p.relay().path()).toList(), ClientOptions.defaults()));
-        assertThat(results.stream().filter(Predicate.not(CheckResult::passed)).map(CheckResult::toString))
-                .isEmpty();
-        assertThat(results).anyMatch(r -> r.skipped() && r.name().startsWith("failing arcs"))
-                .anyMatch(r -> r.skipped() && r.name().startsWith("PRECOPY_INFO"))
-                .anyMatch(r -> !r.skipped() && r.name().equals("round trip via PRE_COPY"))
-                .hasSizeGreaterThan(40);
-        for (final Pair p : pairs) {
-            assertThat(p.server().served().engine().state()).isEqualTo(MigrationState.RUNNING);
-        }
-        assertThat(pairs.getFirst().relay().seen().get(Behaviour.RESET_REFUSED)).isPositive();
-    }
-
-    @Test
-    void oneSocketSkipsTheRoundTripsInsteadOfFailing() throws Exception {
-        final Pair p = pair("one");
-        final List<CheckResult> results = ConformanceKit.run(new SocketSubject(List.of(p.relay().path()),
-                ClientOptions.defaults()));
-        assertThat(results.stream().filter(Predicate.not(CheckResult::passed)).map(CheckResult::toString))
-                .isEmpty();
-        assertThat(results).anyMatch(r -> r.skipped() && r.name().startsWith("round trip"));
-        assertThat(p.server().served().engine().state()).isEqualTo(MigrationState.RUNNING);
-        try (VfioUserMigrationTarget t = target(p)) {
-            assertThat(t.state()).isEqualTo(MigrationState.RUNNING);
-        }
-    }
-
-    /** Tern's own server, plain: the client proposes no {@code tern} object. */
-    @Test
-    void aPlainTernServerPassesTheKitWithTheRightSkips() throws Exception {
-        final List<VfioUserServer> servers = new ArrayList<>();
-        for (final String n : List.of("p1.sock", "p2.sock", "p3.sock")) {
-            final VfioUserServer s = TestServers.dmaEngine(dir, n);
-            open.add(s);
-            servers.add(s);
-        }
-        final List<CheckResult> results = ConformanceKit.run(new SocketSubject(servers.stream()
-                .map(VfioUserServer::path).toList(), ClientOptions.plain()));
-        assertThat(results.stream().filter(Predicate.not(CheckResult::passed)).map(CheckResult::toString))
-                .isEmpty();
-        assertThat(results.stream().filter(CheckResult::skipped).map(CheckResult::name).toList())
-                .contains("failing arcs -> ERROR -> reset", "PRECOPY_INFO outside pre-copy is EINVAL");
-        assertThat(results).anyMatch(r -> r.name().equals("round trip via STOP_COPY")
-                && r.detail().contains("re-saved streams equal"));
-        for (final VfioUserServer s : servers) {
-            assertThat(s.served().engine().state()).isEqualTo(MigrationState.RUNNING);
-        }
     }
 }

@@ -3,6 +3,9 @@ package dev.tern.vfiouser.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tern.json.Json;
+import dev.tern.json.JsonException;
+import dev.tern.json.JsonValue;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -61,5 +64,12 @@ class CapabilitiesTest {
         final Capabilities c = Capabilities.fromVersionJson(
                 "{\"capabilities\":{\"migration\":{\"pgsize\":4096,\"max_bitmap_size\":268435456}}}");
         assertThat(c.migration()).contains(new MigrationCapability(OptionalLong.of(4096), OptionalLong.of(1 << 28)));
+    }
+
+    @Test
+    void toleratesJsonCSpacedOutputWithTabsAndNewlines() throws JsonException, CodecException {
+        final JsonValue v = Json.parse("{\n\t\"capabilities\" :\r\n { \"max_msg_fds\" : 8 }\n}\n");
+        assertThat(Capabilities.fromJson(((JsonValue.JsonObject) v).get("capabilities").orElseThrow())
+                .effectiveMaxMsgFds()).isEqualTo(8);
     }
 }

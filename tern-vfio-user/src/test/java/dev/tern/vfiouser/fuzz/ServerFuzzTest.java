@@ -2,8 +2,8 @@ package dev.tern.vfiouser.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
 import dev.tern.sys.EventFd;
 import dev.tern.sys.Fd;
 import dev.tern.sys.Pipe;

@@ -9,7 +9,7 @@ import dev.tern.device.RegionHandler;
 import dev.tern.device.migration.LoadSink;
 import dev.tern.device.migration.MigratableDevice;
 import dev.tern.device.migration.SaveSource;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.Uart;
 import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationFlags;
 import java.util.ArrayList;

@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.RegionHandler;
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DeviceFeature;
 import dev.tern.vfiouser.codec.DmaMap;
@@ -130,7 +130,7 @@ class FastPathTest {
         }
     }
 
-    private static VfioUserServer start(final Function<dev.tern.device.sample.Uart, RegionHandler> bar0)
+    private static VfioUserServer start(final Function<dev.tern.samples.Uart, RegionHandler> bar0)
             throws Exception {
         return TestServers.start(TestServers.dir().resolve("fast.sock"), new Bar0Uart("fast", bar0),
                 ServerConfig.defaults());

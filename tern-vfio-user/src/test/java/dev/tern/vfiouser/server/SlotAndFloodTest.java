@@ -40,7 +40,7 @@ class SlotAndFloodTest {
         final int perBatch = 2000;
         final ServerConfig config = ServerConfig.defaults().withQueueBounds(64, 2L << 20);
         try (VfioUserServer server = TestServers.start(TestServers.dir().resolve("flood.sock"),
-                new dev.tern.device.sample.Uart(), config); RawPeer p = RawPeer.negotiated(server.path())) {
+                new dev.tern.samples.Uart(), config); RawPeer p = RawPeer.negotiated(server.path())) {
             final byte[] one = command(0, Command.DEVICE_GET_INFO.code(), le(16, 0, 0, 0));
             final AtomicLong sent = new AtomicLong();
             final Thread sender = Thread.ofPlatform().daemon().start(() -> {
@@ -102,7 +102,7 @@ class SlotAndFloodTest {
     @Test
     void aClientThatNeverSendsVersionLosesTheSlot() throws Exception {
         try (VfioUserServer server = TestServers.start(TestServers.dir().resolve("silent.sock"),
-                new dev.tern.device.sample.Uart(), ServerConfig.defaults().withDeadlines(SHORT, SHORT));
+                new dev.tern.samples.Uart(), ServerConfig.defaults().withDeadlines(SHORT, SHORT));
                 RawPeer silent = RawPeer.connect(server.path())) {
             final long t0 = System.nanoTime();
             assertThat(silent.receive()).isInstanceOf(Incoming.Closed.class);
@@ -114,7 +114,7 @@ class SlotAndFloodTest {
     @Test
     void aClientDribblingBytesLosesTheSlot() throws Exception {
         try (VfioUserServer server = TestServers.start(TestServers.dir().resolve("dribble.sock"),
-                new dev.tern.device.sample.Uart(), ServerConfig.defaults().withDeadlines(SHORT, SHORT));
+                new dev.tern.samples.Uart(), ServerConfig.defaults().withDeadlines(SHORT, SHORT));
                 RawPeer p = RawPeer.negotiated(server.path())) {
             final byte[] m = command(9, Command.DEVICE_GET_INFO.code(), le(16, 0, 0, 0));
             boolean cut = false;
@@ -134,7 +134,7 @@ class SlotAndFloodTest {
     @Test
     void aSecondClientGetsEbusyWhileTheFirstIsServed() throws Exception {
         try (VfioUserServer server = TestServers.start(TestServers.dir().resolve("busy.sock"),
-                new dev.tern.device.sample.Uart(), ServerConfig.defaults());
+                new dev.tern.samples.Uart(), ServerConfig.defaults());
                 VfioUserClient first = VfioUserClient.connect(server.path(), ClientOptions.defaults());
                 RawPeer second = RawPeer.connect(server.path())) {
             second.send(RawPeer.LIBVFIO_USER_VERSION);

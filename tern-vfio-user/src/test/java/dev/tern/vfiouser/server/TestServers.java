@@ -2,9 +2,9 @@ package dev.tern.vfiouser.server;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.migration.MigratableDevice;
-import dev.tern.device.sample.DmaEngine;
-import dev.tern.device.sample.DmaEngineConfig;
-import dev.tern.device.sample.Uart;
+import dev.tern.samples.DmaEngine;
+import dev.tern.samples.DmaEngineConfig;
+import dev.tern.samples.Uart;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,0 +1,41 @@
+package dev.tern.samples;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Records of the dma-engine's migration stream (after the engine's header). Each starts with a 24-byte header,
+ * little-endian:
+ *
+ * <pre>
+ *   0         4         8                   16                  24
+ *   +---------+---------+-------------------+-------------------+
+ *   |   tag   |    0    |         a         |         b         |
+ *   +---------+---------+-------------------+-------------------+
+ *
+ *   CONFIG (1): a = memory size, b = page size (4096); first in every stream
+ *   PAGES  (2): a = offset, b = length (both page-aligned); then b bytes of device memory
+ *   REGS   (3): a = {@link DmaEngineRegisters#SIZE} + config space size; then the registers and config space
+ *   END    (4): a = page bytes sent; last record
+ * </pre>
+ *
+ * A PAGES record carries a contiguous run of pages, so the source copies straight from device memory into the
+ * caller's buffer and the destination straight into its staging memory.
+ */
+final class DmaEngineRecord {
+
+    static final int HEADER = 24;
+    static final int CONFIG = 1;
+    static final int PAGES = 2;
+    static final int REGS = 3;
+    static final int END = 4;
+
+    private DmaEngineRecord() {
+    }
+
+    /** @return an encoded header, positioned at 0 */
+    static ByteBuffer header(final int tag, final long a, final long b) {
+        return ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN).putInt(tag).putInt(0).putLong(a).putLong(b)
+                .flip();
+    }
+}
