@@ -5,7 +5,7 @@
 # Run with JAVA_HOME at a JDK 25 (./tern test calls it so); needs nothing but Maven Central.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-./mvnw -B -q install -DskipTests -pl tern-device,tern-vfio-user -am
+./mvnw -B -q install -DskipTests -pl tern-device,tern-vmm -am
 for pom in examples/*/pom.xml; do
   echo "examples: verify $pom"
   ./mvnw -B -f "$pom" verify

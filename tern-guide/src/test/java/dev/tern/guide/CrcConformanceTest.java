@@ -2,12 +2,12 @@ package dev.tern.guide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tern.device.conformance.CheckResult;
-import dev.tern.device.conformance.ConformanceKit;
-import dev.tern.device.conformance.Subject;
+import dev.tern.conformance.CheckResult;
+import dev.tern.conformance.ConformanceKit;
+import dev.tern.conformance.Subject;
 import dev.tern.device.migration.MigrationEngine;
 import dev.tern.vfiouser.client.ClientOptions;
-import dev.tern.vfiouser.client.SocketSubject;
+import dev.tern.cli.SocketSubject;
 import dev.tern.vfiouser.server.ServerConfig;
 import dev.tern.vfiouser.server.VfioUserServer;
 import java.nio.file.Path;

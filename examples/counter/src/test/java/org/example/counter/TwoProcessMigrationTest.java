@@ -10,6 +10,7 @@ import dev.tern.sys.EventFd;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;
 import dev.tern.vfiouser.client.VfioUserMigrationTarget;
+import dev.tern.vmm.DeviceSide;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -27,18 +28,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two JVMs each serve a {@link CounterDevice} over vfio-user; this test is the VMM: it lets the source count, moves
- * its state to the fresh destination through the migration protocol, and checks the destination carries on.
+ * Two JVMs each serve a {@link CounterDevice} over vfio-user; this test is the VMM (Tern's VMM library opens each
+ * socket as a migrating device with guest memory mapped): it lets the source count, moves its state to the fresh
+ * destination through the migration protocol, and checks the destination carries on.
  */
 class TwoProcessMigrationTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ClientOptions OPTIONS = ClientOptions.defaults().withReplyTimeout(WAIT);
+    /** Guest memory each side maps into its device (the counter does no DMA, a VMM maps it anyway). */
+    private static final long GUEST = 1 << 20;
     private final List<Process> processes = new ArrayList<>();
     @TempDir
     Path dir;
 
     @Test
     void migratesACountingDeviceBetweenTwoProcesses() throws Exception {
-        try (VfioUserMigrationTarget src = open(serve("src")); VfioUserMigrationTarget dst = open(serve("dst"))) {
+        try (DeviceSide source = DeviceSide.openSockets(List.of(serve("src")), GUEST, DeviceSide.Role.SOURCE, OPTIONS);
+                DeviceSide destination = DeviceSide.openSockets(List.of(serve("dst")), GUEST,
+                        DeviceSide.Role.DESTINATION, OPTIONS)) {
+            final VfioUserMigrationTarget src = target(source);
+            final VfioUserMigrationTarget dst = target(destination);
             final VfioUserClient s = src.client();
             s.writeRegion(RegionInfo.PCI_CONFIG, PciConfigSpace.COMMAND, new byte[] {PciConfigSpace.COMMAND_MEMORY, 0});
             write(s, CounterDevice.STEP, 3);
@@ -77,13 +86,14 @@ class TwoProcessMigrationTest {
         }
     }
 
-    /** Starts {@code Main} in a new JVM and waits (bounded) until it listens. */
+    /** Starts {@code Main} in a new JVM, on the module path, and waits (bounded) until it listens. */
     private Path serve(final String name) throws Exception {
         final Path socket = dir.resolve(name + ".sock");
-        final String classpath = System.getProperty("example.classes") + java.io.File.pathSeparator
+        final String modulePath = System.getProperty("example.classes") + java.io.File.pathSeparator
                 + Files.readString(Path.of(System.getProperty("example.classpath.file"))).strip();
         final Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", classpath, Main.class.getName(), socket.toString())
+                "--enable-native-access=dev.tern.sys", "--module-path", modulePath,
+                "--module", "org.example.counter/" + Main.class.getName(), socket.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         processes.add(p);
         final BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream()));
@@ -98,9 +108,9 @@ class TwoProcessMigrationTest {
         return socket;
     }
 
-    private static VfioUserMigrationTarget open(final Path socket) throws Exception {
-        return new VfioUserMigrationTarget(VfioUserClient.connect(socket,
-                ClientOptions.defaults().withReplyTimeout(WAIT)), () -> { });
+    /** The side's one device: a vfio-user target, whose client also does REGION_READ/WRITE and IRQ set-up. */
+    private static VfioUserMigrationTarget target(final DeviceSide side) {
+        return (VfioUserMigrationTarget) side.devices().getFirst().target();
     }
 
     private static byte[] drain(final MigrationStream stream) throws Exception {
