@@ -42,6 +42,8 @@ public final class KernelSubject implements Subject {
     private final Map<MigrationTarget, KernelMigrationTarget> open = new ConcurrentHashMap<>();
 
     /**
+     * A subject whose targets are {@code devices}, one open target per device.
+     *
      * @param devices devices of the same kind
      * @param devVfio where the VFIO nodes are ({@code /dev/vfio})
      */

@@ -32,6 +32,8 @@ public final class SocketSubject implements Subject {
     private final Set<Path> inUse = new HashSet<>();
 
     /**
+     * A subject whose targets are the devices behind {@code sockets}, one open target per socket.
+     *
      * @param sockets the servers' sockets, each hosting the same kind of device
      * @param options what clients propose
      */

@@ -71,7 +71,12 @@ public final class ConformanceKit {
         return new Lease(subject.open());
     }
 
-    /** Runs every check, reporting each result to {@code out} as it completes. */
+    /**
+     * Runs every check, reporting each result to {@code out} as it completes.
+     *
+     * @param subject what to check
+     * @param out receives each result as its check ends
+     */
     public static void run(final Subject subject, final Consumer<CheckResult> out) {
         final Golden[] golden = new Golden[1];
         out.accept(check("capture a stop-copy stream", () -> {
@@ -94,7 +99,11 @@ public final class ConformanceKit {
         DirtyLogChecks.run(subject, out);
     }
 
-    /** @return every result of {@link #run(Subject, Consumer)} */
+    /**
+     * {@return every result of {@link #run(Subject, Consumer)}}
+     *
+     * @param subject what to check
+     */
     public static List<CheckResult> run(final Subject subject) {
         final List<CheckResult> results = new ArrayList<>();
         run(subject, results::add);
@@ -104,12 +113,19 @@ public final class ConformanceKit {
     /**
      * A subject of devices {@code factory} creates (at their defaults) in the in-process engine, for {@code tern
      * check --device NAME} (the name found in {@code DeviceCatalog}).
+     *
+     * @param factory the device's factory
+     * @return the subject
      */
     public static Subject forFactory(final DeviceFactory factory) {
         return Subject.ofEngines(factory.name(), () -> MigrationEngine.of(factory.create(DeviceConfig.DEFAULTS)));
     }
 
-    /** @return {@code N passed, N failed} */
+    /**
+     * {@return {@code N passed, N failed}}
+     *
+     * @param results the results of a run
+     */
     public static String summary(final List<CheckResult> results) {
         final long skipped = results.stream().filter(CheckResult::skipped).count();
         final long failed = results.stream().filter(r -> !r.passed()).count();

@@ -20,24 +20,26 @@ public interface Subject {
     @FunctionalInterface
     interface Opener {
         /**
-         * @return a new target in RUNNING
+         * {@return a new target in RUNNING}
+         *
          * @throws DeviceException if it cannot be opened
          */
         MigrationTarget open() throws DeviceException;
     }
 
-    /** @return a name for reports */
+    /** {@return a name for reports} */
     String name();
 
     /**
-     * @return a fresh target in its initial state (RUNNING)
+     * {@return a fresh target in its initial state (RUNNING)}
+     *
      * @throws DeviceException if it cannot be opened
      */
     MigrationTarget open() throws DeviceException;
 
     /**
-     * @return how many targets can be open at once: over vfio-user one per socket (a server serves one client);
-     *         checks that hold a source and a destination skip below 2
+     * {@return how many targets can be open at once: over vfio-user one per socket (a server serves one client);
+     * checks that hold a source and a destination skip below 2}
      */
     default int maxOpen() {
         return Integer.MAX_VALUE;
@@ -46,6 +48,8 @@ public interface Subject {
     /**
      * Arms a failure of the next {@code arc} on {@code target}.
      *
+     * @param target a target this subject opened
+     * @param arc the arc whose next occurrence fails
      * @return false if this subject cannot inject faults
      */
     default boolean injectFailure(final MigrationTarget target, final Arc arc) {
@@ -55,6 +59,8 @@ public interface Subject {
     /**
      * Reports every arc {@code target} performs from now on to {@code arcs}.
      *
+     * @param target a target this subject opened
+     * @param arcs receives each arc as it is performed
      * @return false if arcs are not observable for this subject
      */
     default boolean observeArcs(final MigrationTarget target, final Consumer<Arc> arcs) {
@@ -65,6 +71,7 @@ public interface Subject {
      * Starts a workload that keeps {@code target}'s state changing while the device runs (a guest writing to it),
      * for the "save with the device busy" check; closing it stops the workload and returns once it has stopped.
      *
+     * @param target a target this subject opened, RUNNING
      * @return empty if this subject has none (the check then relies on the device's own activity and says so)
      * @throws DeviceException if the workload cannot start
      */
@@ -75,6 +82,10 @@ public interface Subject {
     /**
      * A subject of in-process {@link MigrationEngine}s, with fault injection ({@link MigrationEngine#failNextArc},
      * EIO) and arc observation (its state events).
+     *
+     * @param name how reports name the subject
+     * @param opener opens a fresh engine in RUNNING
+     * @return the subject
      */
     static Subject ofEngines(final String name, final Opener opener) {
         return new Subject() {

@@ -13,17 +13,34 @@ public final class AbortOnExit {
     /** How long the hook waits for recovery. */
     static final Duration GRACE = Duration.ofSeconds(20);
 
-    /** A migration step. */
+    /**
+     * A migration step.
+     *
+     * @param <T> what the step returns
+     */
     @FunctionalInterface
     public interface Step<T> {
-        /** Runs it. */
+        /**
+         * Runs it.
+         *
+         * @return the step's result
+         * @throws MigrationFailedException if the migration failed
+         */
         T run() throws MigrationFailedException;
     }
 
     private AbortOnExit() {
     }
 
-    /** Runs {@code step} with a shutdown hook that aborts {@code migration} and waits for its recovery. */
+    /**
+     * Runs {@code step} with a shutdown hook that aborts {@code migration} and waits for its recovery.
+     *
+     * @param <T> what the step returns
+     * @param migration the migration the hook aborts
+     * @param step the work, usually {@code migration.migrate(...)}
+     * @return the step's result
+     * @throws MigrationFailedException as the step throws it
+     */
     public static <T> T run(final SourceMigration migration, final Step<T> step) throws MigrationFailedException {
         final Thread hook = new Thread(() -> {
             try {

@@ -32,13 +32,34 @@ public final class Demo {
     private Demo() {
     }
 
-    /** Runs one demo migration and returns the source's report. */
+    /**
+     * Runs one demo migration and returns the source's report.
+     *
+     * @param config devices, memory sizes and workload
+     * @param options how to migrate
+     * @param progress receives the source's progress lines
+     * @return the source's report
+     * @throws IOException if the loopback connection or guest memory cannot be set up
+     * @throws DeviceException if a device cannot be created or programmed
+     * @throws MigrationFailedException if the migration failed
+     */
     public static MigrationReport run(final DemoConfig config, final MigrationOptions options,
             final Consumer<String> progress) throws IOException, DeviceException, MigrationFailedException {
         return run(config, options, progress, e -> { });
     }
 
-    /** As {@link #run(DemoConfig, MigrationOptions, Consumer)}, giving the source's events to {@code events}. */
+    /**
+     * As {@link #run(DemoConfig, MigrationOptions, Consumer)}, giving the source's events to {@code events}.
+     *
+     * @param config devices, memory sizes and workload
+     * @param options how to migrate
+     * @param progress receives the source's progress lines
+     * @param events receives the source's events
+     * @return the source's report
+     * @throws IOException if the loopback connection or guest memory cannot be set up
+     * @throws DeviceException if a device cannot be created or programmed
+     * @throws MigrationFailedException if the migration failed
+     */
     public static MigrationReport run(final DemoConfig config, final MigrationOptions options,
             final Consumer<String> progress, final Consumer<dev.tern.migration.MigrationEvent> events)
             throws IOException, DeviceException, MigrationFailedException {

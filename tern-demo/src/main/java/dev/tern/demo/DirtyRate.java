@@ -23,19 +23,31 @@ public record DirtyRate(double percent, long bytesPerSecond) {
         }
     }
 
-    /** @return a rate of {@code percent} per second of each memory */
+    /**
+     * {@return a rate of {@code percent} per second of each memory}
+     *
+     * @param percent percent of each memory per second
+     */
     public static DirtyRate percent(final double percent) {
         return new DirtyRate(percent, -1);
     }
 
-    /** @return an absolute rate */
+    /**
+     * {@return an absolute rate}
+     *
+     * @param bytesPerSecond bytes of guest memory per second
+     */
     public static DirtyRate absolute(final long bytesPerSecond) {
         return new DirtyRate(0, bytesPerSecond);
     }
 
     /**
+     * Parses a rate as a command line gives it, relative (fraction of memory per second) or absolute (bytes per
+     * second).
+     *
      * @param text {@code 1.5}, {@code 1.5%} (per second), or {@code 4MiB/s}, {@code 512KiB/s}, {@code 1GiB/s},
      *             {@code 100000B/s}
+     * @return the rate
      * @throws IllegalArgumentException with a one-line message
      */
     public static DirtyRate parse(final String text) {
@@ -58,7 +70,11 @@ public record DirtyRate(double percent, long bytesPerSecond) {
         }
     }
 
-    /** @return bytes per second rewritten of a memory of {@code size} bytes */
+    /**
+     * {@return bytes per second rewritten of a memory of {@code size} bytes}
+     *
+     * @param size the memory's size in bytes
+     */
     public long of(final long size) {
         return bytesPerSecond >= 0 ? Math.min(bytesPerSecond, size * 100) : (long) (size * percent / 100);
     }

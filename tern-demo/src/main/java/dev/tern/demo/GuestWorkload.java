@@ -46,6 +46,11 @@ public final class GuestWorkload implements SourceMigration.Guest {
      * Programs each dma-engine (ring, status block, mutation rate) and prepares the uarts.
      *
      * @param bytesPerSecond guest memory written per second, and each engine's mutation rate
+     * @param memory the guest memory the devices DMA into
+     * @param engines the dma-engines to drive
+     * @param uarts the uarts to write to
+     * @param seed the seed of the write pattern
+     * @throws DeviceException if an engine cannot be programmed
      */
     public GuestWorkload(final GuestMemory memory, final List<DmaEngine> engines, final List<Uart> uarts,
             final long bytesPerSecond, final long seed) throws DeviceException {

@@ -14,24 +14,24 @@ import java.util.List;
  */
 public interface Device extends AutoCloseable {
 
-    /** @return the device kind, e.g. {@code uart}; part of the migration stream's compatibility check */
+    /** {@return the device kind, e.g. {@code uart}; part of the migration stream's compatibility check} */
     String kind();
 
-    /** @return flags and counts for {@code VFIO_DEVICE_GET_INFO} */
+    /** {@return flags and counts for {@code VFIO_DEVICE_GET_INFO}} */
     default DeviceInfo info() {
         return new DeviceInfo(DeviceInfo.FLAG_RESET | DeviceInfo.FLAG_PCI, regions().size(), irqs().size());
     }
 
-    /** @return the regions, indexed by region index */
+    /** {@return the regions, indexed by region index} */
     List<Region> regions();
 
-    /** @return the IRQ indexes, indexed by vfio-pci IRQ index */
+    /** {@return the IRQ indexes, indexed by vfio-pci IRQ index} */
     List<Irq> irqs();
 
-    /** @return the device's view of guest memory */
+    /** {@return the device's view of guest memory} */
     DmaSpace dma();
 
-    /** @return what the device may do now; set by the migration engine */
+    /** {@return what the device may do now; set by the migration engine} */
     DeviceGate gate();
 
     /**

@@ -19,7 +19,7 @@ public final class DeviceCatalog {
     private DeviceCatalog() {
     }
 
-    /** @return every factory found, one per name */
+    /** {@return every factory found, one per name} */
     public static List<DeviceFactory> factories() {
         final List<DeviceFactory> found = new ArrayList<>();
         final Set<String> names = new HashSet<>();
@@ -31,12 +31,16 @@ public final class DeviceCatalog {
         return found;
     }
 
-    /** @return the names of {@link #factories()} */
+    /** {@return the names of {@link #factories()}} */
     public static List<String> names() {
         return factories().stream().map(DeviceFactory::name).toList();
     }
 
-    /** @return the factory named {@code name} */
+    /**
+     * {@return the factory named {@code name}}
+     *
+     * @param name the device's name, as the command line gives it
+     */
     public static Optional<DeviceFactory> find(final String name) {
         return factories().stream().filter(f -> f.name().equals(name)).findFirst();
     }
@@ -44,6 +48,9 @@ public final class DeviceCatalog {
     /**
      * Creates the device named {@code name}.
      *
+     * @param name the device's name
+     * @param config what the command line set
+     * @return the device, in its power-on state
      * @throws DeviceException ENODEV naming the known devices for an unknown name; whatever the factory throws
      */
     public static MigratableDevice create(final String name, final DeviceConfig config) throws DeviceException {
@@ -55,7 +62,12 @@ public final class DeviceCatalog {
         return f.get().create(config);
     }
 
-    /** @return the device named {@code name}, at its defaults, wrapped in its migration engine */
+    /**
+     * {@return the device named {@code name}, at its defaults, wrapped in its migration engine}
+     *
+     * @param name the device's name
+     * @throws DeviceException as {@link #create}
+     */
     public static MigrationEngine open(final String name) throws DeviceException {
         return MigrationEngine.of(create(name, DeviceConfig.DEFAULTS));
     }

@@ -12,7 +12,11 @@ public record DeviceConfig(OptionalLong memory) {
     /** Every setting at the device's default. */
     public static final DeviceConfig DEFAULTS = new DeviceConfig(OptionalLong.empty());
 
-    /** @return a configuration with {@code bytes} of on-device memory */
+    /**
+     * {@return a configuration with {@code bytes} of on-device memory}
+     *
+     * @param bytes on-device memory, for devices that have some
+     */
     public static DeviceConfig ofMemory(final long bytes) {
         return new DeviceConfig(OptionalLong.of(bytes));
     }

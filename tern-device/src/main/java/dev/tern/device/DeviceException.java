@@ -10,9 +10,12 @@ import dev.tern.sys.Errno;
  */
 public class DeviceException extends Exception {
 
+    /** The errno to report ({@link #errno()}). */
     private final int errno;
 
     /**
+     * A refusal to report as {@code errno} (on vfio-user, in the error reply's header).
+     *
      * @param errno a {@link Errno} constant
      * @param message one line saying what was refused and why
      */
@@ -22,6 +25,8 @@ public class DeviceException extends Exception {
     }
 
     /**
+     * A refusal to report as {@code errno}, caused by {@code cause}.
+     *
      * @param errno a {@link Errno} constant
      * @param message one line saying what was refused and why
      * @param cause the underlying failure
@@ -31,7 +36,7 @@ public class DeviceException extends Exception {
         this.errno = errno;
     }
 
-    /** @return the errno to report ({@link Errno} constant) */
+    /** {@return the errno to report ({@link Errno} constant)} */
     public int errno() {
         return errno;
     }

@@ -11,16 +11,17 @@ import dev.tern.device.migration.MigratableDevice;
  */
 public interface DeviceFactory {
 
-    /** @return the name the command line uses, unique in the catalogue (e.g. {@code uart}) */
+    /** {@return the name the command line uses, unique in the catalogue (e.g. {@code uart})} */
     String name();
 
-    /** @return what the device is, in one line */
+    /** {@return what the device is, in one line} */
     String description();
 
     /**
      * Creates a device in its power-on state.
      *
      * @param config what the command line set; a device ignores what does not apply to it
+     * @return the device, owned by the caller
      * @throws DeviceException if the device cannot be created (e.g. ENOMEM for its memory)
      * @throws IllegalArgumentException if {@code config} is invalid for this device
      */

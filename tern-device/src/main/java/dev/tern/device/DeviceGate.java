@@ -24,7 +24,11 @@ public final class DeviceGate {
         /** Fully operational (RUNNING, PRE_COPY). */
         RUNNING;
 
-        /** @return the activity a device in {@code state} is allowed */
+        /**
+         * {@return the activity a device in {@code state} is allowed}
+         *
+         * @param state a v2 migration state
+         */
         public static Activity of(final MigrationState state) {
             if (!state.isRunning()) {
                 return STOPPED;
@@ -32,7 +36,12 @@ public final class DeviceGate {
             return state.isP2pQuiesced() ? P2P_QUIESCED : RUNNING;
         }
 
-        /** @return the more permissive of the two */
+        /**
+         * {@return the more permissive of the two}
+         *
+         * @param a one activity
+         * @param b the other
+         */
         public static Activity max(final Activity a, final Activity b) {
             return a.compareTo(b) >= 0 ? a : b;
         }
@@ -41,6 +50,10 @@ public final class DeviceGate {
     private final List<Runnable> resumeListeners = new CopyOnWriteArrayList<>();
     private volatile Activity activity = Activity.RUNNING;
     private volatile PciConfigSpace function;
+
+    /** A gate that allows everything ({@link Activity#RUNNING}, no PCI function attached): a new device runs. */
+    public DeviceGate() {
+    }
 
     /**
      * Makes DMA depend on the PCI function's Bus Master Enable too (a device without one, e.g. in unit tests of the
@@ -52,12 +65,12 @@ public final class DeviceGate {
         this.function = config;
     }
 
-    /** @return the current activity */
+    /** {@return the current activity} */
     public Activity activity() {
         return activity;
     }
 
-    /** @return true if the device may run (advance internal state, raise interrupts) */
+    /** {@return true if the device may run (advance internal state, raise interrupts)} */
     public boolean running() {
         return activity != Activity.STOPPED;
     }
@@ -119,9 +132,10 @@ public final class DeviceGate {
     }
 
     /**
+     * {@return true if the PCI function decodes accesses to that BAR now (its command register enables the BAR's
+     * address space); true for a device without a PCI function}
+     *
      * @param bar a BAR index (0-5)
-     * @return true if the PCI function decodes accesses to that BAR now (its command register enables the BAR's
-     *         address space); true for a device without a PCI function
      */
     public boolean decodes(final int bar) {
         final PciConfigSpace f = function;

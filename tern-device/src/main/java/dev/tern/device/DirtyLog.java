@@ -1,8 +1,6 @@
 package dev.tern.device;
 
 import dev.tern.sys.Errno;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code vfio.h}, spec §2.11), and vfio-user's "log every write" mode.
  *
  * <p>{@link DmaSpace} records every write it performs, so device authors write no tracking code. The log keeps one
- * bit per page of the chosen page size, set with atomic ORs by device threads and read-and-cleared by
- * {@link #report} with atomic ANDs, so no write between two reports is lost.
+ * bit per page of the chosen page size in {@link PageBitmap}s, marked by device threads and read-and-cleared by
+ * {@link #report}, so no write between two reports is lost.
  *
  * <p><b>Memory follows the writes, not the request.</b> Bits live in chunks of {@value #CHUNK_PAGES} pages (4 KiB of
  * bitmap, 128 MiB of IOVA at 4 KiB pages) allocated when a page in them is first written. Writes only land in
@@ -39,7 +37,6 @@ public final class DirtyLog {
     private static final int CHUNK_SHIFT = 15;
     /** Pages per lazily allocated bitmap chunk. */
     static final int CHUNK_PAGES = 1 << CHUNK_SHIFT;
-    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
 
     /**
      * @param shift  log2 of the page size
@@ -47,12 +44,16 @@ public final class DirtyLog {
      * @param chunks bitmap chunks by {@code page >>> CHUNK_SHIFT}; bit {@code i} of chunk {@code c} is page
      *               {@code (c << CHUNK_SHIFT) + i} (page number = address >>> shift)
      */
-    private record Tracking(int shift, DmaRange[] ranges, ConcurrentHashMap<Long, long[]> chunks) {
+    private record Tracking(int shift, DmaRange[] ranges, ConcurrentHashMap<Long, PageBitmap> chunks) {
     }
 
     private volatile Tracking tracking;
 
-    /** @return true between START and STOP */
+    /** A log that records nothing until {@code DMA_LOGGING_START}. */
+    public DirtyLog() {
+    }
+
+    /** {@return true between START and STOP} */
     public boolean active() {
         return tracking != null;
     }
@@ -122,7 +123,7 @@ public final class DirtyLog {
         tracking = null;
     }
 
-    /** @return bytes of bitmap allocated now (chunks written to), for tests and diagnostics */
+    /** {@return bytes of bitmap allocated now (chunks written to), for tests and diagnostics} */
     public long bitmapBytes() {
         final Tracking t = tracking;
         return t == null ? 0 : (long) t.chunks.size() * CHUNK_PAGES / 8;
@@ -152,12 +153,13 @@ public final class DirtyLog {
         }
     }
 
-    /** Sets the bits of pages {@code [p0, p1]}, allocating their chunks on first use. */
+    /** Marks pages {@code [p0, p1]}, allocating their chunks on first use. */
     private static void mark(final Tracking t, final long p0, final long p1) {
         for (long c = p0 >>> CHUNK_SHIFT; c <= p1 >>> CHUNK_SHIFT; c++) {
             final long base = c << CHUNK_SHIFT;
-            final long[] words = t.chunks.computeIfAbsent(c, k -> new long[CHUNK_PAGES / 64]);
-            setBits(words, Math.max(p0, base) - base, Math.min(p1, base + CHUNK_PAGES - 1) - base);
+            final long lo = Math.max(p0, base);
+            t.chunks.computeIfAbsent(c, k -> new PageBitmap(CHUNK_PAGES, 1L << t.shift)).markPages(lo - base,
+                    Math.min(p1, base + CHUNK_PAGES - 1) - lo + 1);
         }
     }
 
@@ -188,34 +190,29 @@ public final class DirtyLog {
         if (t.ranges != null && !covered(t.ranges, want)) {
             throw new DeviceException(Errno.EINVAL, "report range " + want + " is not inside the logged ranges");
         }
-        final long tps = 1L << t.shift;
         final long p0 = iova >>> t.shift;
         final long p1 = (want.end() - 1) >>> t.shift;
         // only the first and the last page can be partly outside the range: those are reported, not cleared
         final long full0 = (p0 << t.shift) >= iova ? p0 : p0 + 1;
-        final long full1 = (p1 << t.shift) <= want.end() - tps ? p1 : p1 - 1;
-        final int rshift = Long.numberOfTrailingZeros(pageSize);
+        final long full1 = (p1 << t.shift) <= want.end() - (1L << t.shift) ? p1 : p1 - 1;
         for (long c = p0 >>> CHUNK_SHIFT; c <= p1 >>> CHUNK_SHIFT; c++) {
-            final long[] words = t.chunks.get(c);
-            if (words == null) {
+            final PageBitmap chunk = t.chunks.get(c);
+            if (chunk == null) {
                 continue;
             }
             final long base = c << CHUNK_SHIFT;
-            final long lo = Math.max(p0, base) - base;
-            final long hi = Math.min(p1, base + CHUNK_PAGES - 1) - base;
-            for (long w = lo >>> 6; w <= hi >>> 6; w++) {
-                final long mask = wordMask(w, lo, hi);
-                final long clear = full0 <= full1 ? mask & wordMask(w, full0 - base, full1 - base) : 0;
-                final long word = clear != 0 ? (long) WORDS.getAndBitwiseAnd(words, (int) w, ~clear)
-                        : (long) WORDS.getVolatile(words, (int) w);
-                long dirty = word & mask;
-                while (dirty != 0) {
-                    final long page = base + (w << 6) + Long.numberOfTrailingZeros(dirty);
-                    dirty &= dirty - 1;
-                    final long start = page << t.shift;
-                    final long from = Math.max(start, iova) - iova;
-                    final long to = Math.min(start, want.end() - tps) + tps - 1 - iova;
-                    setPlain(bitmapOut, from >>> rshift, to >>> rshift);
+            final long lo = Math.max(p0, base);
+            final long hi = Math.min(p1, base + CHUNK_PAGES - 1);
+            final long clearLo = Math.max(lo, full0);
+            final long clearHi = Math.min(hi, full1);
+            final long origin = iova - (base << t.shift);
+            final long end = want.end() - (base << t.shift);
+            for (long p = lo; p <= hi; p++) {
+                if (p == clearLo && clearLo <= clearHi) {
+                    chunk.collect(p - base, clearHi - clearLo + 1, true, bitmapOut, origin, end, pageSize);
+                    p = clearHi;
+                } else {
+                    chunk.collect(p - base, 1, false, bitmapOut, origin, end, pageSize);
                 }
             }
         }
@@ -230,32 +227,5 @@ public final class DirtyLog {
             }
         }
         return covered >= want.end();
-    }
-
-    /** Bits of word {@code w} that lie in the bit range {@code [from, to]}. */
-    private static long wordMask(final long w, final long from, final long to) {
-        final long lo = w << 6;
-        final long hi = lo + 63;
-        if (to < lo || from > hi) {
-            return 0;
-        }
-        final long m1 = from <= lo ? -1L : -1L << (from - lo);
-        final long m2 = to >= hi ? -1L : -1L >>> (63 - (to - lo));
-        return m1 & m2;
-    }
-
-    private static void setBits(final long[] bits, final long from, final long to) {
-        for (long w = from >>> 6; w <= to >>> 6; w++) {
-            final long mask = wordMask(w, from, to);
-            if (((long) WORDS.getOpaque(bits, (int) w) & mask) != mask) {
-                WORDS.getAndBitwiseOr(bits, (int) w, mask);
-            }
-        }
-    }
-
-    private static void setPlain(final long[] bits, final long from, final long to) {
-        for (long w = from >>> 6; w <= to >>> 6; w++) {
-            bits[(int) w] |= wordMask(w, from, to);
-        }
     }
 }

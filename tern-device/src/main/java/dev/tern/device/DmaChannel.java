@@ -11,6 +11,8 @@ public interface DmaChannel {
     /**
      * Reads {@code dst.byteSize()} bytes of guest memory at {@code iova}.
      *
+     * @param iova the guest address
+     * @param dst receives the bytes, all of it
      * @throws DeviceException if the peer refused or the transport failed
      */
     void read(long iova, MemorySegment dst) throws DeviceException;
@@ -18,6 +20,8 @@ public interface DmaChannel {
     /**
      * Writes {@code src} to guest memory at {@code iova}.
      *
+     * @param iova the guest address
+     * @param src the bytes, all of it
      * @throws DeviceException if the peer refused or the transport failed
      */
     void write(long iova, MemorySegment src) throws DeviceException;

@@ -21,6 +21,9 @@ public record DmaRange(long iova, long length) {
     /**
      * Validates raw uAPI numbers the way the kernel does for DMA logging ranges (spec §2.11).
      *
+     * @param iova the start, as the uAPI struct carries it
+     * @param length the length, as the uAPI struct carries it
+     * @return the range
      * @throws DeviceException EINVAL for a zero length, EOVERFLOW if the range does not fit below 2^63
      */
     public static DmaRange checked(final long iova, final long length) throws DeviceException {
@@ -34,17 +37,26 @@ public record DmaRange(long iova, long length) {
         return new DmaRange(iova, length);
     }
 
-    /** @return the first address after the range */
+    /** {@return the first address after the range} */
     public long end() {
         return iova + length;
     }
 
-    /** @return true if {@code [addr, addr + len)} lies inside this range */
+    /**
+     * {@return true if {@code [addr, addr + len)} lies inside this range}
+     *
+     * @param addr the first address
+     * @param len the length
+     */
     public boolean contains(final long addr, final long len) {
         return addr >= iova && len >= 0 && addr <= end() - len;
     }
 
-    /** @return true if the two ranges share at least one byte */
+    /**
+     * {@return true if the two ranges share at least one byte}
+     *
+     * @param other the other range
+     */
     public boolean overlaps(final DmaRange other) {
         return iova < other.end() && other.iova < end();
     }

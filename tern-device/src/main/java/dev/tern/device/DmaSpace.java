@@ -29,17 +29,22 @@ public final class DmaSpace {
     private final DirtyLog dirtyLog = new DirtyLog();
     private final IovaMap<DmaMapping> mappings = new IovaMap<>();
 
-    /** @param gate the device's gate, consulted on every access */
+    /**
+     * An empty DMA space: no mapping until the VMM sends DMA_MAP, and no access unless the gate allows it (Bus Master
+     * Enable, migration state).
+     *
+     * @param gate the device's gate, consulted on every access
+     */
     public DmaSpace(final DeviceGate gate) {
         this.gate = gate;
     }
 
-    /** @return the dirty log of this space's writes */
+    /** {@return the dirty log of this space's writes} */
     public DirtyLog dirtyLog() {
         return dirtyLog;
     }
 
-    /** @return the current mappings, sorted by IOVA */
+    /** {@return the current mappings, sorted by IOVA} */
     public List<DmaMapping> mappings() {
         return mappings.entries().stream().map(IovaMap.Entry::value).toList();
     }
@@ -47,6 +52,7 @@ public final class DmaSpace {
     /**
      * Adds a mapping.
      *
+     * @param mapping the range and what backs it (vfio-user DMA_MAP: an fd, or nothing for message-based access)
      * @throws DeviceException EEXIST if it overlaps an existing mapping
      */
     public void map(final DmaMapping mapping) throws DeviceException {
@@ -57,7 +63,15 @@ public final class DmaSpace {
         }
     }
 
-    /** Maps a memory segment at {@code iova} (convenience for {@link #map}). */
+    /**
+     * Maps a memory segment at {@code iova} (convenience for {@link #map}).
+     *
+     * @param iova where the segment starts in IOVA space
+     * @param segment the memory, whose size is the mapping's length
+     * @param writable false for a read-only mapping (writes are EACCES)
+     * @param peerToPeer true if the memory is another device's (P2P DMA, refused in the *_P2P states)
+     * @throws DeviceException EEXIST if it overlaps an existing mapping
+     */
     public void mapMemory(final long iova, final MemorySegment segment, final boolean writable,
             final boolean peerToPeer) throws DeviceException {
         map(new DmaMapping(new DmaRange(iova, segment.byteSize()), new DmaMapping.Memory(segment), writable,
@@ -67,6 +81,8 @@ public final class DmaSpace {
     /**
      * Removes every mapping inside {@code [iova, iova + length)}.
      *
+     * @param iova the start of the range
+     * @param length the range's length
      * @return the mappings removed
      * @throws DeviceException EINVAL if the range cuts through a mapping (partial unmap is not supported)
      */
@@ -84,7 +100,12 @@ public final class DmaSpace {
         mappings.clear();
     }
 
-    /** @return true if any mapped part of {@code [iova, iova + length)} is a peer-to-peer mapping */
+    /**
+     * {@return true if any mapped part of {@code [iova, iova + length)} is a peer-to-peer mapping}
+     *
+     * @param iova the start of the range
+     * @param length the range's length
+     */
     public boolean isPeerToPeer(final long iova, final long length) {
         if (length <= 0 || iova < 0 || iova > Long.MAX_VALUE - length) {
             return false;
@@ -95,6 +116,8 @@ public final class DmaSpace {
     /**
      * Reads guest memory at {@code iova} into all of {@code dst}.
      *
+     * @param iova the guest address
+     * @param dst receives the bytes, all of it
      * @throws DeviceException EFAULT unmapped, EPERM refused by the migration state
      */
     public void read(final long iova, final MemorySegment dst) throws DeviceException {
@@ -104,48 +127,86 @@ public final class DmaSpace {
     /**
      * Writes all of {@code src} to guest memory at {@code iova}, recording the pages in the dirty log.
      *
+     * @param iova the guest address
+     * @param src the bytes, all of it
      * @throws DeviceException EFAULT unmapped, EACCES read-only, EPERM refused by the migration state
      */
     public void write(final long iova, final MemorySegment src) throws DeviceException {
         access(iova, src, true);
     }
 
-    /** Reads {@code dst.remaining()} bytes and advances its position. */
+    /**
+     * Reads {@code dst.remaining()} bytes and advances its position.
+     *
+     * @param iova the guest address
+     * @param dst receives the bytes, from its position to its limit
+     * @throws DeviceException as {@link #read(long, MemorySegment)}
+     */
     public void read(final long iova, final ByteBuffer dst) throws DeviceException {
         final int n = dst.remaining();
         access(iova, MemorySegment.ofBuffer(dst), false);
         dst.position(dst.position() + n);
     }
 
-    /** Writes {@code src.remaining()} bytes and advances its position. */
+    /**
+     * Writes {@code src.remaining()} bytes and advances its position.
+     *
+     * @param iova the guest address
+     * @param src the bytes, from its position to its limit
+     * @throws DeviceException as {@link #write(long, MemorySegment)}
+     */
     public void write(final long iova, final ByteBuffer src) throws DeviceException {
         final int n = src.remaining();
         access(iova, MemorySegment.ofBuffer(src), true);
         src.position(src.position() + n);
     }
 
-    /** Reads a little-endian 64-bit value. */
+    /**
+     * Reads a little-endian 64-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @return the value
+     * @throws DeviceException as {@link #read(long, MemorySegment)}
+     */
     public long readLong(final long iova) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new long[1]);
         access(iova, tmp, false);
         return tmp.get(LONG, 0);
     }
 
-    /** Writes a little-endian 64-bit value. */
+    /**
+     * Writes a little-endian 64-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @param value the value
+     * @throws DeviceException as {@link #write(long, MemorySegment)}
+     */
     public void writeLong(final long iova, final long value) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new long[1]);
         tmp.set(LONG, 0, value);
         access(iova, tmp, true);
     }
 
-    /** Reads a little-endian 32-bit value. */
+    /**
+     * Reads a little-endian 32-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @return the value
+     * @throws DeviceException as {@link #read(long, MemorySegment)}
+     */
     public int readInt(final long iova) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new int[1]);
         access(iova, tmp, false);
         return tmp.get(INT, 0);
     }
 
-    /** Writes a little-endian 32-bit value. */
+    /**
+     * Writes a little-endian 32-bit value.
+     *
+     * @param iova the guest address (no alignment required)
+     * @param value the value
+     * @throws DeviceException as {@link #write(long, MemorySegment)}
+     */
     public void writeInt(final long iova, final int value) throws DeviceException {
         final MemorySegment tmp = MemorySegment.ofArray(new int[1]);
         tmp.set(INT, 0, value);

@@ -30,9 +30,15 @@ public final class IovaMap<T> {
 
     private final ConcurrentSkipListMap<Long, Entry<T>> byIova = new ConcurrentSkipListMap<>();
 
+    /** An empty map. */
+    public IovaMap() {
+    }
+
     /**
      * Adds a range unless it overlaps one already present.
      *
+     * @param range the range to add
+     * @param value what it maps to
      * @return null when added, else the entry it overlaps (nothing changed)
      */
     public synchronized Entry<T> add(final DmaRange range, final T value) {
@@ -48,18 +54,30 @@ public final class IovaMap<T> {
         return null;
     }
 
-    /** @return the entry whose range contains {@code iova}, or null */
+    /**
+     * {@return the entry whose range contains {@code iova}, or null}
+     *
+     * @param iova the address looked up
+     */
     public Entry<T> containing(final long iova) {
         final Map.Entry<Long, Entry<T>> e = byIova.floorEntry(iova);
         return e != null && iova < e.getValue().range().end() ? e.getValue() : null;
     }
 
-    /** @return the entry that starts exactly where {@code previous} ends (contiguous IOVA), or null */
+    /**
+     * {@return the entry that starts exactly where {@code previous} ends (contiguous IOVA), or null}
+     *
+     * @param previous an entry of this map
+     */
     public Entry<T> adjacent(final Entry<T> previous) {
         return byIova.get(previous.range().end());
     }
 
-    /** @return the entries sharing at least one byte with {@code range}, in IOVA order */
+    /**
+     * {@return the entries sharing at least one byte with {@code range}, in IOVA order}
+     *
+     * @param range the range looked up
+     */
     public List<Entry<T>> overlapping(final DmaRange range) {
         final Long from = byIova.floorKey(range.iova());
         final List<Entry<T>> out = new ArrayList<>();
@@ -75,6 +93,7 @@ public final class IovaMap<T> {
      * Removes every entry inside {@code range}.
      *
      * @param cutAllowed false to refuse (and change nothing) when {@code range} cuts through an entry
+     * @param range the range to clear
      * @return the entries removed, or null if {@code range} cuts one and {@code cutAllowed} is false
      */
     public synchronized List<Entry<T>> removeWithin(final DmaRange range, final boolean cutAllowed) {
@@ -95,12 +114,12 @@ public final class IovaMap<T> {
         byIova.clear();
     }
 
-    /** @return the entries in IOVA order (a snapshot) */
+    /** {@return the entries in IOVA order (a snapshot)} */
     public List<Entry<T>> entries() {
         return List.copyOf(byIova.values());
     }
 
-    /** @return how many ranges are present */
+    /** {@return how many ranges are present} */
     public int size() {
         return byIova.size();
     }

@@ -22,6 +22,8 @@ public final class Irq {
     private final long[] delivered;
 
     /**
+     * An IRQ index with no triggers installed; interrupts raised while the gate forbids them stay pending.
+     *
      * @param info type, count and flags
      * @param gate the device's gate
      */
@@ -35,7 +37,7 @@ public final class Irq {
         gate.onResume(this::deliverPending);
     }
 
-    /** @return type, count and flags */
+    /** {@return type, count and flags} */
     public IrqInfo info() {
         return info;
     }
@@ -43,6 +45,8 @@ public final class Irq {
     /**
      * Installs (or with {@code null} removes) the trigger of one vector ({@code VFIO_IRQ_SET_ACTION_TRIGGER}).
      *
+     * @param vector the vector within the index, from 0
+     * @param trigger how to signal the VMM (its eventfd), or {@code null} to remove it
      * @throws DeviceException EINVAL for a vector outside the index
      */
     public synchronized void setTrigger(final int vector, final IrqTrigger trigger) throws DeviceException {
@@ -57,7 +61,11 @@ public final class Irq {
         Arrays.fill(pending, false);
     }
 
-    /** @return true if the VMM installed a trigger for {@code vector} */
+    /**
+     * {@return true if the VMM installed a trigger for {@code vector}}
+     *
+     * @param vector the vector within the index
+     */
     public synchronized boolean hasTrigger(final int vector) {
         return vector >= 0 && vector < triggers.length && triggers[vector] != null;
     }
@@ -65,6 +73,8 @@ public final class Irq {
     /**
      * Masks or unmasks one vector; unmasking delivers a latched interrupt.
      *
+     * @param vector the vector within the index
+     * @param mask true to mask, false to unmask
      * @throws DeviceException EINVAL for a vector outside the index
      */
     public synchronized void setMasked(final int vector, final boolean mask) throws DeviceException {
@@ -78,6 +88,7 @@ public final class Irq {
     /**
      * Raises an interrupt on {@code vector}: delivered now, or latched while stopped or masked.
      *
+     * @param vector the vector within the index
      * @throws DeviceException EINVAL for a vector outside the index
      */
     public synchronized void trigger(final int vector) throws DeviceException {
@@ -86,12 +97,20 @@ public final class Irq {
         deliver(vector);
     }
 
-    /** @return how many interrupts were delivered on {@code vector} */
+    /**
+     * {@return how many interrupts were delivered on {@code vector}}
+     *
+     * @param vector the vector within the index
+     */
     public synchronized long delivered(final int vector) {
         return delivered[vector];
     }
 
-    /** @return true if an interrupt on {@code vector} waits for unmask or for the device to run */
+    /**
+     * {@return true if an interrupt on {@code vector} waits for unmask or for the device to run}
+     *
+     * @param vector the vector within the index
+     */
     public synchronized boolean pending(final int vector) {
         return pending[vector];
     }

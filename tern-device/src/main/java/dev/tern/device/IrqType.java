@@ -15,7 +15,7 @@ public enum IrqType {
     /** Device request (index 4): the host asks the user to release the device. */
     REQ;
 
-    /** @return the vfio-pci IRQ index */
+    /** {@return the vfio-pci IRQ index} */
     public int index() {
         return ordinal();
     }

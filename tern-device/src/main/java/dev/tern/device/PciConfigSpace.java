@@ -68,6 +68,9 @@ public final class PciConfigSpace implements RegionHandler {
     private volatile Runnable softReset = () -> { };
 
     /**
+     * A type 0 configuration header with these identifiers, no BARs and no capabilities yet; the fields a guest may
+     * write (command, status bits to clear, cache line, latency, interrupt line) are writable.
+     *
      * @param vendorId PCI vendor id
      * @param deviceId PCI device id
      * @param classCode 24-bit class code (class, subclass, prog-if)
@@ -93,6 +96,8 @@ public final class PciConfigSpace implements RegionHandler {
      * Declares BAR {@code index} of {@code size} bytes (a power of two).
      *
      * @param io true for an I/O-space BAR, false for 32-bit memory
+     * @param index the BAR number, 0 to 5
+     * @param size the BAR size in bytes, a power of two
      * @return this
      */
     public synchronized PciConfigSpace bar(final int index, final long size, final boolean io) {
@@ -106,8 +111,9 @@ public final class PciConfigSpace implements RegionHandler {
     }
 
     /**
+     * {@return this}
+     *
      * @param pin 1 = INTA# … 4 = INTD#, 0 = none
-     * @return this
      */
     public synchronized PciConfigSpace interruptPin(final int pin) {
         cfg[INTERRUPT_PIN] = (byte) pin;
@@ -148,7 +154,11 @@ public final class PciConfigSpace implements RegionHandler {
         return this;
     }
 
-    /** Registers what a D3hot→D0 soft reset does to the rest of the device (its registers). */
+    /**
+     * Registers what a D3hot→D0 soft reset does to the rest of the device (its registers).
+     *
+     * @param reset what the device does on that reset
+     */
     public void onSoftReset(final Runnable reset) {
         this.softReset = reset;
     }
@@ -211,15 +221,16 @@ public final class PciConfigSpace implements RegionHandler {
         put32(off, value | type);
     }
 
-    /** @return true if the command register lets the function master the bus (initiate DMA) */
+    /** {@return true if the command register lets the function master the bus (initiate DMA)} */
     public synchronized boolean busMasterEnabled() {
         return (cfg[COMMAND] & COMMAND_MASTER) != 0;
     }
 
     /**
+     * {@return true if the command register enables the address space of that BAR (I/O Space Enable for an I/O BAR,
+     * Memory Space Enable for a memory BAR); a function whose decoding is off does not claim the access}
+     *
      * @param bar a BAR index (0-5)
-     * @return true if the command register enables the address space of that BAR (I/O Space Enable for an I/O BAR,
-     *         Memory Space Enable for a memory BAR); a function whose decoding is off does not claim the access
      */
     public synchronized boolean decodes(final int bar) {
         final int enable = (cfg[BAR0 + 4 * bar] & 1) == 1 ? COMMAND_IO : COMMAND_MEMORY;
@@ -231,7 +242,7 @@ public final class PciConfigSpace implements RegionHandler {
         put16(STATUS, get16(STATUS) | STATUS_RECEIVED_MASTER_ABORT);
     }
 
-    /** @return a copy of the 256 bytes */
+    /** {@return a copy of the 256 bytes} */
     public synchronized byte[] snapshot() {
         return cfg.clone();
     }
@@ -248,12 +259,20 @@ public final class PciConfigSpace implements RegionHandler {
         System.arraycopy(bytes, 0, cfg, 0, SIZE);
     }
 
-    /** @return the 16-bit value at {@code offset} */
+    /**
+     * {@return the 16-bit value at {@code offset}}
+     *
+     * @param offset the byte offset in the configuration space
+     */
     public synchronized int get16(final int offset) {
         return (cfg[offset] & 0xFF) | (cfg[offset + 1] & 0xFF) << 8;
     }
 
-    /** @return the 32-bit value at {@code offset} */
+    /**
+     * {@return the 32-bit value at {@code offset}}
+     *
+     * @param offset the byte offset in the configuration space
+     */
     public synchronized int get32(final int offset) {
         return get16(offset) | get16(offset + 2) << 16;
     }

@@ -25,6 +25,9 @@ public final class Region {
     private final boolean frozenWhenStopped;
 
     /**
+     * A region whose checked accesses go to {@code handler}: a BAR only while the command register enables it, and,
+     * if {@code frozenWhenStopped}, only while the device is not stopped.
+     *
      * @param info index, size and flags (FLAG_MMAP requires a backing)
      * @param handler the register logic
      * @param backing shared memory for FLAG_MMAP regions
@@ -48,7 +51,15 @@ public final class Region {
         this.frozenWhenStopped = frozenWhenStopped;
     }
 
-    /** A region of registers: trapped access, frozen while stopped. */
+    /**
+     * A region of registers: trapped access, frozen while stopped.
+     *
+     * @param index the region index (vfio-pci: BAR0..5 = 0..5)
+     * @param size the region size in bytes
+     * @param handler the register logic
+     * @param gate the device's gate
+     * @return the region
+     */
     public static Region registers(final int index, final long size, final RegionHandler handler,
             final DeviceGate gate) {
         return new Region(new RegionInfo(index, size, RegionInfo.FLAG_READ | RegionInfo.FLAG_WRITE), handler,
@@ -58,6 +69,12 @@ public final class Region {
     /**
      * A region backed by shared memory (a memfd): trapped accesses are plain loads and stores, and the VMM may map
      * the fd instead (FLAG_MMAP). Not frozen while stopped: the memory has no side effects.
+     *
+     * @param index the region index
+     * @param backing the memory, whose size is the region's
+     * @param writable false for a read-only region
+     * @param gate the device's gate
+     * @return the region
      */
     public static Region memory(final int index, final SharedMemory backing, final boolean writable,
             final DeviceGate gate) {
@@ -81,7 +98,13 @@ public final class Region {
         return new Region(new RegionInfo(index, seg.byteSize(), flags), h, Optional.of(backing), gate, false);
     }
 
-    /** An index the device does not implement (size 0, no flags): every access is EINVAL. */
+    /**
+     * An index the device does not implement (size 0, no flags): every access is EINVAL.
+     *
+     * @param index the unimplemented index
+     * @param gate the device's gate
+     * @return the region
+     */
     public static Region absent(final int index, final DeviceGate gate) {
         final RegionHandler none = new RegionHandler() {
             @Override
@@ -97,18 +120,24 @@ public final class Region {
         return new Region(new RegionInfo(index, 0, 0), none, Optional.empty(), gate, false);
     }
 
-    /** A PCI config space region (index 7): read/write, never frozen (the VMM saves and restores it). */
+    /**
+     * A PCI config space region (index 7): read/write, never frozen (the VMM saves and restores it).
+     *
+     * @param config the device's configuration space
+     * @param gate the device's gate
+     * @return the region
+     */
     public static Region config(final PciConfigSpace config, final DeviceGate gate) {
         return new Region(new RegionInfo(RegionInfo.PCI_CONFIG, PciConfigSpace.SIZE,
                 RegionInfo.FLAG_READ | RegionInfo.FLAG_WRITE), config, Optional.empty(), gate, false);
     }
 
-    /** @return index, size and flags */
+    /** {@return index, size and flags} */
     public RegionInfo info() {
         return info;
     }
 
-    /** @return the shared memory a VMM may map, if any */
+    /** {@return the shared memory a VMM may map, if any} */
     public Optional<SharedMemory> backing() {
         return backing;
     }
@@ -116,6 +145,8 @@ public final class Region {
     /**
      * Reads {@code dst.remaining()} bytes at {@code offset}.
      *
+     * @param offset the offset within the region
+     * @param dst receives the bytes, from its position to its limit
      * @throws DeviceException EINVAL outside the region or if it is not readable; EBUSY while frozen
      */
     public void read(final long offset, final ByteBuffer dst) throws DeviceException {
@@ -132,6 +163,8 @@ public final class Region {
     /**
      * Writes {@code src.remaining()} bytes at {@code offset}.
      *
+     * @param offset the offset within the region
+     * @param src the bytes, from its position to its limit
      * @throws DeviceException EINVAL outside the region or if it is not writable; EBUSY while frozen
      */
     public void write(final long offset, final ByteBuffer src) throws DeviceException {

@@ -15,6 +15,8 @@ public interface RegionHandler {
     /**
      * Fills {@code dst} (all of its remaining bytes) with the region content at {@code offset}.
      *
+     * @param offset the offset within the region, already bounds-checked by {@link Region}
+     * @param dst receives the bytes, from its position to its limit
      * @throws DeviceException if the device refuses the access (e.g. an unsupported width: EINVAL)
      */
     void read(long offset, ByteBuffer dst) throws DeviceException;
@@ -22,6 +24,8 @@ public interface RegionHandler {
     /**
      * Consumes all remaining bytes of {@code src} as a write at {@code offset}.
      *
+     * @param offset the offset within the region, already bounds-checked by {@link Region}
+     * @param src the bytes written, from its position to its limit
      * @throws DeviceException if the device refuses the access
      */
     void write(long offset, ByteBuffer src) throws DeviceException;

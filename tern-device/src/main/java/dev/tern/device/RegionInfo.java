@@ -35,17 +35,17 @@ public record RegionInfo(int index, long size, int flags) {
         }
     }
 
-    /** @return true if the VMM may read the region */
+    /** {@return true if the VMM may read the region} */
     public boolean readable() {
         return (flags & FLAG_READ) != 0;
     }
 
-    /** @return true if the VMM may write the region */
+    /** {@return true if the VMM may write the region} */
     public boolean writable() {
         return (flags & FLAG_WRITE) != 0;
     }
 
-    /** @return true if the region can be mapped through a shared-memory fd */
+    /** {@return true if the region can be mapped through a shared-memory fd} */
     public boolean mmappable() {
         return (flags & FLAG_MMAP) != 0;
     }

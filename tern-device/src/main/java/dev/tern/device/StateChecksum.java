@@ -19,8 +19,10 @@ public final class StateChecksum {
     }
 
     /**
+     * {@return the checksum of {@code memory}, followed by {@code tail} (e.g. registers), if not null}
+     *
      * @param memory the image; read from several threads, so it must not be confined (memfd mappings are shared)
-     * @return the checksum of {@code memory}, followed by {@code tail} (e.g. registers), if not null
+     * @param tail bytes appended after the image (from position to limit), or {@code null}
      */
     public static long of(final MemorySegment memory, final ByteBuffer tail) {
         final long chunks = (memory.byteSize() + CHUNK - 1) / CHUNK;

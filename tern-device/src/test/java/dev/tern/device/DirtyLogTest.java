@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tern.sys.Errno;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class DirtyLogTest {
@@ -91,6 +93,54 @@ class DirtyLogTest {
         final long[] whole = new long[1];
         log.report(0x5000, 0x1000, 4096, whole);
         assertThat(whole[0]).as("a page only partly inside a report is not cleared").isEqualTo(1L);
+    }
+
+    /**
+     * Seeded random writes and reports (tracking at 4-64 KiB, reports at 4 KiB-2 MiB from unaligned origins, across
+     * chunk boundaries) against a naive model: a set of dirty tracked pages, a report sets the bits each dirty page
+     * overlaps and clears the pages wholly inside it.
+     */
+    @Test
+    void reportsMatchANaiveModelOverSeededRandomWritesAndRanges() throws Exception {
+        final Random r = new Random(0xD1247);
+        for (int trial = 0; trial < 30; trial++) {
+            final DirtyLog l = new DirtyLog();
+            final long tps = l.startAll(4096L << r.nextInt(5));
+            final long span = (long) DirtyLog.CHUNK_PAGES * tps * 3;
+            final TreeSet<Long> model = new TreeSet<>();
+            for (int step = 0; step < 200; step++) {
+                if (r.nextInt(3) > 0) {
+                    final long at = (long) (r.nextDouble() * span);
+                    final long len = 1 + r.nextInt(r.nextBoolean() ? 100 : 300_000);
+                    l.record(at, len);
+                    for (long p = at / tps; p <= (at + len - 1) / tps; p++) {
+                        model.add(p);
+                    }
+                    continue;
+                }
+                final long rps = 4096L << r.nextInt(10);
+                // near a written page, so edge pages only partly inside the report are often dirty
+                final Long after = model.ceiling((long) (r.nextDouble() * span / tps));
+                final long near = after != null ? after : model.isEmpty() ? 0 : model.first();
+                final long iova = Math.max(0, near * tps + r.nextInt((int) (2 * tps)) - tps);
+                final long length = 1 + (long) (r.nextDouble() * Math.min(span, rps * 64 * 8 - rps));
+                final long[] got = new long[8];
+                l.report(iova, length, rps, got);
+                final long[] want = new long[8];
+                for (final long p : List.copyOf(model.subSet(iova / tps, true, (iova + length - 1) / tps, true))) {
+                    final long from = Math.max(p * tps, iova) - iova;
+                    final long to = Math.min((p + 1) * tps, iova + length) - 1 - iova;
+                    for (long i = from / rps; i <= to / rps; i++) {
+                        want[(int) (i / 64)] |= 1L << i;
+                    }
+                    if (p * tps >= iova && (p + 1) * tps <= iova + length) {
+                        model.remove(p);
+                    }
+                }
+                assertThat(got).as("trial %d step %d: report 0x%x+0x%x at %d, tracking %d", trial, step, iova,
+                        length, rps, tps).isEqualTo(want);
+            }
+        }
     }
 
     @Test

@@ -46,10 +46,11 @@ public final class Json {
     }
 
     /**
+     * {@return the value}
+     *
      * @param text      the complete JSON text
      * @param maxLength longest accepted input, in characters
      * @param maxDepth  deepest accepted nesting of objects/arrays (1 = a flat object)
-     * @return the value
      * @throws JsonException if the text is not one well-formed JSON value within the limits
      */
     public static JsonValue parse(final String text, final int maxLength, final int maxDepth) throws JsonException {

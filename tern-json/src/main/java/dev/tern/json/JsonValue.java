@@ -14,7 +14,7 @@ import java.util.OptionalLong;
  */
 public sealed interface JsonValue {
 
-    /** @return the JSON type name, for error messages */
+    /** {@return the JSON type name, for error messages} */
     String typeName();
 
     /**
@@ -29,8 +29,9 @@ public sealed interface JsonValue {
         }
 
         /**
+         * {@return the member, if present}
+         *
          * @param name member name
-         * @return the member, if present
          */
         public Optional<JsonValue> get(final String name) {
             return Optional.ofNullable(members.get(name));
@@ -80,22 +81,24 @@ public sealed interface JsonValue {
         private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
         /**
+         * {@return its JSON number}
+         *
          * @param value an integer
-         * @return its JSON number
          */
         public static JsonNumber of(final long value) {
             return new JsonNumber(Long.toString(value));
         }
 
         /**
+         * {@return its JSON number}
+         *
          * @param value 64 raw bits read as unsigned
-         * @return its JSON number
          */
         public static JsonNumber ofUnsigned(final long value) {
             return new JsonNumber(Long.toUnsignedString(value));
         }
 
-        /** @return the value if it is an integer (no fraction, no exponent) within 0..2^64-1, as raw bits */
+        /** {@return the value if it is an integer (no fraction, no exponent) within 0..2^64-1, as raw bits} */
         public OptionalLong unsignedValue() {
             if (!isPlainInteger() || text.startsWith("-")) {
                 return OptionalLong.empty();
@@ -104,7 +107,11 @@ public sealed interface JsonValue {
             return v.compareTo(U64_MAX) > 0 ? OptionalLong.empty() : OptionalLong.of(v.longValue());
         }
 
-        /** @return the value if it is an integer within 0..{@code max} */
+        /**
+         * {@return the value if it is an integer within 0..{@code max}}
+         *
+         * @param max the largest value accepted
+         */
         public OptionalLong nonNegativeAtMost(final long max) {
             final OptionalLong u = unsignedValue();
             return u.isPresent() && u.getAsLong() >= 0 && u.getAsLong() <= max ? u : OptionalLong.empty();

@@ -13,8 +13,9 @@ public final class JsonWriter {
     }
 
     /**
+     * {@return its compact JSON text}
+     *
      * @param value the value
-     * @return its compact JSON text
      */
     public static String write(final JsonValue value) {
         final StringBuilder sb = new StringBuilder();
@@ -55,7 +56,11 @@ public final class JsonWriter {
         }
     }
 
-    /** @return {@code s} as a JSON string literal, quotes and escapes included (for hand-built JSON elsewhere) */
+    /**
+     * {@return {@code s} as a JSON string literal, quotes and escapes included (for hand-built JSON elsewhere)}
+     *
+     * @param s the text
+     */
     public static String quote(final String s) {
         final StringBuilder sb = new StringBuilder(s.length() + 2);
         string(sb, s);

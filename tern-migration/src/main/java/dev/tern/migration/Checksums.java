@@ -29,6 +29,12 @@ public record Checksums(long[] devices, long memory) {
     /**
      * Takes the checksums {@code plan} checks, in parallel (they are independent and each is a scan); 0 for the
      * others.
+     *
+     * @param devices the devices, stopped
+     * @param memory computes the guest memory digest
+     * @param plan which checksums to take
+     * @return the checksums
+     * @throws Exception as a device's checksum or the digest throws it
      */
     public static Checksums of(final List<MigratingDevice> devices, final Callable<Long> memory, final VerifyPlan plan)
             throws Exception {
@@ -46,7 +52,7 @@ public record Checksums(long[] devices, long memory) {
         return new Checksums(device, sums.get(devices.size()));
     }
 
-    /** @return the encoding */
+    /** {@return the encoding} */
     public ByteBuffer encode() {
         final ByteBuffer out = ByteBuffer.allocate(12 + 8 * devices.length).putInt(devices.length);
         for (final long c : devices) {
@@ -55,7 +61,13 @@ public record Checksums(long[] devices, long memory) {
         return out.putLong(memory).flip();
     }
 
-    /** @throws IllegalArgumentException for malformed bytes */
+    /**
+     * Reads the form {@link #encode} writes.
+     *
+     * @param in the encoded form, from its position
+     * @return the checksums
+     * @throws IllegalArgumentException for malformed bytes
+     */
     public static Checksums decode(final ByteBuffer in) {
         try {
             final int n = in.getInt();

@@ -28,7 +28,7 @@ public enum CommitOutcome {
         this.meaning = meaning;
     }
 
-    /** @return what it means for the operator, one clause */
+    /** {@return what it means for the operator, one clause} */
     public String meaning() {
         return meaning;
     }

@@ -44,12 +44,13 @@ public final class CommitResolver {
     }
 
     /**
+     * {@return the destination's answer, or empty with the last error}
+     *
      * @param to      where the destination listens
      * @param session the session id
      * @param tls     TLS as for the migration
      * @param secret  the session secret as for the migration
      * @param within  bound on all attempts together
-     * @return the destination's answer, or empty with the last error
      */
     public static Answer ask(final InetSocketAddress to, final long session, final Optional<TlsConfig> tls,
             final Optional<SessionSecret> secret, final Duration within) {

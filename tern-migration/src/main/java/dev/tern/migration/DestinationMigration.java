@@ -49,6 +49,8 @@ public final class DestinationMigration {
     private OutcomeStore outcomes = OutcomeStore.standard();
 
     /**
+     * The receiving side of one migration, pairing devices with the source's by position.
+     *
      * @param devices freshly opened devices (RUNNING, never used), matching the source's
      * @param memory this side's guest memory, mapped by the devices for DMA
      * @param options timeouts
@@ -62,7 +64,11 @@ public final class DestinationMigration {
         this.timeline = new Timeline(clock);
     }
 
-    /** Called as each phase begins (tests inject faults here). */
+    /**
+     * Called as each phase begins (tests inject faults here).
+     *
+     * @param listener receives each phase
+     */
     public void onPhase(final Consumer<Phase> listener) {
         this.phaseListener = listener;
     }
@@ -71,6 +77,8 @@ public final class DestinationMigration {
      * Receives this side's events as they happen, in the source's vocabulary ({@link EventLog}): MIGRATION setup,
      * active, device, completed or failed, and VFIO_MIGRATION with each device's state as read back (resuming, stop,
      * running-p2p, running).
+     *
+     * @param listener receives each event
      */
     public void onEvent(final Consumer<MigrationEvent> listener) {
         this.events = listener;
@@ -79,6 +87,8 @@ public final class DestinationMigration {
     /**
      * Where this destination remembers what became of its sessions at the commit point (issue 9 item 13); give the
      * same store to the listener ({@code answerQueries}) so a source in doubt can ask.
+     *
+     * @param store the store
      */
     public void outcomes(final OutcomeStore store) {
         this.outcomes = store;
@@ -87,6 +97,8 @@ public final class DestinationMigration {
     /**
      * Receives one migration over an accepted session (and closes it).
      *
+     * @param session the accepted connections
+     * @return what was received and how long it took
      * @throws MigrationFailedException if it did not complete; the destination's devices are then reset
      */
     public Result receive(final Session session) throws MigrationFailedException {

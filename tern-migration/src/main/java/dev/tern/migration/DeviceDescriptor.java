@@ -34,8 +34,10 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
     }
 
     /**
-     * @return why a device described by {@code destination} cannot load this device's state, or empty if it can.
-     *         The name may differ; everything the state depends on must not.
+     * {@return why a device described by {@code destination} cannot load this device's state, or empty if it can.
+     * The name may differ; everything the state depends on must not.}
+     *
+     * @param destination the destination device's descriptor
      */
     public Optional<String> incompatibility(final DeviceDescriptor destination) {
         final String who = "device " + name + " (" + kind + ")";
@@ -63,7 +65,11 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
         return Optional.empty();
     }
 
-    /** Appends the encoding to {@code out}. */
+    /**
+     * Appends the encoding to {@code out}.
+     *
+     * @param out big-endian, with room for the encoding
+     */
     public void encode(final ByteBuffer out) {
         WireText.put(out, name);
         WireText.put(out, kind);
@@ -73,7 +79,7 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
         }
     }
 
-    /** @return the encoded size */
+    /** {@return the encoded size} */
     public int encodedSize() {
         return WireText.size(name) + WireText.size(kind) + 12 + regions.size() * 16;
     }
@@ -81,6 +87,8 @@ public record DeviceDescriptor(String name, String kind, int formatVersion, int 
     /**
      * Decodes one descriptor.
      *
+     * @param in the encoded form, from its position
+     * @return the descriptor
      * @throws IllegalArgumentException for malformed bytes (too short, oversized counts, bad text)
      */
     public static DeviceDescriptor decode(final ByteBuffer in) {

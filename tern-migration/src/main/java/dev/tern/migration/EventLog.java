@@ -27,6 +27,8 @@ public final class EventLog implements Consumer<MigrationEvent> {
     private final Clock wall;
 
     /**
+     * A log that writes one timestamped line per event.
+     *
      * @param out  where the lines go
      * @param wall the wall clock for the timestamps
      */

@@ -37,7 +37,14 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         }
     }
 
-    /** @return the source's hello for {@code devices}, each saying whether it offers a checksum */
+    /**
+     * {@return the source's hello for {@code devices}, each saying whether it offers a checksum}
+     *
+     * @param memoryBytes the guest memory's size
+     * @param verify the source's verification mode
+     * @param precopy whether the source will pre-copy
+     * @param devices the source's devices, in pairing order
+     */
     public static Hello of(final long memoryBytes, final VerifyMode verify, final boolean precopy,
             final List<MigratingDevice> devices) {
         final boolean[] offers = new boolean[devices.size()];
@@ -48,7 +55,7 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
                 offers);
     }
 
-    /** @return the encoding */
+    /** {@return the encoding} */
     public ByteBuffer encode() {
         int size = 20 + checksums.length;
         for (final DeviceDescriptor d : devices) {
@@ -65,7 +72,13 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         return out.flip();
     }
 
-    /** @throws IllegalArgumentException for malformed bytes or another handshake version */
+    /**
+     * Reads the form {@link #encode} writes.
+     *
+     * @param in the encoded form, from its position
+     * @return the hello
+     * @throws IllegalArgumentException for malformed bytes or another handshake version
+     */
     public static Hello decode(final ByteBuffer in) {
         try {
             final int version = in.getInt();
@@ -98,7 +111,12 @@ public record Hello(long memoryBytes, VerifyMode verify, boolean precopy, List<D
         }
     }
 
-    /** @return why devices described by {@code local} (and memory of {@code localMemory}) cannot take this, or null */
+    /**
+     * {@return why devices described by {@code local} (and memory of {@code localMemory}) cannot take this, or null}
+     *
+     * @param local the destination's devices, in pairing order
+     * @param localMemory the destination's guest memory size
+     */
     public String incompatibility(final List<DeviceDescriptor> local, final long localMemory) {
         if (local.size() != devices.size()) {
             return "the source migrates " + devices.size() + " devices, the destination has " + local.size();

@@ -22,12 +22,16 @@ public record HelloReply(boolean accepted, String reason, boolean[] checksums) {
         checksums = checksums.clone();
     }
 
-    /** @return a refusal naming {@code why} */
+    /**
+     * {@return a refusal naming {@code why}}
+     *
+     * @param why one line naming the difference
+     */
     public static HelloReply refuse(final String why) {
         return new HelloReply(false, why, new boolean[0]);
     }
 
-    /** @return the encoding */
+    /** {@return the encoding} */
     public ByteBuffer encode() {
         final ByteBuffer text = WireText.of(reason);
         final ByteBuffer out = ByteBuffer.allocate(1 + text.remaining() + 4 + checksums.length);
@@ -38,7 +42,13 @@ public record HelloReply(boolean accepted, String reason, boolean[] checksums) {
         return out.flip();
     }
 
-    /** @throws IllegalArgumentException for malformed bytes */
+    /**
+     * Reads the form {@link #encode} writes.
+     *
+     * @param in the encoded form, from its position
+     * @return the reply
+     * @throws IllegalArgumentException for malformed bytes
+     */
     public static HelloReply decode(final ByteBuffer in) {
         try {
             final boolean accepted = in.get() != 0;

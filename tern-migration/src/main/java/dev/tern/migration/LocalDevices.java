@@ -11,7 +11,13 @@ public final class LocalDevices {
     private LocalDevices() {
     }
 
-    /** @return {@code device} as a migration participant named {@code name}, driven through {@code target} */
+    /**
+     * {@return {@code device} as a migration participant named {@code name}, driven through {@code target}}
+     *
+     * @param name how reports name the device
+     * @param device the device, for its region layout
+     * @param target its migration interface (usually its engine)
+     */
     public static MigratingDevice describe(final String name, final Device device, final MigrationTarget target) {
         return new MigratingDevice(new DeviceDescriptor(name, target.kind(), target.formatVersion(),
                 target.flags().bits(), device.regions().stream().map(Region::info)

@@ -1,5 +1,6 @@
 package dev.tern.migration;
 
+import dev.tern.device.PageBitmap;
 import dev.tern.vmm.GuestMemory;
 import java.lang.foreign.MemorySegment;
 import java.util.stream.LongStream;
@@ -20,7 +21,7 @@ final class MemoryDigest {
     private static final long PAGES_PER_TASK = 4096;
 
     private final int[] crcs;
-    private final long[] seen;
+    private final PageBitmap seen;
     private long sum;
 
     /** @param pages the guest memory's page count; every page starts as never received */
@@ -29,7 +30,7 @@ final class MemoryDigest {
             throw new IllegalArgumentException(pages + " pages of guest memory");
         }
         this.crcs = new int[(int) pages];
-        this.seen = new long[GuestMemory.words(pages)];
+        this.seen = new PageBitmap(pages, PAGE);
     }
 
     /** @return one page's term of the sum; a 64-bit finaliser (murmur3's) spreads index and CRC over all bits */
@@ -74,11 +75,10 @@ final class MemoryDigest {
         for (long i = 0; i < written.byteSize() / PAGE; i++) {
             final int page = (int) (first + i);
             final int c = crc(written.asSlice(i * PAGE, PAGE));
-            final long bit = 1L << (page & 63);
-            if ((seen[page >>> 6] & bit) != 0) {
+            if (seen.test(page)) {
                 sum -= mix(page, crcs[page]);
             }
-            seen[page >>> 6] |= bit;
+            seen.markPages(page, 1);
             crcs[page] = c;
             sum += mix(page, c);
         }

@@ -1,6 +1,7 @@
 package dev.tern.migration;
 
 import dev.tern.device.DeviceException;
+import dev.tern.device.PageBitmap;
 import dev.tern.migration.wire.RecordKind;
 import dev.tern.migration.wire.RecordWriter;
 import dev.tern.vmm.GuestMemory;
@@ -23,6 +24,8 @@ final class MemorySender {
     private final int channel;
     private final int maxRun;
     private final long[] bitmap;
+    /** The pages of {@link #bitmap}, taken run by run. */
+    private final PageBitmap pending;
     private final ByteBuffer header = ByteBuffer.allocateDirect(8);
     /**
      * Pages are copied here before they are checksummed and sent: the guest (and device DMA) keep writing live
@@ -40,6 +43,7 @@ final class MemorySender {
         this.channel = channel;
         this.maxRun = Math.max(GuestMemory.PAGE, chunkBytes / GuestMemory.PAGE * GuestMemory.PAGE);
         this.bitmap = new long[GuestMemory.words(memory.pages())];
+        this.pending = new PageBitmap(memory.pages(), GuestMemory.PAGE);
         this.bounce = ByteBuffer.allocateDirect(maxRun);
     }
 
@@ -50,35 +54,19 @@ final class MemorySender {
         for (final MigratingDevice d : loggingDevices) {
             d.target().reportDirty(0, memory.size(), GuestMemory.PAGE, bitmap);
         }
+        pending.markFrom(bitmap);
         long sent = 0;
         long dirtyPages = 0;
-        final long pages = memory.pages();
-        long page = 0;
-        while (page < pages) {
-            final int w = (int) (page >>> 6);
-            final long word = bitmap[w] >>> (page & 63);
-            if (word == 0) {
-                page = ((long) w + 1) << 6;
-                continue;
-            }
-            page += Long.numberOfTrailingZeros(word);
-            if (page >= pages) {
-                break;
-            }
-            long end = page;
-            while (end < pages && (bitmap[(int) (end >>> 6)] & (1L << (end & 63))) != 0
-                    && (end - page) * GuestMemory.PAGE < maxRun) {
-                end++;
-            }
-            final long offset = page * GuestMemory.PAGE;
-            final long length = (end - page) * GuestMemory.PAGE;
+        PageBitmap.Run run;
+        for (long page = 0; (run = pending.take(page, maxRun / GuestMemory.PAGE)) != null; page = run.end()) {
+            final long offset = run.first() * GuestMemory.PAGE;
+            final long length = run.pages() * GuestMemory.PAGE;
             header.clear().putLong(offset).flip();
             bounce.clear().limit((int) length);
             MemorySegment.ofBuffer(bounce).copyFrom(memory.segment().asSlice(offset, length));
             writer.write(RecordKind.MEMORY_PAGES, channel, header, bounce);
             sent += length;
-            dirtyPages += end - page;
-            page = end;
+            dirtyPages += run.pages();
         }
         lastDirtyPages = dirtyPages;
         return sent;

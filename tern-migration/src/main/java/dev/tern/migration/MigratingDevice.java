@@ -13,14 +13,22 @@ import java.util.List;
  */
 public record MigratingDevice(DeviceDescriptor descriptor, MigrationTarget target) {
 
-    /** @return {@code device} as a migration participant, described by its name, regions and target */
+    /**
+     * {@return {@code device} as a migration participant, described by its name, regions and target}
+     *
+     * @param device a device one side has opened
+     */
     public static MigratingDevice of(final VmmDevice device) {
         final MigrationTarget t = device.target();
         return new MigratingDevice(new DeviceDescriptor(device.name(), t.kind(), t.formatVersion(), t.flags().bits(),
                 device.regions()), t);
     }
 
-    /** @return every device of a side ({@code DeviceSide.devices()}), in order */
+    /**
+     * {@return every device of a side ({@code DeviceSide.devices()}), in order}
+     *
+     * @param devices the side's devices
+     */
     public static List<MigratingDevice> ofAll(final List<VmmDevice> devices) {
         return devices.stream().map(MigratingDevice::of).toList();
     }

@@ -10,6 +10,6 @@ public interface MigrationClock {
     /** The monotonic clock of the JVM. */
     MigrationClock SYSTEM = System::nanoTime;
 
-    /** @return a monotonic time in nanoseconds (only differences mean anything) */
+    /** {@return a monotonic time in nanoseconds (only differences mean anything)} */
     long nanos();
 }

@@ -37,7 +37,7 @@ public sealed interface MigrationEvent {
      * @param state  its state now
      */
     record DeviceState(String device, MigrationState state) implements MigrationEvent {
-        /** @return QEMU's QapiVfioMigrationState string for the state ({@code error} is Tern's: QEMU has none) */
+        /** {@return QEMU's QapiVfioMigrationState string for the state ({@code error} is Tern's: QEMU has none)} */
         public String qemuName() {
             return switch (state) {
                 case ERROR -> "error";

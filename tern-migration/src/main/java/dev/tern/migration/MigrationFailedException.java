@@ -10,11 +10,15 @@ import java.util.List;
 public final class MigrationFailedException extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /** Where the migration failed. */
     private final Phase phase;
+    /** Whether the source devices run again with their state. */
     private final boolean sourceRecovered;
     private final transient List<SourceOutcome> sourceDevices;
 
     /**
+     * A failure without per-device outcomes.
+     *
      * @param phase where it failed
      * @param sourceRecovered true if the source devices run again with their state
      * @param message one line saying what happened
@@ -26,6 +30,8 @@ public final class MigrationFailedException extends Exception {
     }
 
     /**
+     * A failure with each source device's state as read back after recovery.
+     *
      * @param phase where it failed
      * @param sourceRecovered true if the source devices run again
      * @param message one line saying what happened
@@ -46,22 +52,24 @@ public final class MigrationFailedException extends Exception {
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m.lines().findFirst().orElse("").strip();
     }
 
-    /** @return the phase that failed */
+    /** {@return the phase that failed} */
     public Phase phase() {
         return phase;
     }
 
-    /** @return true if the source devices are RUNNING again */
+    /** {@return true if the source devices are RUNNING again} */
     public boolean sourceRecovered() {
         return sourceRecovered;
     }
 
-    /** @return each source device after recovery, as read back (empty if recovery did not run) */
+    /** {@return each source device after recovery, as read back (empty if recovery did not run)} */
     public List<SourceOutcome> sourceDevices() {
         return sourceDevices;
     }
 
-    /** @return true if some source device's state is lost or unknown after recovery (see {@link SourceOutcome#lost()}) */
+    /**
+     * {@return true if some source device's state is lost or unknown after recovery (see {@link SourceOutcome#lost()})}
+     */
     public boolean stateLost() {
         return sourceDevices.stream().anyMatch(SourceOutcome::lost);
     }

@@ -49,49 +49,82 @@ public record MigrationOptions(boolean precopy, Duration downtimeLimit, int maxR
         }
     }
 
-    /** @return these options with pre-copy on or off */
+    /**
+     * {@return these options with pre-copy on or off}
+     *
+     * @param on true to pre-copy
+     */
     public MigrationOptions withPrecopy(final boolean on) {
         return new MigrationOptions(on, downtimeLimit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another downtime limit */
+    /**
+     * {@return these options with another downtime limit}
+     *
+     * @param limit the estimated downtime at which the source switches over
+     */
     public MigrationOptions withDowntimeLimit(final Duration limit) {
         return new MigrationOptions(precopy, limit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another timeout */
+    /**
+     * {@return these options with another timeout}
+     *
+     * @param t the bound on every wait for the peer
+     */
     public MigrationOptions withTimeout(final Duration t) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, t, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with devices streamed in parallel or one after another */
+    /**
+     * {@return these options with devices streamed in parallel or one after another}
+     *
+     * @param on true for parallel
+     */
     public MigrationOptions withParallelDevices(final boolean on) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, on,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another verification mode */
+    /**
+     * {@return these options with another verification mode}
+     *
+     * @param on the mode
+     */
     public MigrationOptions withVerify(final VerifyMode on) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, on, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with a hard downtime budget (ZERO: none) and what to do when it cannot be met */
+    /**
+     * {@return these options with a hard downtime budget (ZERO: none) and what to do when it cannot be met}
+     *
+     * @param max the budget
+     * @param then abort or switch when the last round's estimate is over it
+     */
     public MigrationOptions withMaxDowntime(final Duration max, final SwitchoverPolicy.NoConvergence then) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 max, then, heartbeat);
     }
 
-    /** @return these options with another round limit */
+    /**
+     * {@return these options with another round limit}
+     *
+     * @param rounds the pre-copy rounds at most
+     */
     public MigrationOptions withMaxRounds(final int rounds) {
         return new MigrationOptions(precopy, downtimeLimit, rounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, heartbeat);
     }
 
-    /** @return these options with another heartbeat interval (ZERO: none) */
+    /**
+     * {@return these options with another heartbeat interval (ZERO: none)}
+     *
+     * @param every the interval
+     */
     public MigrationOptions withHeartbeat(final Duration every) {
         return new MigrationOptions(precopy, downtimeLimit, maxRounds, chunkBytes, verify, timeout, parallelDevices,
                 maxDowntime, onNoConvergence, every);

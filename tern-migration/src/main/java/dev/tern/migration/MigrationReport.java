@@ -33,18 +33,18 @@ public record MigrationReport(Verification verification, double downtimeMs, doub
      * @param maxMs      the hard budget ({@code --max-downtime}), 0 for none
      */
     public record DowntimeBudget(double estimateMs, double limitMs, double maxMs) {
-        /** @return true if a downtime was estimated */
+        /** {@return true if a downtime was estimated} */
         public boolean estimated() {
             return !Double.isNaN(estimateMs);
         }
     }
 
-    /** @return measured minus estimated downtime in ms (NaN without an estimate) */
+    /** {@return measured minus estimated downtime in ms (NaN without an estimate)} */
     public double estimateErrorMs() {
         return downtimeMs - budget.estimateMs();
     }
 
-    /** @return whether the measured downtime kept the hard budget; null without one */
+    /** {@return whether the measured downtime kept the hard budget; null without one} */
     public Boolean budgetKept() {
         return budget.maxMs() <= 0 ? null : downtimeMs <= budget.maxMs();
     }
@@ -61,7 +61,7 @@ public record MigrationReport(Verification verification, double downtimeMs, doub
      */
     public record RoundStats(int round, long deviceBytes, long memoryBytes, double millis, long dirtyPages,
             long remainingBytes) {
-        /** @return bytes dirtied per second during the round (its dirty pages over its duration) */
+        /** {@return bytes dirtied per second during the round (its dirty pages over its duration)} */
         public double dirtyRate() {
             return millis <= 0 ? 0 : dirtyPages * (double) GuestMemory.PAGE * 1000 / millis;
         }
@@ -89,15 +89,15 @@ public record MigrationReport(Verification verification, double downtimeMs, doub
         }
     }
 
-    /** @return {@link Verification#verified()}: true, false (a checksum differed) or null (not everything checked) */
+    /** {@return {@link Verification#verified()}: true, false (a checksum differed) or null (not everything checked)} */
     public Boolean verified() {
         return verification.verified();
     }
 
     /**
-     * @return the report as one JSON object (keys: verified — true, false or null —, downtime_ms,
-     *         downtime_estimate_ms, downtime_limit_ms, max_downtime_ms, max_downtime_kept, total_ms, bytes,
-     *         rounds, memory_bytes, memory_verification, devices with their verification, …)
+     * {@return the report as one JSON object (keys: verified — true, false or null —, downtime_ms,
+     * downtime_estimate_ms, downtime_limit_ms, max_downtime_ms, max_downtime_kept, total_ms, bytes,
+     * rounds, memory_bytes, memory_verification, devices with their verification, …)}
      */
     public String toJson() {
         final StringBuilder sb = new StringBuilder("{");

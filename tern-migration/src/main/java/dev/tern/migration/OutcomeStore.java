@@ -50,6 +50,9 @@ public final class OutcomeStore implements OutcomeQueries {
     private final Map<Long, Entry> sessions = new LinkedHashMap<>();
 
     /**
+     * A store that remembers the outcome of recent sessions, so a source that lost the connection after COMMIT can ask
+     * what happened.
+     *
      * @param capacity   sessions kept at most
      * @param maxAge     how long a decided outcome is kept
      * @param settleWait how long a query that fences a session waits for its rollback (devices reset) to finish
@@ -66,7 +69,11 @@ public final class OutcomeStore implements OutcomeQueries {
         this.clock = clock;
     }
 
-    /** 64 sessions, kept 10 minutes, a fenced rollback awaited 10 s. */
+    /**
+     * 64 sessions, kept 10 minutes, a fenced rollback awaited 10 s.
+     *
+     * @return the store the CLI uses
+     */
     public static OutcomeStore standard() {
         return new OutcomeStore(64, Duration.ofMinutes(10), Duration.ofSeconds(10), MigrationClock.SYSTEM);
     }
@@ -118,8 +125,10 @@ public final class OutcomeStore implements OutcomeQueries {
     }
 
     /**
-     * @return true while the source of {@code session} may still ask: decided or not, neither released by
-     *         COMMIT_SEEN nor asked since
+     * {@return true while the source of {@code session} may still ask: decided or not, neither released by
+     * COMMIT_SEEN nor asked since}
+     *
+     * @param session the session id
      */
     public synchronized boolean mayBeAsked(final long session) {
         evict();
@@ -130,6 +139,9 @@ public final class OutcomeStore implements OutcomeQueries {
     /**
      * Decides (if still open) and returns what became of {@code session}; an open session is fenced and rolled back,
      * and the answer waits (bounded) for its rollback to finish.
+     *
+     * @param session the session id
+     * @return committed, rolled back, or unknown (never seen or evicted)
      */
     public CommitOutcome resolve(final long session) {
         final Entry e;

@@ -58,6 +58,8 @@ public final class SourceMigration {
     private Consumer<MigrationEvent> events = e -> { };
 
     /**
+     * The sending side of one migration; nothing happens until {@link #migrate} is called.
+     *
      * @param devices the devices, each RUNNING
      * @param memory the guest memory they DMA into (IOVA = guest offset)
      * @param guest the guest to pause at switchover
@@ -74,18 +76,30 @@ public final class SourceMigration {
         this.rounds = new SourceRounds(this.devices, options, timeline);
     }
 
-    /** Called on the migrating thread as each phase begins (progress display; tests inject faults here). */
+    /**
+     * Called on the migrating thread as each phase begins (progress display; tests inject faults here).
+     *
+     * @param listener receives each phase
+     */
     public void onPhase(final Consumer<Phase> listener) {
         this.phaseListener = listener;
     }
 
-    /** Receives one line per round and phase, for a terminal. */
+    /**
+     * Receives one line per round and phase, for a terminal.
+     *
+     * @param listener receives each line
+     */
     public void onProgress(final Consumer<String> listener) {
         this.progress = listener;
         rounds.onProgress(listener);
     }
 
-    /** Receives the migration's events as they happen ({@link EventLog} writes them for operators). */
+    /**
+     * Receives the migration's events as they happen ({@link EventLog} writes them for operators).
+     *
+     * @param listener receives each event
+     */
     public void onEvent(final Consumer<MigrationEvent> listener) {
         this.events = listener;
         rounds.onEvent(listener);
@@ -95,7 +109,9 @@ public final class SourceMigration {
      * Aborts a running migration from another thread (e.g. Ctrl-C): its connections close, so {@link #migrate}
      * fails into its usual recovery — before the commit point the source runs again — and this waits for that.
      *
+     * @param timeout the longest wait for the recovery
      * @return true if the migration finished (recovered, failed or completed) within {@code timeout}
+     * @throws InterruptedException if interrupted while waiting
      */
     public boolean abort(final java.time.Duration timeout) throws InterruptedException {
         aborted = true;
@@ -106,7 +122,7 @@ public final class SourceMigration {
         return finished.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    /** @return how the last {@link #migrate} failed, or null */
+    /** {@return how the last {@link #migrate} failed, or null} */
     public MigrationFailedException failure() {
         return failure;
     }
@@ -114,6 +130,9 @@ public final class SourceMigration {
     /**
      * Migrates everything to the destination listening at {@code to}.
      *
+     * @param to the destination's listening address
+     * @param tls the TLS configuration, or empty for plain TCP
+     * @return what moved, the downtime and the verification
      * @throws MigrationFailedException if it did not complete; {@link MigrationFailedException#sourceRecovered()}
      *         tells whether the source runs again (always, for failures before the commit point)
      */
@@ -125,6 +144,12 @@ public final class SourceMigration {
     /**
      * As {@link #migrate(InetSocketAddress, Optional)}, proving the receive's session secret on every connection
      * (issue 9 item 11) when one is given.
+     *
+     * @param to the destination's listening address
+     * @param tls the TLS configuration, or empty for plain TCP
+     * @param secret the receive's session secret, or empty
+     * @return what moved, the downtime and the verification
+     * @throws MigrationFailedException as {@link #migrate(InetSocketAddress, Optional)}
      */
     public MigrationReport migrate(final InetSocketAddress to, final Optional<TlsConfig> tls,
             final Optional<SessionSecret> secret) throws MigrationFailedException {

@@ -40,8 +40,8 @@ public record SourceOutcome(String name, MigrationState state, boolean reset, In
     }
 
     /**
-     * @return "running, state intact", "running after reset, state LOST", "running, state not verifiable",
-     *         "stopped (STOP_COPY)", "in ERROR" or "state unreadable", then the note if any
+     * {@return "running, state intact", "running after reset, state LOST", "running, state not verifiable",
+     * "stopped (STOP_COPY)", "in ERROR" or "state unreadable", then the note if any}
      */
     public String describe() {
         final String what;
@@ -57,17 +57,21 @@ public record SourceOutcome(String name, MigrationState state, boolean reset, In
         return note.isEmpty() ? what : what + " (" + note + ")";
     }
 
-    /** @return true unless the device runs again with its state intact or, not reset, merely not verifiable */
+    /** {@return true unless the device runs again with its state intact or, not reset, merely not verifiable} */
     public boolean lost() {
         return state != MigrationState.RUNNING || integrity == Integrity.LOST || integrity == Integrity.UNKNOWN;
     }
 
-    /** @return one phrase for all: "a.sock running, state intact; b.sock running after reset, state LOST" */
+    /**
+     * {@return one phrase for all: "a.sock running, state intact; b.sock running after reset, state LOST"}
+     *
+     * @param outcomes the source devices after recovery
+     */
     public static String describe(final List<SourceOutcome> outcomes) {
         return outcomes.stream().map(o -> o.name + " " + o.describe()).collect(Collectors.joining("; "));
     }
 
-    /** @return the outcome as a JSON object (name, state, reset, integrity, note) */
+    /** {@return the outcome as a JSON object (name, state, reset, integrity, note)} */
     public String toJson() {
         return "{\"name\":" + JsonWriter.quote(name) + ",\"state\":"
                 + (state == null ? "null" : "\"" + state + "\"") + ",\"reset\":" + reset + ",\"integrity\":\""

@@ -71,20 +71,32 @@ public record SwitchoverPolicy(long downtimeLimitNanos, long maxDowntimeNanos, i
         }
     }
 
-    /** @return the policy the options describe */
+    /**
+     * {@return the policy the options describe}
+     *
+     * @param options the migration's options
+     */
     public static SwitchoverPolicy of(final MigrationOptions options) {
         return new SwitchoverPolicy(options.downtimeLimit().toNanos(), options.maxDowntime().toNanos(),
                 options.maxRounds(), options.onNoConvergence());
     }
 
-    /** @return the downtime a switchover now would take: remaining bytes at the bandwidth, plus the fixed steps */
+    /**
+     * {@return the downtime a switchover now would take: remaining bytes at the bandwidth, plus the fixed steps}
+     *
+     * @param r what the last round measured
+     */
     public static long estimateNanos(final Round r) {
         final double data = r.bandwidth() <= 0 ? (r.remainingBytes() == 0 ? 0 : Double.MAX_VALUE)
                 : r.remainingBytes() * 1e9 / r.bandwidth();
         return (long) Math.min(Long.MAX_VALUE / 2.0, data) + r.fixedNanos();
     }
 
-    /** @return what to do after round {@code r} */
+    /**
+     * {@return what to do after round {@code r}}
+     *
+     * @param r what the last round measured
+     */
     public Decision decide(final Round r) {
         final long estimate = estimateNanos(r);
         // Round 1 sends everything, so its dirty count says nothing about the dirty rate; only from round 2 on does
@@ -102,12 +114,16 @@ public record SwitchoverPolicy(long downtimeLimitNanos, long maxDowntimeNanos, i
         return r.acksPending() ? Decision.AWAIT_ACKS_THEN_SWITCH : Decision.SWITCH;
     }
 
-    /** @return true if a downtime of {@code estimateNanos} breaks the hard budget */
+    /**
+     * {@return true if a downtime of {@code estimateNanos} breaks the hard budget}
+     *
+     * @param estimateNanos an estimated downtime
+     */
     public boolean overBudget(final long estimateNanos) {
         return maxDowntimeNanos > 0 && estimateNanos > maxDowntimeNanos;
     }
 
-    /** @return the hard budget, or null for none */
+    /** {@return the hard budget, or null for none} */
     public Duration maxDowntime() {
         return maxDowntimeNanos == 0 ? null : Duration.ofNanos(maxDowntimeNanos);
     }

@@ -20,7 +20,7 @@ public final class Timeline {
      * @param bytes bytes moved in the span
      */
     public record Span(Phase phase, String subject, int round, long startNanos, long endNanos, long bytes) {
-        /** @return the duration in milliseconds */
+        /** {@return the duration in milliseconds} */
         public double millis() {
             return (endNanos - startNanos) / 1e6;
         }
@@ -30,23 +30,36 @@ public final class Timeline {
     private final long origin;
     private final List<Span> spans = new ArrayList<>();
 
-    /** @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests) */
+    /**
+     * An empty timeline starting now.
+     *
+     * @param clock the migration's clock ({@link MigrationClock#SYSTEM} outside tests)
+     */
     public Timeline(final MigrationClock clock) {
         this.clock = clock;
         this.origin = clock.nanos();
     }
 
-    /** @return the clock this timeline reads */
+    /** {@return the clock this timeline reads} */
     public MigrationClock clock() {
         return clock;
     }
 
-    /** @return nanoseconds since the migration started */
+    /** {@return nanoseconds since the migration started} */
     public long now() {
         return clock.nanos() - origin;
     }
 
-    /** Records a span that started at {@code startNanos} (from {@link #now()}) and ends now. */
+    /**
+     * Records a span that started at {@code startNanos} (from {@link #now()}) and ends now.
+     *
+     * @param phase the phase
+     * @param subject a device name, or the guest memory
+     * @param round the pre-copy round, or 0
+     * @param startNanos when the span started
+     * @param bytes the bytes it moved
+     * @return the span recorded
+     */
     public Span record(final Phase phase, final String subject, final int round, final long startNanos,
             final long bytes) {
         final Span s = new Span(phase, subject, round, startNanos, now(), bytes);
@@ -56,7 +69,7 @@ public final class Timeline {
         return s;
     }
 
-    /** @return the spans recorded so far, ordered by start time */
+    /** {@return the spans recorded so far, ordered by start time} */
     public List<Span> spans() {
         synchronized (spans) {
             final List<Span> copy = new ArrayList<>(spans);

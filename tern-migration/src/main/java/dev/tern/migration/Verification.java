@@ -28,13 +28,15 @@ public record Verification(List<Check> devices, Check memory) {
             this.text = text;
         }
 
-        /** @return the report's word for it */
+        /** {@return the report's word for it} */
         public String text() {
             return text;
         }
     }
 
     /**
+     * The result of one comparison (a device's state checksum, or the guest memory digest).
+     *
      * @param status what was found
      * @param detail the reason it is not verifiable, or both checksums for a mismatch; empty otherwise
      */
@@ -49,7 +51,7 @@ public record Verification(List<Check> devices, Check memory) {
                             + Long.toHexString(destination) + " on the destination");
         }
 
-        /** @return "verified", "mismatch (…)", "not verifiable (…)" or "off" */
+        /** {@return "verified", "mismatch (…)", "not verifiable (…)" or "off"} */
         public String describe() {
             return detail.isEmpty() ? status.text : status.text + " (" + detail + ")";
         }
@@ -60,14 +62,18 @@ public record Verification(List<Check> devices, Check memory) {
         devices = List.copyOf(devices);
     }
 
-    /** @return a verification of {@code devices} devices with everything off */
+    /**
+     * {@return a verification of {@code devices} devices with everything off}
+     *
+     * @param devices how many devices
+     */
     public static Verification off(final int devices) {
         return new Verification(java.util.Collections.nCopies(devices, Check.OFF), Check.OFF);
     }
 
     /**
-     * @return TRUE if memory and every device verified; FALSE if any checksum differed; null if nothing differed but
-     *         something was not checked (verification off, or a device not verifiable)
+     * {@return TRUE if memory and every device verified; FALSE if any checksum differed; null if nothing differed but
+     * something was not checked (verification off, or a device not verifiable)}
      */
     public Boolean verified() {
         boolean all = memory.status == Status.VERIFIED;

@@ -24,17 +24,25 @@ public record VerifyPlan(VerifyMode mode, boolean[] source, boolean[] destinatio
         }
     }
 
-    /** @return whether device {@code i}'s checksums are compared */
+    /**
+     * {@return whether device {@code i}'s checksums are compared}
+     *
+     * @param i the device's index
+     */
     public boolean checks(final int i) {
         return mode != VerifyMode.OFF && source[i] && destination[i];
     }
 
-    /** @return whether guest memory's checksums are compared */
+    /** {@return whether guest memory's checksums are compared} */
     public boolean checksMemory() {
         return mode != VerifyMode.OFF;
     }
 
-    /** @return why device {@code i} is not checked, or null if it is */
+    /**
+     * {@return why device {@code i} is not checked, or null if it is}
+     *
+     * @param i the device's index
+     */
     public String whyNot(final int i) {
         if (mode == VerifyMode.OFF) {
             return "verification off";
@@ -47,7 +55,11 @@ public record VerifyPlan(VerifyMode mode, boolean[] source, boolean[] destinatio
                 + " (a kernel VFIO device, or a vfio-user server without the Tern extension)";
     }
 
-    /** @return why {@link VerifyMode#REQUIRED} cannot be met, naming every device concerned, or null */
+    /**
+     * {@return why {@link VerifyMode#REQUIRED} cannot be met, naming every device concerned, or null}
+     *
+     * @param devices the source's devices, for their names
+     */
     public String refusal(final List<DeviceDescriptor> devices) {
         if (mode != VerifyMode.REQUIRED) {
             return null;
@@ -62,7 +74,11 @@ public record VerifyPlan(VerifyMode mode, boolean[] source, boolean[] destinatio
                 + String.join("; ", missing);
     }
 
-    /** @return the devices not checked (name: reason), empty if every one is */
+    /**
+     * {@return the devices not checked (name: reason), empty if every one is}
+     *
+     * @param devices the source's devices, for their names
+     */
     public List<String> unverifiable(final List<DeviceDescriptor> devices) {
         final List<String> out = new ArrayList<>();
         for (int i = 0; i < source.length; i++) {
@@ -74,8 +90,12 @@ public record VerifyPlan(VerifyMode mode, boolean[] source, boolean[] destinatio
     }
 
     /**
-     * @return per device and for memory: verified, mismatch (with both checksums), not verifiable (with the reason)
-     *         or off
+     * {@return per device and for memory: verified, mismatch (with both checksums), not verifiable (with the reason)
+     * or off}
+     *
+     * @param ours the source's checksums
+     * @param theirs the destination's
+     * @param devices the source's devices, for their names
      */
     public Verification compare(final Checksums ours, final Checksums theirs, final List<DeviceDescriptor> devices) {
         if (ours.devices().length != devices.size() || theirs.devices().length != devices.size()) {

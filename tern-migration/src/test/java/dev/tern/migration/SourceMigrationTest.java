@@ -203,14 +203,13 @@ class SourceMigrationTest {
             }
             assertThat(e.sourceRecovered()).as(e.getMessage()).isTrue();
             if (expected != null) {
-                assertThat(e.phase()).isIn(expected, next(expected));
+                // A cut is noticed no earlier than it happens, but possibly later: a stop-copy of a few MiB can sit
+                // whole in the kernel's socket buffers, so the first failing read may be at LOAD.
+                assertThat(e.phase()).isGreaterThanOrEqualTo(expected);
             }
         });
     }
 
-    private static Phase next(final Phase p) {
-        return Phase.values()[Math.min(p.ordinal() + 1, Phase.values().length - 1)];
-    }
 
     private static void assertIntact(final MigrationRig rig, final long[] before) throws Exception {
         assertThat(rig.sourceChecksums()).isEqualTo(before);

@@ -12,6 +12,7 @@ package dev.tern.sys;
 public final class ControlTruncatedException extends PosixException {
   private static final long serialVersionUID = 1L;
 
+  /** Data bytes the truncated read consumed ({@link #bytesReceived()}). */
   private final long bytesReceived;
 
   ControlTruncatedException(String call, long bytesReceived, int allowedFds, int arrivedFds) {
@@ -25,6 +26,8 @@ public final class ControlTruncatedException extends PosixException {
   /**
    * Data bytes stored in the destination by the failed receive, the last recvmsg(2) included
    * (for {@code receiveExactly}, also those of its earlier reads).
+   *
+   * @return the count
    */
   public long bytesReceived() {
     return bytesReceived;

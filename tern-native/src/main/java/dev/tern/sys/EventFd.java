@@ -19,7 +19,12 @@ public final class EventFd implements AutoCloseable {
     this.fd = fd;
   }
 
-  /** A new eventfd whose counter starts at 0. */
+  /**
+   * A new eventfd whose counter starts at 0.
+   *
+   * @return the eventfd, close-on-exec
+   * @throws PosixException with the errno eventfd(2) set
+   */
   public static EventFd create() throws PosixException {
     return new EventFd(new Fd(Posix.eventfd(0, Layouts.EFD_CLOEXEC)));
   }
@@ -33,6 +38,8 @@ public final class EventFd implements AutoCloseable {
    * up and would block a write forever). QEMU creates its eventfds non-blocking anyway. Takes ownership
    * of {@code fd} on success only.
    *
+   * @param fd the descriptor received
+   * @return the eventfd, owning {@code fd}
    * @throws PosixException EINVAL if it is anything else (the caller still owns it)
    */
   public static EventFd fromPeer(Fd fd) throws PosixException {
@@ -44,17 +51,30 @@ public final class EventFd implements AutoCloseable {
     return new EventFd(fd);
   }
 
-  /** Treats {@code fd}, e.g. one received from a peer, as an eventfd; takes ownership of it. */
+  /**
+   * Treats {@code fd}, e.g. one received from a peer, as an eventfd; takes ownership of it.
+   *
+   * @param fd a descriptor the caller knows is an eventfd
+   * @return the eventfd, owning {@code fd}
+   */
   public static EventFd wrap(Fd fd) {
     return new EventFd(fd);
   }
 
-  /** The descriptor, e.g. to send to a peer; it stays owned by this EventFd. */
+  /**
+   * The descriptor, e.g. to send to a peer; it stays owned by this EventFd.
+   *
+   * @return the descriptor
+   */
   public Fd fd() {
     return fd;
   }
 
-  /** Adds 1 to the counter, waking a waiter. */
+  /**
+   * Adds 1 to the counter, waking a waiter.
+   *
+   * @throws PosixException with the errno write(2) set
+   */
   public void signal() throws PosixException {
     signal(1);
   }
@@ -62,6 +82,9 @@ public final class EventFd implements AutoCloseable {
   /**
    * Adds {@code n} to the counter; blocks if that would exceed {@code 0xfffffffffffffffe} until a
    * consumer drains it (eventfd(2)).
+   *
+   * @param n the amount to add, 1 to {@code 0xfffffffffffffffe}
+   * @throws PosixException with the errno write(2) set
    */
   public void signal(long n) throws PosixException {
     if (n == 0 || n == -1) {
@@ -76,6 +99,7 @@ public final class EventFd implements AutoCloseable {
    * ({@link #fromPeer}); on a blocking one it behaves as {@link #signal()}.
    *
    * @return false if the signal was dropped (EAGAIN)
+   * @throws PosixException with the errno write(2) set, EAGAIN excepted
    */
   public boolean trySignal() throws PosixException {
     try {
@@ -90,6 +114,9 @@ public final class EventFd implements AutoCloseable {
   /**
    * Blocks until the counter is non-zero, then returns it (an unsigned {@code u64}) and resets it
    * to 0. Works on a descriptor a peer made non-blocking too (it waits with poll(2)).
+   *
+   * @return the counter's value before the reset, never 0
+   * @throws PosixException with the errno read(2) or poll(2) set
    */
   public long consume() throws PosixException {
     while (true) {
@@ -108,13 +135,21 @@ public final class EventFd implements AutoCloseable {
    * Like {@link #consume()} but gives up after {@code timeout}. Meant for a single consumer: if
    * another thread drains the counter between the poll and the read, the read blocks.
    *
+   * @param timeout the longest wait
    * @return the counter, or 0 on timeout (a successful read never returns 0)
+   * @throws PosixException with the errno read(2) or poll(2) set
    */
   public long consume(Duration timeout) throws PosixException {
     return await(timeout) ? consume() : 0;
   }
 
-  /** Waits up to {@code timeout} for the counter to become non-zero without consuming it. */
+  /**
+   * Waits up to {@code timeout} for the counter to become non-zero without consuming it.
+   *
+   * @param timeout the longest wait
+   * @return true if the counter is non-zero, false on timeout
+   * @throws PosixException with the errno poll(2) set
+   */
   public boolean await(Duration timeout) throws PosixException {
     return (Poll.poll(fd, Layouts.POLLIN, timeout) & Layouts.POLLIN) != 0;
   }

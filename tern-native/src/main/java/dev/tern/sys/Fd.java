@@ -33,7 +33,11 @@ public final class Fd implements AutoCloseable {
   /** Calls in flight, plus {@link #CLOSED} once close was requested. */
   private final AtomicInteger state = new AtomicInteger();
 
-  /** Takes ownership of the open descriptor {@code fd}. */
+  /**
+   * Takes ownership of the open descriptor {@code fd}.
+   *
+   * @param fd an open descriptor nobody else closes
+   */
   public Fd(int fd) {
     if (fd < 0) throw new IllegalArgumentException("not a file descriptor: " + fd);
     this.fd = fd;
@@ -42,6 +46,7 @@ public final class Fd implements AutoCloseable {
   /**
    * The descriptor number, for handing to code that keeps this Fd open while it uses the number.
    *
+   * @return the descriptor number
    * @throws IllegalStateException if this Fd was closed
    */
   public int value() {
@@ -49,7 +54,11 @@ public final class Fd implements AutoCloseable {
     return fd;
   }
 
-  /** Whether {@link #close()} has not been called yet. */
+  /**
+   * Whether {@link #close()} has not been called yet.
+   *
+   * @return true until {@link #close()}
+   */
   public boolean isOpen() {
     return (state.get() & CLOSED) == 0;
   }
@@ -58,6 +67,7 @@ public final class Fd implements AutoCloseable {
    * Pins the descriptor for one native call and returns its number; every successful acquire must
    * be paired with one {@link #release()}.
    *
+   * @return the descriptor number, valid until {@link #release()}
    * @throws IllegalStateException if this Fd was closed
    */
   public int acquire() {
@@ -105,7 +115,12 @@ public final class Fd implements AutoCloseable {
     }
   }
 
-  /** A new close-on-exec descriptor for the same open file (fcntl(2) F_DUPFD_CLOEXEC). */
+  /**
+   * A new close-on-exec descriptor for the same open file (fcntl(2) F_DUPFD_CLOEXEC).
+   *
+   * @return the new descriptor, owned by the caller
+   * @throws PosixException with the errno the call set (EMFILE at the descriptor limit)
+   */
   public Fd dup() throws PosixException {
     int v = acquire();
     try {
@@ -118,6 +133,9 @@ public final class Fd implements AutoCloseable {
   /**
    * What the descriptor refers to, as the kernel names it in {@code /proc/self/fd} (readlink(2)): a
    * path, {@code anon_inode:[eventfd]}, {@code pipe:[1234]}, {@code socket:[5678]}, ...
+   *
+   * @return the link's text
+   * @throws PosixException with the errno readlink(2) set
    */
   public String target() throws PosixException {
     int v = acquire();
@@ -133,6 +151,9 @@ public final class Fd implements AutoCloseable {
   /**
    * The file's seals (fcntl(2) F_GET_SEALS, {@link Layouts#F_SEAL_SHRINK} and friends), or -1 if
    * the file cannot carry seals (not shmem/memfd: EINVAL).
+   *
+   * @return the {@code F_SEAL_*} bits, or -1
+   * @throws PosixException with the errno the call set, EINVAL excepted
    */
   public int seals() throws PosixException {
     int v = acquire();
@@ -146,7 +167,12 @@ public final class Fd implements AutoCloseable {
     }
   }
 
-  /** Adds seals (fcntl(2) F_ADD_SEALS); EPERM if the file was sealed against it (F_SEAL_SEAL). */
+  /**
+   * Adds seals (fcntl(2) F_ADD_SEALS); EPERM if the file was sealed against it (F_SEAL_SEAL).
+   *
+   * @param seals the {@code F_SEAL_*} bits to add
+   * @throws PosixException with the errno the call set
+   */
   public void addSeals(int seals) throws PosixException {
     int v = acquire();
     try {
@@ -159,6 +185,8 @@ public final class Fd implements AutoCloseable {
   /**
    * Sets O_NONBLOCK on the open file description (fcntl(2) F_SETFL). The mode belongs to the file
    * description, which a peer that passed the descriptor shares: it becomes non-blocking for it too.
+   *
+   * @throws PosixException with the errno the call set
    */
   public void setNonBlocking() throws PosixException {
     int v = acquire();
@@ -170,7 +198,13 @@ public final class Fd implements AutoCloseable {
     }
   }
 
-  /** One read(2) into {@code dst}; returns the bytes read, 0 meaning end of file. */
+  /**
+   * One read(2) into {@code dst}; returns the bytes read, 0 meaning end of file.
+   *
+   * @param dst receives the bytes
+   * @return bytes read, 0 at end of file
+   * @throws PosixException with the errno the call set
+   */
   public long read(MemorySegment dst) throws PosixException {
     if (dst.isReadOnly()) throw new IllegalArgumentException("read-only destination " + dst);
     int v = acquire();
@@ -187,7 +221,15 @@ public final class Fd implements AutoCloseable {
     }
   }
 
-  /** One read(2) into {@code b[off, off+len)}; returns the bytes read, 0 meaning end of file. */
+  /**
+   * One read(2) into {@code b[off, off+len)}; returns the bytes read, 0 meaning end of file.
+   *
+   * @param b receives the bytes
+   * @param off the first index written
+   * @param len bytes to read at most
+   * @return bytes read, 0 at end of file
+   * @throws PosixException with the errno the call set
+   */
   public int read(byte[] b, int off, int len) throws PosixException {
     return (int) read(MemorySegment.ofArray(b).asSlice(off, len));
   }
@@ -195,7 +237,9 @@ public final class Fd implements AutoCloseable {
   /**
    * Reads until {@code dst} is full.
    *
+   * @param dst receives the bytes, all of it
    * @throws EOFException if end of file comes first
+   * @throws PosixException with the errno the call set
    */
   public void readFully(MemorySegment dst) throws PosixException, EOFException {
     long done = 0;
@@ -209,7 +253,13 @@ public final class Fd implements AutoCloseable {
     }
   }
 
-  /** One write(2) from {@code src}; returns the bytes written, possibly fewer than its size. */
+  /**
+   * One write(2) from {@code src}; returns the bytes written, possibly fewer than its size.
+   *
+   * @param src the bytes
+   * @return bytes written
+   * @throws PosixException with the errno the call set
+   */
   public long write(MemorySegment src) throws PosixException {
     int v = acquire();
     try {
@@ -224,7 +274,12 @@ public final class Fd implements AutoCloseable {
     }
   }
 
-  /** Writes all of {@code src}, looping over partial writes. */
+  /**
+   * Writes all of {@code src}, looping over partial writes.
+   *
+   * @param src the bytes, all of them
+   * @throws PosixException with the errno the call set (EPIPE if the reader closed)
+   */
   public void writeFully(MemorySegment src) throws PosixException {
     long done = 0;
     while (done < src.byteSize()) {
@@ -232,7 +287,14 @@ public final class Fd implements AutoCloseable {
     }
   }
 
-  /** Writes all of {@code b[off, off+len)}. */
+  /**
+   * Writes all of {@code b[off, off+len)}.
+   *
+   * @param b the bytes
+   * @param off the first index written
+   * @param len how many
+   * @throws PosixException with the errno the call set (EPIPE if the reader closed)
+   */
   public void writeFully(byte[] b, int off, int len) throws PosixException {
     writeFully(MemorySegment.ofArray(b).asSlice(off, len));
   }

@@ -35,7 +35,10 @@ public final class Ioctl {
   /**
    * open(2) of {@code path} with {@code flags} ({@code O_CLOEXEC} always added); EINTR is retried.
    *
+   * @param path the device node, e.g. {@code /dev/vfio/vfio}
+   * @param flags e.g. {@link #O_RDWR}
    * @return the new descriptor
+   * @throws PosixException with the errno open(2) set
    */
   public static int open(Path path, int flags) throws PosixException {
     MemorySegment st = Libc.state();
@@ -56,7 +59,11 @@ public final class Ioctl {
   /**
    * ioctl(2) whose argument is a pointer to {@code arg} (the kernel reads and writes the struct in place).
    *
+   * @param fd the device's descriptor
+   * @param request the request number
+   * @param arg the struct passed by pointer
    * @return the call's non-negative result (some requests return a descriptor)
+   * @throws PosixException with the errno the call set
    */
   public static int ioctl(int fd, long request, MemorySegment arg) throws PosixException {
     MemorySegment st = Libc.state();
@@ -74,7 +81,11 @@ public final class Ioctl {
    * ioctl(2) whose argument is a plain integer (e.g. {@code VFIO_CHECK_EXTENSION}, {@code VFIO_SET_IOMMU}) or
    * absent (pass 0).
    *
+   * @param fd the device's descriptor
+   * @param request the request number
+   * @param arg the integer argument, or 0
    * @return the call's non-negative result
+   * @throws PosixException with the errno the call set
    */
   public static int ioctl(int fd, long request, long arg) throws PosixException {
     MemorySegment st = Libc.state();
@@ -90,7 +101,16 @@ public final class Ioctl {
     return rc;
   }
 
-  /** pwrite(2) of up to {@code count} bytes of {@code buf} at file {@code offset}; EINTR is retried. */
+  /**
+   * pwrite(2) of up to {@code count} bytes of {@code buf} at file {@code offset}; EINTR is retried.
+   *
+   * @param fd the file
+   * @param buf a native segment of at least {@code count} bytes
+   * @param count bytes to write at most
+   * @param offset the file offset
+   * @return bytes written
+   * @throws PosixException with the errno the call set
+   */
   public static long pwrite(int fd, MemorySegment buf, long count, long offset) throws PosixException {
     if (count < 0 || count > buf.byteSize()) {
       throw new IndexOutOfBoundsException("count " + count + " outside " + buf);

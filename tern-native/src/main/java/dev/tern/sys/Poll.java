@@ -23,7 +23,11 @@ public final class Poll {
   /**
    * Polls a single descriptor.
    *
+   * @param fd the descriptor
+   * @param events the {@code POLL*} bits to wait for
+   * @param timeout how long to wait; {@link Duration#ZERO} only checks, negative waits forever
    * @return its {@code revents}, 0 if {@code timeout} passed first
+   * @throws PosixException with the errno poll(2) set, EINTR excepted
    */
   public static int poll(Fd fd, int events, Duration timeout) throws PosixException {
     return poll(new Fd[] {fd}, new int[] {events}, timeout)[0];
@@ -33,8 +37,11 @@ public final class Poll {
    * Polls {@code fds[i]} for {@code events[i]}.
    *
    * @param timeout how long to wait; {@link Duration#ZERO} only checks, negative waits forever
+   * @param fds the descriptors
+   * @param events the {@code POLL*} bits to wait for, per descriptor
    * @return the {@code revents} of each descriptor, all 0 if {@code timeout} passed first
    * @throws IllegalStateException if a descriptor was already closed
+   * @throws PosixException with the errno poll(2) set, EINTR excepted
    */
   public static int[] poll(Fd[] fds, int[] events, Duration timeout) throws PosixException {
     if (fds.length != events.length) {

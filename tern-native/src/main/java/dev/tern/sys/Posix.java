@@ -28,7 +28,15 @@ import java.nio.file.Path;
 public final class Posix {
   private Posix() {}
 
-  /** socket(2). Returns the new descriptor. */
+  /**
+   * socket(2). Returns the new descriptor.
+   *
+   * @param domain the address family, e.g. {@link Layouts#AF_UNIX}
+   * @param type the socket type or-ed with {@code SOCK_NONBLOCK}/{@code SOCK_CLOEXEC}
+   * @param protocol 0 for the family's default
+   * @return the new descriptor, owned by the caller
+   * @throws PosixException with the errno the call set
+   */
   public static int socket(int domain, int type, int protocol) throws PosixException {
     MemorySegment st = Libc.state();
     int fd;
@@ -41,7 +49,15 @@ public final class Posix {
     return fd;
   }
 
-  /** socketpair(2). Returns both descriptors. */
+  /**
+   * socketpair(2). Returns both descriptors.
+   *
+   * @param domain the address family, {@link Layouts#AF_UNIX}
+   * @param type the socket type or-ed with {@code SOCK_NONBLOCK}/{@code SOCK_CLOEXEC}
+   * @param protocol 0 for the family's default
+   * @return the two connected descriptors, owned by the caller
+   * @throws PosixException with the errno the call set
+   */
   public static int[] socketpair(int domain, int type, int protocol) throws PosixException {
     MemorySegment st = Libc.state();
     try (Arena arena = Arena.ofConfined()) {
@@ -56,7 +72,13 @@ public final class Posix {
     }
   }
 
-  /** bind(2) of an AF_UNIX socket to a filesystem path. */
+  /**
+   * bind(2) of an AF_UNIX socket to a filesystem path.
+   *
+   * @param fd an AF_UNIX socket
+   * @param path the path to create; it must not exist
+   * @throws PosixException with the errno the call set (EADDRINUSE if the path exists)
+   */
   public static void bind(int fd, Path path) throws PosixException {
     MemorySegment st = Libc.state();
     try (Arena arena = Arena.ofConfined()) {
@@ -70,7 +92,13 @@ public final class Posix {
     }
   }
 
-  /** listen(2). */
+  /**
+   * listen(2).
+   *
+   * @param fd a bound socket
+   * @param backlog the queue length of pending connections
+   * @throws PosixException with the errno the call set
+   */
   public static void listen(int fd, int backlog) throws PosixException {
     MemorySegment st = Libc.state();
     int rc;
@@ -82,7 +110,14 @@ public final class Posix {
     if (rc < 0) throw Libc.fail(st, "listen(fd=" + fd + ", backlog=" + backlog + ")");
   }
 
-  /** accept4(2) without the peer address. Returns the connected descriptor. */
+  /**
+   * accept4(2) without the peer address. Returns the connected descriptor.
+   *
+   * @param fd a listening socket
+   * @param flags {@code SOCK_NONBLOCK}/{@code SOCK_CLOEXEC} for the new descriptor
+   * @return the connected descriptor, owned by the caller
+   * @throws PosixException with the errno the call set
+   */
   public static int accept4(int fd, int flags) throws PosixException {
     MemorySegment st = Libc.state();
     while (true) {
@@ -97,7 +132,13 @@ public final class Posix {
     }
   }
 
-  /** connect(2) of an AF_UNIX socket to a filesystem path; EINTR is reported, not retried. */
+  /**
+   * connect(2) of an AF_UNIX socket to a filesystem path; EINTR is reported, not retried.
+   *
+   * @param fd an AF_UNIX socket
+   * @param path the listening socket's path
+   * @throws PosixException with the errno the call set (ENOENT, ECONNREFUSED, EINTR, ...)
+   */
   public static void connect(int fd, Path path) throws PosixException {
     MemorySegment st = Libc.state();
     try (Arena arena = Arena.ofConfined()) {
@@ -111,7 +152,15 @@ public final class Posix {
     }
   }
 
-  /** setsockopt(2) with {@code value} as the option's bytes. */
+  /**
+   * setsockopt(2) with {@code value} as the option's bytes.
+   *
+   * @param fd the socket
+   * @param level the option level, e.g. {@link Layouts#SOL_SOCKET}
+   * @param name the option, e.g. {@link Layouts#SO_SNDTIMEO}
+   * @param value the option's bytes
+   * @throws PosixException with the errno the call set
+   */
   public static void setsockopt(int fd, int level, int name, MemorySegment value) throws PosixException {
     MemorySegment st = Libc.state();
     int rc;
@@ -123,7 +172,13 @@ public final class Posix {
     if (rc < 0) throw Libc.fail(st, "setsockopt(fd=" + fd + ", " + level + ", " + name + ")");
   }
 
-  /** shutdown(2); {@code how} is one of {@link Layouts#SHUT_RD} and friends. */
+  /**
+   * shutdown(2); {@code how} is one of {@link Layouts#SHUT_RD} and friends.
+   *
+   * @param fd a connected socket
+   * @param how which directions to shut
+   * @throws PosixException with the errno the call set
+   */
   public static void shutdown(int fd, int how) throws PosixException {
     MemorySegment st = Libc.state();
     int rc;
@@ -135,7 +190,15 @@ public final class Posix {
     if (rc < 0) throw Libc.fail(st, "shutdown(fd=" + fd + ", how=" + how + ")");
   }
 
-  /** sendmsg(2); the caller vouches for every pointer in {@code msghdr}. Returns bytes sent. */
+  /**
+   * sendmsg(2); the caller vouches for every pointer in {@code msghdr}. Returns bytes sent.
+   *
+   * @param fd a connected socket
+   * @param msghdr a {@link Layouts#MSGHDR}
+   * @param flags e.g. {@link Layouts#MSG_NOSIGNAL}
+   * @return bytes sent (descriptors travel with the first)
+   * @throws PosixException with the errno the call set
+   */
   public static long sendmsg(int fd, MemorySegment msghdr, int flags) throws PosixException {
     MemorySegment st = Libc.state();
     while (true) {
@@ -150,7 +213,15 @@ public final class Posix {
     }
   }
 
-  /** recvmsg(2); the caller vouches for every pointer in {@code msghdr}. Returns bytes read. */
+  /**
+   * recvmsg(2); the caller vouches for every pointer in {@code msghdr}. Returns bytes read.
+   *
+   * @param fd a connected socket
+   * @param msghdr a {@link Layouts#MSGHDR}, updated by the kernel
+   * @param flags e.g. {@link Layouts#MSG_CMSG_CLOEXEC}
+   * @return bytes read, 0 at end of stream
+   * @throws PosixException with the errno the call set
+   */
   public static long recvmsg(int fd, MemorySegment msghdr, int flags) throws PosixException {
     MemorySegment st = Libc.state();
     while (true) {
@@ -165,7 +236,14 @@ public final class Posix {
     }
   }
 
-  /** memfd_create(2). Returns the new descriptor. */
+  /**
+   * memfd_create(2). Returns the new descriptor.
+   *
+   * @param name the name shown in {@code /proc/PID/fd} (not a path)
+   * @param flags {@code MFD_*} bits
+   * @return the new descriptor, owned by the caller
+   * @throws PosixException with the errno the call set
+   */
   public static int memfdCreate(String name, int flags) throws PosixException {
     MemorySegment st = Libc.state();
     try (Arena arena = Arena.ofConfined()) {
@@ -179,7 +257,13 @@ public final class Posix {
     }
   }
 
-  /** ftruncate(2). */
+  /**
+   * ftruncate(2).
+   *
+   * @param fd a regular file or memfd
+   * @param length the new size in bytes
+   * @throws PosixException with the errno the call set (EPERM when a seal forbids the change)
+   */
   public static void ftruncate(int fd, long length) throws PosixException {
     MemorySegment st = Libc.state();
     while (true) {
@@ -199,6 +283,14 @@ public final class Posix {
   /**
    * mmap(2) at an address the kernel picks. Returns a zero-length segment holding the mapping's
    * address; the caller gives it a size and lifetime with {@link MemorySegment#reinterpret}.
+   *
+   * @param length bytes to map
+   * @param prot {@code PROT_*} bits
+   * @param flags {@code MAP_*} bits, e.g. {@link Layouts#MAP_SHARED}
+   * @param fd the file to map
+   * @param offset the file offset, page-aligned
+   * @return the mapping's address as a zero-length segment
+   * @throws PosixException with the errno the call set
    */
   public static MemorySegment mmap(long length, int prot, int flags, int fd, long offset)
       throws PosixException {
@@ -216,7 +308,14 @@ public final class Posix {
     return addr;
   }
 
-  /** madvise(2) of {@code length} bytes at {@code address} (page-aligned). */
+  /**
+   * madvise(2) of {@code length} bytes at {@code address} (page-aligned).
+   *
+   * @param address the start, page-aligned
+   * @param length bytes
+   * @param advice e.g. {@link Layouts#MADV_POPULATE_WRITE}
+   * @throws PosixException with the errno the call set
+   */
   public static void madvise(long address, long length, int advice) throws PosixException {
     MemorySegment st = Libc.state();
     int rc;
@@ -228,7 +327,13 @@ public final class Posix {
     if (rc < 0) throw Libc.fail(st, "madvise(" + hex(address) + ", size=" + length + ", advice=" + advice + ")");
   }
 
-  /** munmap(2) of {@code length} bytes at {@code address}. */
+  /**
+   * munmap(2) of {@code length} bytes at {@code address}.
+   *
+   * @param address the mapping's start
+   * @param length bytes
+   * @throws PosixException with the errno the call set
+   */
   public static void munmap(long address, long length) throws PosixException {
     MemorySegment st = Libc.state();
     int rc;
@@ -240,7 +345,14 @@ public final class Posix {
     if (rc < 0) throw Libc.fail(st, "munmap(" + hex(address) + ", size=" + length + ")");
   }
 
-  /** eventfd(2). Returns the new descriptor. */
+  /**
+   * eventfd(2). Returns the new descriptor.
+   *
+   * @param initval the counter's initial value
+   * @param flags {@code EFD_*} bits
+   * @return the new descriptor, owned by the caller
+   * @throws PosixException with the errno the call set
+   */
   public static int eventfd(int initval, int flags) throws PosixException {
     MemorySegment st = Libc.state();
     int fd;
@@ -256,6 +368,12 @@ public final class Posix {
   /**
    * poll(2) on {@code nfds} {@link Layouts#POLLFD} entries; returns how many have events, 0 on
    * timeout. EINTR is thrown, not retried: see {@link Poll} for a deadline-keeping loop.
+   *
+   * @param fds the entries; their {@code revents} are set
+   * @param nfds how many entries
+   * @param timeoutMillis the longest wait, -1 for none
+   * @return how many entries have events, 0 on timeout
+   * @throws PosixException with the errno the call set, EINTR included
    */
   public static int poll(MemorySegment fds, long nfds, int timeoutMillis) throws PosixException {
     if (nfds < 0 || nfds * Layouts.POLLFD.byteSize() > fds.byteSize()) {
@@ -272,10 +390,16 @@ public final class Posix {
     return rc;
   }
 
-  /** read(2) of up to {@code count} bytes into {@code buf}, a native segment. 0 means EOF. */
   /**
    * pread(2): {@code count} bytes at file {@code offset} into {@code buf}. On a memfd, holes read as zeros without
    * allocating pages — unlike a read fault through a shared mapping, which allocates (and zeroes) a page each.
+   *
+   * @param fd the file
+   * @param buf a native segment of at least {@code count} bytes
+   * @param count bytes to read
+   * @param offset the file offset
+   * @return bytes read, 0 at end of file
+   * @throws PosixException with the errno the call set (EINTR is retried)
    */
   public static long pread(int fd, MemorySegment buf, long count, long offset) throws PosixException {
     checkBounds(buf, count);
@@ -294,6 +418,15 @@ public final class Posix {
     }
   }
 
+  /**
+   * read(2) of up to {@code count} bytes into {@code buf}, a native segment. 0 means EOF.
+   *
+   * @param fd the descriptor
+   * @param buf a native segment of at least {@code count} bytes
+   * @param count bytes to read at most
+   * @return bytes read
+   * @throws PosixException with the errno the call set (EINTR is retried)
+   */
   public static long read(int fd, MemorySegment buf, long count) throws PosixException {
     checkBounds(buf, count);
     MemorySegment st = Libc.state();
@@ -311,7 +444,15 @@ public final class Posix {
     }
   }
 
-  /** write(2) of up to {@code count} bytes from {@code buf}, a native segment. */
+  /**
+   * write(2) of up to {@code count} bytes from {@code buf}, a native segment.
+   *
+   * @param fd the descriptor
+   * @param buf a native segment of at least {@code count} bytes
+   * @param count bytes to write at most
+   * @return bytes written
+   * @throws PosixException with the errno the call set (EINTR is retried)
+   */
   public static long write(int fd, MemorySegment buf, long count) throws PosixException {
     checkBounds(buf, count);
     MemorySegment st = Libc.state();
@@ -329,7 +470,12 @@ public final class Posix {
     }
   }
 
-  /** close(2), never retried: on Linux the descriptor is released even when EINTR is reported. */
+  /**
+   * close(2), never retried: on Linux the descriptor is released even when EINTR is reported.
+   *
+   * @param fd the descriptor, released whatever the outcome
+   * @throws PosixException with the errno the call set
+   */
   public static void close(int fd) throws PosixException {
     MemorySegment st = Libc.state();
     int rc;
@@ -341,7 +487,13 @@ public final class Posix {
     if (rc < 0) throw Libc.fail(st, "close(fd=" + fd + ")");
   }
 
-  /** fchmod(2); {@code mode} is the permission bits, e.g. {@code 0600}. */
+  /**
+   * fchmod(2); {@code mode} is the permission bits, e.g. {@code 0600}.
+   *
+   * @param fd the file or socket
+   * @param mode the permission bits
+   * @throws PosixException with the errno the call set
+   */
   public static void fchmod(int fd, int mode) throws PosixException {
     MemorySegment st = Libc.state();
     while (true) {
@@ -358,7 +510,13 @@ public final class Posix {
     }
   }
 
-  /** pipe2(2). Returns {read end, write end}. */
+  /**
+   * pipe2(2). Returns {read end, write end}.
+   *
+   * @param flags {@code O_CLOEXEC}/{@code O_NONBLOCK}
+   * @return {read end, write end}, owned by the caller
+   * @throws PosixException with the errno the call set
+   */
   public static int[] pipe2(int flags) throws PosixException {
     MemorySegment st = Libc.state();
     try (Arena arena = Arena.ofConfined()) {
@@ -373,7 +531,13 @@ public final class Posix {
     }
   }
 
-  /** {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new close-on-exec descriptor for the same file. */
+  /**
+   * {@code fcntl(fd, F_DUPFD_CLOEXEC, 0)}: a new close-on-exec descriptor for the same file.
+   *
+   * @param fd the descriptor to duplicate
+   * @return the new descriptor, owned by the caller
+   * @throws PosixException with the errno the call set
+   */
   public static int dup(int fd) throws PosixException {
     MemorySegment st = Libc.state();
     int rc;
@@ -389,6 +553,12 @@ public final class Posix {
   /**
    * fcntl(2) with an int argument (F_GETFL, F_SETFL, F_GET_SEALS, F_ADD_SEALS, ...). Returns the
    * call's result.
+   *
+   * @param fd the descriptor
+   * @param cmd the command
+   * @param arg its argument (0 where unused)
+   * @return the call's result
+   * @throws PosixException with the errno the call set
    */
   public static int fcntl(int fd, int cmd, int arg) throws PosixException {
     MemorySegment st = Libc.state();
@@ -406,7 +576,11 @@ public final class Posix {
     }
   }
 
-  /** getpid(2); it cannot fail. */
+  /**
+   * getpid(2); it cannot fail.
+   *
+   * @return this process's id
+   */
   public static int getpid() {
     try {
       return (int) Libc.GETPID.invokeExact();
@@ -415,7 +589,12 @@ public final class Posix {
     }
   }
 
-  /** strerror(3) text for {@code errno}, e.g. "No such file or directory"; thread-safe. */
+  /**
+   * strerror(3) text for {@code errno}, e.g. "No such file or directory"; thread-safe.
+   *
+   * @param errno an error number
+   * @return its text
+   */
   public static String strerror(int errno) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(256);

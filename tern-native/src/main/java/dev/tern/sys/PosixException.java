@@ -11,9 +11,12 @@ import java.io.IOException;
 public class PosixException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** The error number the call reported ({@link #errno()}). */
   private final int errno;
 
   /**
+   * A failure of {@code call} with {@code errno}.
+   *
    * @param call the call and its arguments as they should appear in the message
    * @param errno the error number the call reported
    */
@@ -22,6 +25,8 @@ public class PosixException extends IOException {
   }
 
   /**
+   * A failure of {@code call} with {@code errno} and an explanation the errno alone does not give.
+   *
    * @param call the call and its arguments as they should appear in the message
    * @param errno the error number the call reported
    * @param detail extra explanation appended to the message, or {@code null}
@@ -32,12 +37,20 @@ public class PosixException extends IOException {
     this.errno = errno;
   }
 
-  /** The Linux error number, one of the {@link Errno} constants for the errors Tern expects. */
+  /**
+   * The Linux error number, one of the {@link Errno} constants for the errors Tern expects.
+   *
+   * @return the errno
+   */
   public int errno() {
     return errno;
   }
 
-  /** The symbolic name of {@link #errno()}, e.g. {@code "ENOENT"}. */
+  /**
+   * The symbolic name of {@link #errno()}, e.g. {@code "ENOENT"}.
+   *
+   * @return the name
+   */
   public String errnoName() {
     return Errno.name(errno);
   }

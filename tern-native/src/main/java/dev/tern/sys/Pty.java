@@ -14,7 +14,13 @@ import java.nio.charset.StandardCharsets;
  */
 public record Pty(Fd master, String slavePath) implements AutoCloseable {
 
-  /** Opens a raw, non-blocking pty master and unlocks its slave. */
+  /**
+   * Opens a raw, non-blocking pty master and unlocks its slave.
+   *
+   * @return the master and the slave's path
+   * @throws PosixException with the errno of the failed call (posix_openpt, grantpt, unlockpt, ptsname_r,
+   *     tcgetattr/tcsetattr)
+   */
   public static Pty open() throws PosixException {
     MemorySegment st = Libc.state();
     int fd;

@@ -46,6 +46,9 @@ public final class SharedMemory implements AutoCloseable {
    * {@code MFD_NOEXEC_SEAL} is used.
    *
    * @param name shown in {@code /proc/<pid>/fd} as {@code /memfd:name}; at most 249 bytes
+   * @param size the size in bytes (the memfd's exact size)
+   * @return the mapping, owning its memfd
+   * @throws PosixException with the errno of the failed call (memfd_create, ftruncate, fcntl, mmap)
    */
   public static SharedMemory create(String name, long size) throws PosixException {
     if (size <= 0) throw new IllegalArgumentException("size must be positive: " + size);
@@ -65,6 +68,13 @@ public final class SharedMemory implements AutoCloseable {
    * a DMA region fd received from a peer. On success this SharedMemory owns {@code fd} and closes
    * it in {@link #close()}; on failure the caller still owns it. Read-only mappings yield a
    * read-only segment.
+   *
+   * @param fd the file to map (a memfd, a DMA region fd)
+   * @param offset the file offset, page-aligned
+   * @param size bytes to map
+   * @param writable false for a read-only mapping
+   * @return the mapping
+   * @throws PosixException with the errno mmap(2) set
    */
   public static SharedMemory map(Fd fd, long offset, long size, boolean writable)
       throws PosixException {
@@ -87,6 +97,7 @@ public final class SharedMemory implements AutoCloseable {
   /**
    * The mapped bytes.
    *
+   * @return the mapping, as large as {@link #size()}
    * @throws IllegalStateException if this SharedMemory was closed
    */
   public MemorySegment segment() {
@@ -94,17 +105,29 @@ public final class SharedMemory implements AutoCloseable {
     return segment;
   }
 
-  /** The mapped descriptor, e.g. to send to a peer; it stays owned by this SharedMemory. */
+  /**
+   * The mapped descriptor, e.g. to send to a peer; it stays owned by this SharedMemory.
+   *
+   * @return the descriptor
+   */
   public Fd fd() {
     return fd;
   }
 
-  /** Size of the mapping in bytes. */
+  /**
+   * Size of the mapping in bytes.
+   *
+   * @return the size in bytes
+   */
   public long size() {
     return segment.byteSize();
   }
 
-  /** Offset of the mapping within the file. */
+  /**
+   * Offset of the mapping within the file.
+   *
+   * @return the offset in bytes
+   */
   public long offset() {
     return offset;
   }
@@ -114,6 +137,8 @@ public final class SharedMemory implements AutoCloseable {
    * 4 KiB on first touch — the difference between ~1 and several GB/s when a fresh mapping is written at full
    * speed, e.g. while state is loaded during a migration's downtime. Kernels before 5.14 answer EINVAL; the pages
    * are then touched one by one (same effect, slower).
+   *
+   * @throws PosixException with the errno madvise(2) set, other than EINVAL
    */
   public void populate() throws PosixException {
     final MemorySegment s = segment();
@@ -131,6 +156,10 @@ public final class SharedMemory implements AutoCloseable {
   /**
    * Copies {@code dst.byteSize()} bytes at {@code offset} of this memory into native memory {@code dst} with
    * pread(2) on the fd: same bytes as the mapping, but pages never touched read as zeros without being allocated.
+   *
+   * @param offset the offset within this memory
+   * @param dst receives the bytes, all of it
+   * @throws PosixException with the errno pread(2) set
    */
   public void readInto(long offset, MemorySegment dst) throws PosixException {
     if (offset < 0 || offset > size() - dst.byteSize()) {
@@ -144,7 +173,11 @@ public final class SharedMemory implements AutoCloseable {
     }
   }
 
-  /** Whether the mapping may be written. */
+  /**
+   * Whether the mapping may be written.
+   *
+   * @return true for a writable mapping
+   */
   public boolean isWritable() {
     return !segment.isReadOnly();
   }

@@ -40,7 +40,13 @@ public final class UnixServerSocket implements AutoCloseable {
     this.fileKey = fileKey;
   }
 
-  /** {@link #listen(Path, int)} with a backlog of 64. */
+  /**
+   * {@link #listen(Path, int)} with a backlog of 64.
+   *
+   * @param path where to create the socket
+   * @return the listening server
+   * @throws IOException as {@link #listen(Path, int)}
+   */
   public static UnixServerSocket listen(Path path) throws IOException {
     return listen(path, DEFAULT_BACKLOG);
   }
@@ -49,6 +55,11 @@ public final class UnixServerSocket implements AutoCloseable {
    * Binds a new socket to {@code path} and listens. A socket file already at {@code path} that
    * no process listens on (a crashed server's leftover) is replaced; any other existing file,
    * or a live server, fails with EADDRINUSE.
+   *
+   * @param path where to create the socket
+   * @param backlog the queue length of pending connections
+   * @return the listening server, the socket file readable and writable by its owner only
+   * @throws IOException EADDRINUSE as said, or the errno of socket(2), bind(2) or listen(2)
    */
   public static UnixServerSocket listen(Path path, int backlog) throws IOException {
     Fd fd = new Fd(Posix.socket(Layouts.AF_UNIX,
@@ -67,17 +78,31 @@ public final class UnixServerSocket implements AutoCloseable {
     }
   }
 
-  /** The path the socket is bound to. */
+  /**
+   * The path the socket is bound to.
+   *
+   * @return the path
+   */
   public Path path() {
     return path;
   }
 
-  /** The listening descriptor; it stays owned by this server. */
+  /**
+   * The listening descriptor; it stays owned by this server.
+   *
+   * @return the descriptor
+   */
   public Fd fd() {
     return fd;
   }
 
-  /** Waits as long as it takes for a client and returns the connection. */
+  /**
+   * Waits as long as it takes for a client and returns the connection.
+   *
+   * @return the connection (blocking, close-on-exec)
+   * @throws IOException with the errno accept4(2) set, or {@link java.nio.channels.AsynchronousCloseException} if the
+   *     server is closed meanwhile
+   */
   public UnixSocket accept() throws IOException {
     return accept(Poll.FOREVER).orElseThrow();
   }
@@ -85,6 +110,7 @@ public final class UnixServerSocket implements AutoCloseable {
   /**
    * Waits up to {@code timeout} (negative: forever) for a client.
    *
+   * @param timeout the longest wait
    * @return the connection (blocking, close-on-exec), or empty if the timeout passed first
    * @throws AsynchronousCloseException if this server is closed while waiting
    */

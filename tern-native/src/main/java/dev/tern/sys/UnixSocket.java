@@ -32,19 +32,32 @@ public final class UnixSocket implements AutoCloseable {
   /**
    * The result of a receive: data bytes stored, 0 meaning the peer closed its end, and the
    * descriptors that came with them, now owned by the caller (close-on-exec).
+   *
+   * @param bytes data bytes stored, 0 at end of stream
+   * @param fds the descriptors received, owned by the caller
    */
   public record Received(long bytes, List<Fd> fds) {
+    /** Copies the descriptor list, so the record is immutable. */
     public Received {
       fds = List.copyOf(fds);
     }
 
-    /** Whether the peer had closed (or shut down) its sending side and no data came. */
+    /**
+     * Whether the peer had closed (or shut down) its sending side and no data came.
+     *
+     * @return true for 0 bytes
+     */
     public boolean isEof() {
       return bytes == 0;
     }
   }
 
-  /** Both ends of a socketpair(2). */
+  /**
+   * Both ends of a socketpair(2).
+   *
+   * @param first one end
+   * @param second the other end
+   */
   public record Pair(UnixSocket first, UnixSocket second) implements AutoCloseable {
     @Override
     public void close() {
@@ -64,7 +77,12 @@ public final class UnixSocket implements AutoCloseable {
     this.fd = fd;
   }
 
-  /** Treats {@code fd}, a connected AF_UNIX stream socket, as a UnixSocket; takes ownership. */
+  /**
+   * Treats {@code fd}, a connected AF_UNIX stream socket, as a UnixSocket; takes ownership.
+   *
+   * @param fd the socket
+   * @return the socket, owning {@code fd}
+   */
   public static UnixSocket wrap(Fd fd) {
     return new UnixSocket(fd);
   }
@@ -72,6 +90,8 @@ public final class UnixSocket implements AutoCloseable {
   /**
    * Connects to the server listening on {@code path}.
    *
+   * @param path the server's socket file
+   * @return the connected socket (blocking, close-on-exec)
    * @throws PosixException ENOENT if nothing is bound there, ECONNREFUSED if no one listens,
    *     EACCES without write permission on the socket file
    */
@@ -91,6 +111,9 @@ public final class UnixSocket implements AutoCloseable {
    * does not accept (libvfio-user listens with a backlog of 0 and serves one client) otherwise blocks for good;
    * the kernel bounds that wait by the send timeout, which is set for the connect and cleared again afterwards.
    *
+   * @param path the server's socket file
+   * @param timeout the longest wait for room in the backlog
+   * @return the connected socket (blocking, close-on-exec)
    * @throws PosixException EAGAIN if the backlog stayed full for {@code timeout}; otherwise as {@link
    *     #connect(Path)}
    */
@@ -125,6 +148,7 @@ public final class UnixSocket implements AutoCloseable {
    * bookkeeping and caps it at {@code net.core.wmem_max}/{@code rmem_max} silently.
    *
    * @param bytes the size requested for both buffers
+   * @throws PosixException with the errno setsockopt(2) set
    */
   public void setBufferSizes(int bytes) throws PosixException {
     try (Arena arena = Arena.ofConfined()) {
@@ -140,23 +164,44 @@ public final class UnixSocket implements AutoCloseable {
     }
   }
 
-  /** A connected pair of sockets (socketpair(2)), e.g. for a child process or a test. */
+  /**
+   * A connected pair of sockets (socketpair(2)), e.g. for a child process or a test.
+   *
+   * @return both ends
+   * @throws PosixException with the errno socketpair(2) set
+   */
   public static Pair pair() throws PosixException {
     int[] sv = Posix.socketpair(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0);
     return new Pair(new UnixSocket(new Fd(sv[0])), new UnixSocket(new Fd(sv[1])));
   }
 
-  /** The socket's descriptor; it stays owned by this UnixSocket. */
+  /**
+   * The socket's descriptor; it stays owned by this UnixSocket.
+   *
+   * @return the descriptor
+   */
   public Fd fd() {
     return fd;
   }
 
-  /** Sends all of {@code data} and, with its first byte, {@code fds}. */
+  /**
+   * Sends all of {@code data} and, with its first byte, {@code fds}.
+   *
+   * @param data the bytes, all of them
+   * @param fds descriptors to pass, still owned by the caller
+   * @throws IOException as {@link #send(List, List)}
+   */
   public void send(MemorySegment data, Fd... fds) throws IOException {
     send(List.of(data), List.of(fds));
   }
 
-  /** Sends the remaining bytes of {@code data}, advancing its position, and {@code fds}. */
+  /**
+   * Sends the remaining bytes of {@code data}, advancing its position, and {@code fds}.
+   *
+   * @param data the bytes, from position to limit
+   * @param fds descriptors to pass, still owned by the caller
+   * @throws IOException as {@link #send(List, List)}
+   */
   public void send(ByteBuffer data, Fd... fds) throws IOException {
     send(MemorySegment.ofBuffer(data), fds);
     data.position(data.limit());
@@ -168,8 +213,12 @@ public final class UnixSocket implements AutoCloseable {
    * data. {@code MSG_NOSIGNAL}: a closed peer yields EPIPE, not SIGPIPE. The descriptors remain
    * the caller's: the kernel duplicates them into the peer.
    *
+   * @param data the segments, all of their bytes in order
+   * @param fds descriptors to pass with the first byte
    * @throws IllegalArgumentException if more than {@link Layouts#SCM_MAX_FD} fds are given, or fds
    *     without data (a stream socket needs at least one byte to carry them)
+   * @throws IOException with the errno sendmsg(2) set (EPIPE if the peer closed), or {@link
+   *     java.nio.channels.AsynchronousCloseException} if this socket was closed meanwhile
    */
   public void send(List<MemorySegment> data, List<Fd> fds) throws IOException {
     long total = 0;
@@ -275,6 +324,8 @@ public final class UnixSocket implements AutoCloseable {
    * than {@code dst} holds (a message boundary on the sender's side, or a partial write).
    *
    * @param maxFds descriptors accepted with these bytes, at most {@link Layouts#SCM_MAX_FD}
+   * @param dst receives the bytes
+   * @return the bytes stored and the descriptors received
    * @throws ControlTruncatedException if the peer attached more than {@code maxFds}
    * @throws AsynchronousCloseException if another thread closed this socket meanwhile
    */
@@ -293,7 +344,14 @@ public final class UnixSocket implements AutoCloseable {
     }
   }
 
-  /** {@link #receive(MemorySegment, int)} into the remaining space of {@code dst}. */
+  /**
+   * {@link #receive(MemorySegment, int)} into the remaining space of {@code dst}.
+   *
+   * @param dst receives the bytes; its position advances
+   * @param maxFds descriptors accepted with these bytes
+   * @return the bytes stored and the descriptors received
+   * @throws IOException as {@link #receive(MemorySegment, int)}
+   */
   public Received receive(ByteBuffer dst, int maxFds) throws IOException {
     Received r = receive(MemorySegment.ofBuffer(dst), maxFds);
     dst.position(dst.position() + (int) r.bytes());
@@ -305,6 +363,9 @@ public final class UnixSocket implements AutoCloseable {
    * the reads. A peer that closes before sending anything is a clean end of stream between
    * messages and is reported as {@link Received#isEof()}.
    *
+   * @param dst receives the bytes, all of it
+   * @param maxFds descriptors accepted in total
+   * @return the bytes stored and the descriptors received
    * @throws EOFException if the peer closes after part of {@code dst} arrived (received fds are
    *     closed)
    * @throws ControlTruncatedException if the peer attached more than {@code maxFds}
@@ -340,14 +401,25 @@ public final class UnixSocket implements AutoCloseable {
     }
   }
 
-  /** {@link #receiveExactly(MemorySegment, int)} into the remaining space of {@code dst}. */
+  /**
+   * {@link #receiveExactly(MemorySegment, int)} into the remaining space of {@code dst}.
+   *
+   * @param dst receives the bytes; its position advances
+   * @param maxFds descriptors accepted in total
+   * @return the bytes stored and the descriptors received
+   * @throws IOException as {@link #receiveExactly(MemorySegment, int)}
+   */
   public Received receiveExactly(ByteBuffer dst, int maxFds) throws IOException {
     Received r = receiveExactly(MemorySegment.ofBuffer(dst), maxFds);
     dst.position(dst.position() + (int) r.bytes());
     return r;
   }
 
-  /** shutdown(2) of the sending side: the peer reads end of stream, and can still send to us. */
+  /**
+   * shutdown(2) of the sending side: the peer reads end of stream, and can still send to us.
+   *
+   * @throws PosixException with the errno shutdown(2) set
+   */
   public void shutdownOutput() throws PosixException {
     int sock = fd.acquire();
     try {

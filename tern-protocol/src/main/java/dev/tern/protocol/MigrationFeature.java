@@ -22,17 +22,23 @@ public enum MigrationFeature {
         this.cliName = cliName;
     }
 
-    /** @return the uAPI bit */
+    /** {@return the uAPI bit} */
     public int bit() {
         return bit;
     }
 
-    /** @return the spelling used on Tern's command line ({@code stop-copy}, {@code p2p}, {@code pre-copy}) */
+    /** {@return the spelling used on Tern's command line ({@code stop-copy}, {@code p2p}, {@code pre-copy})} */
     public String cliName() {
         return cliName;
     }
 
-    /** Parses {@code stop-copy}, {@code STOP_COPY}, {@code p2p}, {@code pre-copy}, … in any case. */
+    /**
+     * Parses {@code stop-copy}, {@code STOP_COPY}, {@code p2p}, {@code pre-copy}, … in any case.
+     *
+     * @param text the feature's name
+     * @return the feature
+     * @throws IllegalArgumentException with a one-line message for an unknown name
+     */
     public static MigrationFeature parse(final String text) {
         final String t = text.strip().toLowerCase(Locale.ROOT).replace('_', '-');
         for (final MigrationFeature f : values()) {

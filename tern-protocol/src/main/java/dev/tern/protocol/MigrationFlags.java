@@ -35,12 +35,16 @@ public record MigrationFlags(int bits) {
         }
     }
 
-    /** @return the four valid flag sets, in uAPI-number order */
+    /** {@return the four valid flag sets, in uAPI-number order} */
     public static List<MigrationFlags> all() {
         return List.of(STOP_COPY, P2P, PRE_COPY, ALL);
     }
 
-    /** @return the flags made of these features */
+    /**
+     * {@return the flags made of these features}
+     *
+     * @param features the features; STOP_COPY must be among them
+     */
     public static MigrationFlags of(final MigrationFeature... features) {
         int bits = 0;
         for (final MigrationFeature f : features) {
@@ -51,6 +55,10 @@ public record MigrationFlags(int bits) {
 
     /**
      * Parses a comma-separated feature list as on the command line ({@code stop-copy,p2p,pre-copy}) or a number.
+     *
+     * @param text the list or number
+     * @return the validated flags
+     * @throws IllegalArgumentException with a one-line message for an unknown feature or invalid bits
      */
     public static MigrationFlags parse(final String text) {
         final String t = text.strip();
@@ -68,18 +76,26 @@ public record MigrationFlags(int bits) {
         return new MigrationFlags(bits);
     }
 
-    /** @return true if the device has this optional feature */
+    /**
+     * {@return true if the device has this optional feature}
+     *
+     * @param feature the feature asked about
+     */
     public boolean has(final MigrationFeature feature) {
         return (bits & feature.bit()) != 0;
     }
 
-    /** @return true if the state exists for a device with these flags (kernel {@code state_flags_table}) */
+    /**
+     * {@return true if the state exists for a device with these flags (kernel {@code state_flags_table})}
+     *
+     * @param state the state asked about
+     */
     public boolean supports(final MigrationState state) {
         final int required = state.requiredFeatures();
         return (bits & required) == required;
     }
 
-    /** @return the states that exist for these flags, in uAPI order (never ERROR) */
+    /** {@return the states that exist for these flags, in uAPI order (never ERROR)} */
     public List<MigrationState> states() {
         final List<MigrationState> states = new ArrayList<>();
         for (final MigrationState s : MigrationState.values()) {

@@ -43,6 +43,9 @@ public final class MigrationFsm {
     /**
      * The next state a driver must step to on the way from {@code current} to {@code target}.
      *
+     * @param current the state the device is in
+     * @param target the state requested
+     * @param flags the device's migration flags, which decide the states that exist
      * @return the next state ({@code target} itself if one arc reaches it, {@code current} if they are equal), or
      *         {@link MigrationState#ERROR} if the request is refused (the kernel's {@code -EINVAL}); a legal step
      *         is never ERROR. Allocation-free.
@@ -63,6 +66,11 @@ public final class MigrationFsm {
     /**
      * The whole combination transition: the arcs a driver performs, one {@link #next} call each, or why the
      * kernel refuses the request.
+     *
+     * @param current the state the device is in
+     * @param target the state requested
+     * @param flags the device's migration flags
+     * @return the arcs in order, or the refusal with its reason
      */
     public static Transition path(final MigrationState current, final MigrationState target,
             final MigrationFlags flags) {
@@ -89,7 +97,11 @@ public final class MigrationFsm {
         return new Transition.Path(current, target, List.copyOf(arcs));
     }
 
-    /** @return the arcs a device with these flags must implement: every arc of every path between its states */
+    /**
+     * {@return the arcs a device with these flags must implement: every arc of every path between its states}
+     *
+     * @param flags the device's migration flags
+     */
     public static List<Arc> arcs(final MigrationFlags flags) {
         final boolean[] used = new boolean[Arc.values().length];
         for (final MigrationState from : flags.states()) {
@@ -108,7 +120,13 @@ public final class MigrationFsm {
         return arcs;
     }
 
-    /** @return why the kernel refuses {@code current → target} for these flags, or {@code null} if it does not */
+    /**
+     * {@return why the kernel refuses {@code current → target} for these flags, or {@code null} if it does not}
+     *
+     * @param current the state the device is in
+     * @param target the state requested
+     * @param flags the device's migration flags
+     */
     public static String refusal(final MigrationState current, final MigrationState target,
             final MigrationFlags flags) {
         if (current == MigrationState.ERROR) {

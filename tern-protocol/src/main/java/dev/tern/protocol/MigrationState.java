@@ -45,17 +45,17 @@ public enum MigrationState {
         this.meaning = meaning;
     }
 
-    /** @return the uAPI number (ERROR=0 … PRE_COPY_P2P=7) */
+    /** {@return the uAPI number (ERROR=0 … PRE_COPY_P2P=7)} */
     public int uapi() {
         return ordinal();
     }
 
-    /** @return the migration flag bits a device must have for this state to exist ({@code -1} for ERROR) */
+    /** {@return the migration flag bits a device must have for this state to exist ({@code -1} for ERROR)} */
     public int requiredFeatures() {
         return requiredFeatures;
     }
 
-    /** @return what a device does in this state, in a few words (uAPI comment) */
+    /** {@return what a device does in this state, in a few words (uAPI comment)} */
     public String meaning() {
         return meaning;
     }
@@ -64,24 +64,27 @@ public enum MigrationState {
      * The saving group (uAPI): PRE_COPY, PRE_COPY_P2P and STOP_COPY share one data session and may only be the
      * first or last state of a combination transition, never an interior step — unless the path stays inside the
      * group (PRE_COPY → PRE_COPY_P2P → STOP_COPY, where the one session continues).
+     *
+     * @return true for PRE_COPY, PRE_COPY_P2P and STOP_COPY
      */
     public boolean isSaving() {
         return this == STOP_COPY || this == PRE_COPY || this == PRE_COPY_P2P;
     }
 
-    /** @return true if the device's internal state may advance (vCPU-visible operation) in this state */
+    /** {@return true if the device's internal state may advance (vCPU-visible operation) in this state} */
     public boolean isRunning() {
         return this == RUNNING || this == RUNNING_P2P || this == PRE_COPY || this == PRE_COPY_P2P;
     }
 
-    /** @return true in the states where the device must not initiate peer-to-peer DMA (or any DMA when stopped) */
+    /** {@return true in the states where the device must not initiate peer-to-peer DMA (or any DMA when stopped)} */
     public boolean isP2pQuiesced() {
         return this == RUNNING_P2P || this == PRE_COPY_P2P || !isRunning();
     }
 
     /**
+     * {@return the state}
+     *
      * @param uapi a uAPI number
-     * @return the state
      * @throws IllegalArgumentException for numbers outside 0..7, naming the value
      */
     public static MigrationState ofUapi(final int uapi) {
@@ -97,6 +100,8 @@ public enum MigrationState {
      * Parses a state as a person types it: the uAPI name without prefix in any case ({@code running_p2p},
      * {@code RUNNING-P2P}, {@code VFIO_DEVICE_STATE_STOP}) or its uAPI number.
      *
+     * @param text the state as typed
+     * @return the state
      * @throws IllegalArgumentException with a one-line message for anything else
      */
     public static MigrationState parse(final String text) {

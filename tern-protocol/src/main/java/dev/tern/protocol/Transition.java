@@ -7,10 +7,10 @@ import java.util.List;
  */
 public sealed interface Transition {
 
-    /** @return the state the request starts from */
+    /** {@return the state the request starts from} */
     MigrationState from();
 
-    /** @return the requested state */
+    /** {@return the requested state} */
     MigrationState to();
 
     /**
@@ -27,7 +27,7 @@ public sealed interface Transition {
             arcs = List.copyOf(arcs);
         }
 
-        /** @return the states entered, in order (excluding {@code from}) */
+        /** {@return the states entered, in order (excluding {@code from})} */
         public List<MigrationState> states() {
             return arcs.stream().map(Arc::to).toList();
         }

@@ -9,22 +9,20 @@ import dev.tern.device.IrqType;
 import dev.tern.device.PciConfigSpace;
 import dev.tern.device.Region;
 import dev.tern.device.RegionInfo;
-import dev.tern.device.StateChecksum;
-import dev.tern.device.migration.LoadSink;
-import dev.tern.device.migration.MigratableDevice;
+import dev.tern.device.migration.PagedDevice;
+import dev.tern.device.migration.PagedMemory;
+import dev.tern.device.migration.PagedSaveSource;
+import dev.tern.device.migration.PrecopyInfo;
 import dev.tern.device.migration.SaveSource;
 import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationFlags;
 import dev.tern.sys.Errno;
-import dev.tern.sys.PosixException;
-import dev.tern.sys.SharedMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The {@code dma-engine} sample: a copy engine with a descriptor ring in guest memory (see
@@ -33,10 +31,11 @@ import java.util.Optional;
  * rate while running. PCI id {@link SampleIds#VENDOR}:{@link SampleIds#DMA_ENGINE_DEVICE}.
  *
  * <p>Migration flags are all three: P2P (the engine defers descriptors that touch P2P mappings while quiesced) and
- * PRE_COPY (round 1 sends all memory, later rounds the pages dirtied since, stop-copy the rest and the registers;
- * see {@link DmaEngineSaveSource}). Loads are staged in a second memfd and swapped in on RESUMING→STOP.
+ * PRE_COPY. The memory is a {@link PagedMemory} and the state stream the SDK's paged format ({@link PagedDevice}):
+ * round 1 sends all memory, later rounds the pages dirtied since, stop-copy the rest and the registers; loads are
+ * staged and swapped in on RESUMING→STOP.
  */
-public final class DmaEngine implements MigratableDevice {
+public final class DmaEngine implements PagedDevice {
 
     /** Device kind in streams and on the command line. */
     public static final String KIND = "dma-engine";
@@ -54,13 +53,10 @@ public final class DmaEngine implements MigratableDevice {
             SampleIds.CLASS_SYSTEM_OTHER, 1).bar(0, DmaEngineRegisters.BAR_SIZE, false).interruptPin(1)
             .powerManagement().msi();
     private final DmaEngineRegisters regs;
-    private final PageTracker tracker;
     private final List<Region> regions = new ArrayList<>();
     private final List<Irq> irqs = new ArrayList<>();
     private final DmaEngineWorkload workload = new DmaEngineWorkload(this);
-    private volatile SharedMemory memory;
-    private SharedMemory spare;
-    private DmaEngineSaveSource activeSource;
+    private final PagedMemory memory;
 
     /**
      * Creates the device and starts its workload (the device is RUNNING after open).
@@ -70,8 +66,7 @@ public final class DmaEngine implements MigratableDevice {
     public DmaEngine(final DmaEngineConfig config) throws DeviceException {
         this.config = config;
         this.regs = new DmaEngineRegisters(config.memoryBytes(), config.mutationBytesPerSecond(), config.seed());
-        this.tracker = new PageTracker(config.memoryBytes() / PageTracker.PAGE);
-        this.memory = allocate();
+        this.memory = PagedMemory.create("tern-dma-engine", config.memoryBytes());
         gate.busMaster(pci);
         pci.onSoftReset(() -> {
             if (gate.running()) {
@@ -93,15 +88,6 @@ public final class DmaEngine implements MigratableDevice {
         irqs.add(new Irq(new IrqInfo(IrqType.ERR, 1, IrqInfo.FLAG_EVENTFD), gate));
         irqs.add(new Irq(new IrqInfo(IrqType.REQ, 1, IrqInfo.FLAG_EVENTFD), gate));
         workload.start(false);
-    }
-
-    private SharedMemory allocate() throws DeviceException {
-        try {
-            return SharedMemory.create("tern-dma-engine", config.memoryBytes());
-        } catch (final PosixException e) {
-            throw new DeviceException(Errno.ENOMEM, "cannot allocate " + config.memoryBytes()
-                    + " bytes of device memory: " + e.getMessage(), e);
-        }
     }
 
     // ---- used by the workload, the save source and the load sink ----
@@ -165,15 +151,6 @@ public final class DmaEngine implements MigratableDevice {
         }
     }
 
-    /** @return device memory {@code [offset, offset + length)} */
-    MemorySegment deviceMemory(final long offset, final long length) throws DeviceException {
-        if (offset < 0 || length < 0 || offset > config.memoryBytes() - length) {
-            throw new DeviceException(Errno.EINVAL, "device memory range 0x" + Long.toHexString(offset) + "+0x"
-                    + Long.toHexString(length) + " is outside 0x" + Long.toHexString(config.memoryBytes()));
-        }
-        return memory.segment().asSlice(offset, length);
-    }
-
     /** Overwrites {@code pages} pseudo-random pages of device memory (the background workload). */
     void mutate(final long pages) {
         long seed;
@@ -181,41 +158,35 @@ public final class DmaEngine implements MigratableDevice {
             seed = regs.seed;
         }
         final MemorySegment mem = memory.segment();
-        final long total = tracker.pages();
+        final long total = memory.pages();
         for (long i = 0; i < pages; i++) {
             seed ^= seed << 13;
             seed ^= seed >>> 7;
             seed ^= seed << 17;
-            final long off = Long.remainderUnsigned(seed, total) * PageTracker.PAGE;
-            mem.asSlice(off, PageTracker.PAGE).fill((byte) seed);
+            final long off = Long.remainderUnsigned(seed, total) * PagedMemory.PAGE;
+            mem.asSlice(off, PagedMemory.PAGE).fill((byte) seed);
             mem.set(LONG, off, seed);
-            tracker.mark(off, PageTracker.PAGE);
+            memory.markDirty(off, PagedMemory.PAGE);
         }
         synchronized (regs) {
             regs.seed = seed;
-            regs.mutated += pages * PageTracker.PAGE;
+            regs.mutated += pages * PagedMemory.PAGE;
         }
     }
 
-    PageTracker tracker() {
-        return tracker;
-    }
-
-    MemorySegment memory() {
-        return memory.segment();
-    }
-
-    /** @return the memfd behind device memory (the save source preads it so untouched pages cost nothing) */
-    SharedMemory memoryFile() {
+    @Override
+    public PagedMemory memory() {
         return memory;
     }
 
-    long memoryBytes() {
-        return config.memoryBytes();
+    @Override
+    public int registersSize() {
+        return REGS_SIZE;
     }
 
     /** @return registers then config space, {@link #REGS_SIZE} bytes */
-    byte[] saveRegisters() {
+    @Override
+    public byte[] saveRegisters() {
         final ByteBuffer b = ByteBuffer.allocate(REGS_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         synchronized (regs) {
             regs.save(b);
@@ -224,37 +195,20 @@ public final class DmaEngine implements MigratableDevice {
         return b.array();
     }
 
-    /** Checks a REGS record without changing anything. */
-    static void validateRegisters(final ByteBuffer image) throws DeviceException {
+    /** Checks the PCI identity and every register before replacing anything. */
+    @Override
+    public void loadRegisters(final ByteBuffer image) throws DeviceException {
         DmaEngineRegisters.validate(image.duplicate().order(ByteOrder.LITTLE_ENDIAN));
-        final ByteBuffer cfg = image.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        final int id = cfg.getInt(image.position() + DmaEngineRegisters.SIZE);
+        final int id = image.getInt(image.position() + DmaEngineRegisters.SIZE);
         if (id != (SampleIds.VENDOR | SampleIds.DMA_ENGINE_DEVICE << 16)) {
             throw new DeviceException(Errno.EINVAL, "dma-engine state is for PCI device " + Integer.toHexString(id));
         }
-    }
-
-    /** @return memory to stage a load into (reused across loads) */
-    synchronized SharedMemory spare() throws DeviceException {
-        if (spare == null) {
-            spare = allocate();
-        }
-        return spare;
-    }
-
-    /** Installs a validated load: the staged memory becomes device memory (O(1)), registers are replaced. */
-    synchronized void install(final SharedMemory staged, final ByteBuffer image) {
-        final SharedMemory old = memory;
-        memory = staged;
-        spare = old;
-        final ByteBuffer b = image.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         synchronized (regs) {
-            regs.load(b);
+            regs.load(image);
         }
         final byte[] cfg = new byte[PciConfigSpace.SIZE];
-        b.get(cfg);
+        image.get(cfg);
         pci.restore(cfg);
-        tracker.clearAll();
     }
 
     // ---- Device ----
@@ -284,7 +238,7 @@ public final class DmaEngine implements MigratableDevice {
         return gate;
     }
 
-    /** @return true while the workload thread runs (false in the stopped states) */
+    /** {@return true while the workload thread runs (false in the stopped states)} */
     public boolean workloadRunning() {
         return workload.running();
     }
@@ -321,50 +275,47 @@ public final class DmaEngine implements MigratableDevice {
         workload.unquiesceP2p();
     }
 
+    /** With {@link DmaEngineConfig#reinitAfterBytes()}, the session re-initialises once (see {@link Reinit}). */
     @Override
-    public synchronized SaveSource startPreCopy(final Arc arc) {
-        activeSource = new DmaEngineSaveSource(this, this::sourceClosed);
-        return activeSource;
+    public SaveSource startPreCopy(final Arc arc) {
+        final PagedSaveSource s = memory.startSaving(this);
+        return config.reinitAfterBytes() > 0 ? new Reinit(s, config.reinitAfterBytes()) : s;
     }
 
-    @Override
-    public synchronized SaveSource startStopCopy(final Arc arc, final Optional<SaveSource> preCopy) {
-        if (preCopy.isPresent()) {
-            workload.stop();
-            return preCopy.get();
+    /**
+     * Re-initialises once, right after the first answer that shows the initial data all read and at least
+     * {@code after} page bytes sent: the next answer reports REINIT (between answers, so the migration has seen the
+     * initial data complete once, sent INIT_DATA_SENT and must now see it renewed) — as mlx5 does.
+     */
+    private static final class Reinit implements SaveSource {
+        private final PagedSaveSource source;
+        private final long after;
+        private boolean done;
+
+        Reinit(final PagedSaveSource source, final long after) {
+            this.source = source;
+            this.after = after;
         }
-        activeSource = new DmaEngineSaveSource(this, this::sourceClosed);
-        return activeSource;
-    }
 
-    private synchronized void sourceClosed(final DmaEngineSaveSource source) {
-        if (activeSource == source) {
-            activeSource = null;
+        @Override
+        public int read(final ByteBuffer dst, final boolean stopCopy) {
+            return source.read(dst, stopCopy);
         }
-    }
 
-    @Override
-    public LoadSink startResuming(final Arc arc) throws DeviceException {
-        final SharedMemory staging = spare();
-        try {
-            // RESUMING opens before the source stops; faulting the staging pages in now keeps page-fault time
-            // out of the downtime, when the state streams in at full speed.
-            staging.populate();
-        } catch (final PosixException e) {
-            throw new DeviceException(e.errno(), "cannot allocate staging memory: " + e.getMessage(), e);
+        @Override
+        public PrecopyInfo precopyInfo() {
+            final PrecopyInfo p = source.precopyInfo();
+            if (!done && p.initialBytes() == 0 && source.pageBytesSent() >= after) {
+                source.reinit();
+                done = true;
+            }
+            return p;
         }
-        return new DmaEngineLoadSink(this, staging);
-    }
 
-    @Override
-    public synchronized long stopCopySize() {
-        final DmaEngineSaveSource s = activeSource;
-        return s != null ? s.remainingBytes() : DmaEngineSaveSource.fullStreamBytes(config.memoryBytes());
-    }
-
-    @Override
-    public long checksum() {
-        return StateChecksum.of(memory.segment(), ByteBuffer.wrap(saveRegisters()));
+        @Override
+        public void close() {
+            source.close();
+        }
     }
 
     @Override
@@ -373,7 +324,6 @@ public final class DmaEngine implements MigratableDevice {
         synchronized (regs) {
             regs.reset(config.mutationBytesPerSecond(), config.seed());
         }
-        tracker.clearAll();
         workload.start(false);
     }
 
@@ -382,8 +332,5 @@ public final class DmaEngine implements MigratableDevice {
         workload.stop();
         dma.unmapAll();
         memory.close();
-        if (spare != null) {
-            spare.close();
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.tern.samples;
 
+import dev.tern.device.migration.PagedMemory;
+
 /**
  * Parameters of a {@link DmaEngine}.
  *
@@ -18,7 +20,7 @@ public record DmaEngineConfig(long memoryBytes, long mutationBytesPerSecond, lon
 
     /** Validates the parameters. */
     public DmaEngineConfig {
-        if (memoryBytes <= 0 || memoryBytes % PageTracker.PAGE != 0 || memoryBytes > 1L << 40) {
+        if (memoryBytes <= 0 || memoryBytes % PagedMemory.PAGE != 0 || memoryBytes > 1L << 40) {
             throw new IllegalArgumentException("device memory must be a positive multiple of 4096 up to 1 TiB");
         }
         if (mutationBytesPerSecond < 0 || reinitAfterBytes < 0) {
@@ -31,17 +33,17 @@ public record DmaEngineConfig(long memoryBytes, long mutationBytesPerSecond, lon
         this(memoryBytes, mutationBytesPerSecond, seed, 0);
     }
 
-    /** @return a config of {@code memoryBytes} mutated at 1 %/s */
+    /** {@return a config of {@code memoryBytes} mutated at 1 %/s} */
     public static DmaEngineConfig ofMemory(final long memoryBytes) {
         return new DmaEngineConfig(memoryBytes, memoryBytes / 100, 0x9E3779B97F4A7C15L);
     }
 
-    /** @return this config with another rate */
+    /** {@return this config with another rate} */
     public DmaEngineConfig withRate(final long bytesPerSecond) {
         return new DmaEngineConfig(memoryBytes, bytesPerSecond, seed, reinitAfterBytes);
     }
 
-    /** @return this config re-initialising once after {@code bytes} of pre-copy page data (0: never) */
+    /** {@return this config re-initialising once after {@code bytes} of pre-copy page data (0: never)} */
     public DmaEngineConfig withReinitAfter(final long bytes) {
         return new DmaEngineConfig(memoryBytes, mutationBytesPerSecond, seed, bytes);
     }

@@ -2,6 +2,7 @@ package dev.tern.samples;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.DmaSpace;
+import dev.tern.device.migration.PagedMemory;
 import dev.tern.sys.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -123,11 +124,11 @@ final class DmaEngineWorkload implements Runnable {
                 more = processRing();
                 final long now = System.nanoTime();
                 final long rate = device.rate();
-                budget = Math.min(budget + rate * ((now - last) / 1e9), Math.max(rate / 10.0, PageTracker.PAGE));
+                budget = Math.min(budget + rate * ((now - last) / 1e9), Math.max(rate / 10.0, PagedMemory.PAGE));
                 last = now;
-                final long pages = Math.min((long) (budget / PageTracker.PAGE), MAX_PAGES_PER_STEP);
+                final long pages = Math.min((long) (budget / PagedMemory.PAGE), MAX_PAGES_PER_STEP);
                 if (pages > 0) {
-                    budget -= pages * (double) PageTracker.PAGE;
+                    budget -= pages * (double) PagedMemory.PAGE;
                     device.mutate(pages);
                 }
                 writeStatus();
@@ -211,10 +212,10 @@ final class DmaEngineWorkload implements Runnable {
                     done += n;
                 }
             }
-            case OP_DEV_TO_GUEST -> dma.write(dst, device.deviceMemory(src, len));
+            case OP_DEV_TO_GUEST -> dma.write(dst, device.memory().slice(src, len));
             case OP_GUEST_TO_DEV -> {
-                dma.read(src, device.deviceMemory(dst, len));
-                device.tracker().mark(dst, len);
+                dma.read(src, device.memory().slice(dst, len));
+                device.memory().markDirty(dst, len);
             }
             default -> throw new DeviceException(Errno.EINVAL, "unknown descriptor op " + op);
         }

@@ -111,7 +111,9 @@ public final class Uart implements MigratableDevice {
      * The far end of the serial line sends bytes. Refused (0 accepted) while the device is stopped: external state
      * may not change in STOP.
      *
+     * @param bytes what the far end sends
      * @return bytes that fit in the RX FIFO; the rest are lost with LSR.OE set, as on a real UART
+     * @throws DeviceException if the interrupt cannot be raised
      */
     public synchronized int injectRx(final byte[] bytes) throws DeviceException {
         if (!gate.running()) {
@@ -127,12 +129,23 @@ public final class Uart implements MigratableDevice {
         return accepted;
     }
 
-    /** The far end of the line takes what the guest transmitted (nothing while stopped). */
+    /**
+     * The far end of the line takes what the guest transmitted (nothing while stopped).
+     *
+     * @return the bytes, at most a FIFO's worth; empty while stopped
+     * @throws DeviceException if the interrupt cannot be raised
+     */
     public byte[] takeTx() throws DeviceException {
         return takeTx(Uart16550.FIFO);
     }
 
-    /** The far end of the line takes up to {@code max} transmitted bytes (nothing while stopped). */
+    /**
+     * The far end of the line takes up to {@code max} transmitted bytes (nothing while stopped).
+     *
+     * @param max the most bytes to take
+     * @return the bytes; empty while stopped
+     * @throws DeviceException if the interrupt cannot be raised
+     */
     public synchronized byte[] takeTx(final int max) throws DeviceException {
         if (!gate.running()) {
             return new byte[0];
@@ -142,17 +155,17 @@ public final class Uart implements MigratableDevice {
         return out;
     }
 
-    /** @return free bytes in the RX FIFO (what the far end may send without an overrun) */
+    /** {@return free bytes in the RX FIFO (what the far end may send without an overrun)} */
     public synchronized int rxSpace() {
         return regs.rxSpace();
     }
 
-    /** @return the line rate the guest programmed, in characters per second */
+    /** {@return the line rate the guest programmed, in characters per second} */
     public synchronized int charsPerSecond() {
         return regs.charsPerSecond();
     }
 
-    /** @return the divisor latch value (115200 / baud) */
+    /** {@return the divisor latch value (115200 / baud)} */
     public synchronized int divisor() {
         return regs.divisor();
     }

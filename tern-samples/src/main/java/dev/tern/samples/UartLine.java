@@ -43,6 +43,8 @@ public final class UartLine implements AutoCloseable {
      *
      * @param in what the far end sends (an empty stream for none)
      * @param out where the guest's output goes
+     * @param uart the device
+     * @return the running line; close it to stop
      */
     public static UartLine start(final Uart uart, final InputStream in, final OutputStream out) {
         final UartLine line = new UartLine(uart, in, out);

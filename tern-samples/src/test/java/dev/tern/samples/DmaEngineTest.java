@@ -293,6 +293,23 @@ class DmaEngineTest {
         await(() -> regQuiet(dst.device(), COMPLETED), 2);
     }
 
+    /**
+     * The move onto the SDK's paged blocks kept the wire format (version 1): a fresh 1 MiB engine's stop-copy stream
+     * is byte for byte what the engine's own save source wrote before (digest taken with that build).
+     */
+    @Test
+    void theStopCopyStreamIsByteForByteTheFormatVersion1Stream() throws Exception {
+        final DmaEngine d = new DmaEngine(new DmaEngineConfig(1 << 20, 0, 42));
+        final MigrationEngine e = MigrationEngine.of(d);
+        closeables.add(e);
+        e.setState(MigrationState.STOP);
+        final byte[] stream = drain(e.setState(MigrationState.STOP_COPY).stream().orElseThrow(), true);
+        assertThat(stream).hasSize(1049042);
+        assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(stream))).isEqualTo("e501579bae745b8e0839be9997e2687d0f6438dca1b85349fccc161796958e09");
+        assertThat(e.checksum()).isEqualTo(0x1a4f3b4cL);
+    }
+
     @Test
     void streamOfADeviceWithOtherMemorySizeIsRejected() throws Exception {
         final Rig src = rig(0);

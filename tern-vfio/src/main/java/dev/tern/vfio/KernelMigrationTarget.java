@@ -67,6 +67,8 @@ public final class KernelMigrationTarget implements MigrationTarget {
      * Reads the device's migration flags and probes its optional features. The device keeps ownership of nothing:
      * closing the target closes {@code device}.
      *
+     * @param device an open device; the target owns it from now on
+     * @return the target, in the state the device reports
      * @throws DeviceException ENOTTY if the device has no migration support (the device is closed then)
      */
     public static KernelMigrationTarget open(final VfioDevice device) throws DeviceException {
@@ -106,23 +108,27 @@ public final class KernelMigrationTarget implements MigrationTarget {
         }
     }
 
-    /** Runs {@code hook} after {@link #close()} (a subject releasing the device for the next open). */
+    /**
+     * Runs {@code hook} after {@link #close()} (a subject releasing the device for the next open).
+     *
+     * @param hook what to run, once
+     */
     public void onClose(final Runnable hook) {
         this.onClose = hook;
     }
 
-    /** @return the device underneath (regions, IRQs, the container for DMA mapping) */
+    /** {@return the device underneath (regions, IRQs, the container for DMA mapping)} */
     public VfioDevice device() {
         return device;
     }
 
-    /** @return why DMA logging is not offered ("" when it is) */
+    /** {@return why DMA logging is not offered ("" when it is)} */
     public synchronized String loggingNote() {
         probeLogging();
         return loggingNote;
     }
 
-    /** @return true if the kernel offers MIG_PRECOPY_INFOv2 (feature 12; 7.1+) */
+    /** {@return true if the kernel offers MIG_PRECOPY_INFOv2 (feature 12; 7.1+)} */
     public boolean precopyInfoV2() {
         return precopyInfoV2;
     }

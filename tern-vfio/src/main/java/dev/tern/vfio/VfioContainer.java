@@ -28,6 +28,8 @@ public final class VfioContainer implements AutoCloseable {
     /**
      * Opens {@code devVfio/vfio} and checks {@code VFIO_GET_API_VERSION} and {@code VFIO_TYPE1v2_IOMMU}.
      *
+     * @param devVfio where the VFIO nodes are ({@code /dev/vfio})
+     * @return the container, with no group attached yet
      * @throws DeviceException with a message a person can act on (module not loaded, permission)
      */
     public static VfioContainer open(final Path devVfio) throws DeviceException {
@@ -62,6 +64,11 @@ public final class VfioContainer implements AutoCloseable {
     /**
      * {@code VFIO_IOMMU_MAP_DMA}: maps {@code memory} (e.g. a memfd-backed guest memory) at {@code iova} for
      * device DMA.
+     *
+     * @param memory the process memory to map, page-aligned
+     * @param iova where the device sees it
+     * @param writable false for a mapping the device may only read
+     * @throws DeviceException with the kernel's errno (e.g. EEXIST for an overlap, ENOMEM over the locked-memory limit)
      */
     public void mapDma(final MemorySegment memory, final long iova, final boolean writable) throws DeviceException {
         try (Arena arena = Arena.ofConfined()) {
@@ -77,7 +84,13 @@ public final class VfioContainer implements AutoCloseable {
         }
     }
 
-    /** {@code VFIO_IOMMU_UNMAP_DMA} of {@code [iova, iova + size)}. */
+    /**
+     * {@code VFIO_IOMMU_UNMAP_DMA} of {@code [iova, iova + size)}.
+     *
+     * @param iova the start of the range
+     * @param size the range's length
+     * @throws DeviceException with the kernel's errno
+     */
     public void unmapDma(final long iova, final long size) throws DeviceException {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment m = arena.allocate(VfioLayouts.DMA_UNMAP);

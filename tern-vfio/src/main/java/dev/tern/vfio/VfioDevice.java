@@ -41,6 +41,11 @@ public final class VfioDevice implements AutoCloseable {
     /**
      * Opens the container and the device's group under {@code devVfio}, attaches them, sets type1v2, and gets the
      * device fd. Everything opened is closed again on failure.
+     *
+     * @param address the device as found in sysfs ({@link VfioLocator})
+     * @param devVfio where the VFIO nodes are ({@code /dev/vfio})
+     * @return the open device, owning container, group and device fd
+     * @throws DeviceException with a message a person can act on (node missing, group not viable or in use, permission)
      */
     public static VfioDevice open(final VfioAddress address, final Path devVfio) throws DeviceException {
         final VfioContainer container = VfioContainer.open(devVfio);
@@ -59,17 +64,22 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** @return where the device was found */
+    /** {@return where the device was found} */
     public VfioAddress address() {
         return address;
     }
 
-    /** @return the container, for {@code VFIO_IOMMU_MAP_DMA} of guest memory */
+    /** {@return the container, for {@code VFIO_IOMMU_MAP_DMA} of guest memory} */
     public VfioContainer container() {
         return container;
     }
 
-    /** {@code VFIO_DEVICE_GET_INFO}: {flags, num_regions, num_irqs}. */
+    /**
+     * {@code VFIO_DEVICE_GET_INFO}: {flags, num_regions, num_irqs}.
+     *
+     * @return {@code {flags, num_regions, num_irqs}}
+     * @throws DeviceException with the kernel's errno
+     */
     public int[] info() throws DeviceException {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment s = arena.allocate(VfioLayouts.DEVICE_INFO.byteSize() + 8, 8);
@@ -81,7 +91,13 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** {@code VFIO_DEVICE_GET_REGION_INFO} with its capability chain (TYPE and SPARSE_MMAP decoded). */
+    /**
+     * {@code VFIO_DEVICE_GET_REGION_INFO} with its capability chain (TYPE and SPARSE_MMAP decoded).
+     *
+     * @param index the region index
+     * @return the region's size, offset, flags and decoded capabilities
+     * @throws DeviceException with the kernel's errno (EINVAL for an index the device lacks)
+     */
     public KernelRegion region(final int index) throws DeviceException {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment s = arena.allocate(REGION_INFO_MAX, 8);
@@ -92,7 +108,13 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** {@code VFIO_DEVICE_GET_IRQ_INFO}: {flags, count}. */
+    /**
+     * {@code VFIO_DEVICE_GET_IRQ_INFO}: {flags, count}.
+     *
+     * @param index the IRQ index
+     * @return {@code {flags, count}}
+     * @throws DeviceException with the kernel's errno (EINVAL for an index the device lacks)
+     */
     public int[] irq(final int index) throws DeviceException {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment s = arena.allocate(VfioLayouts.IRQ_INFO);
@@ -107,6 +129,11 @@ public final class VfioDevice implements AutoCloseable {
     /**
      * {@code VFIO_DEVICE_SET_IRQS} ACTION_TRIGGER: signals vectors {@code start..} of IRQ {@code index} to the
      * given eventfds (-1 unassigns one); an empty array with DATA_NONE disables the index.
+     *
+     * @param index the IRQ index
+     * @param start the first vector
+     * @param eventfds one eventfd per vector from {@code start}, -1 to unassign; empty to disable the index
+     * @throws DeviceException with the kernel's errno
      */
     public void setIrqEventfds(final int index, final int start, final int[] eventfds) throws DeviceException {
         try (Arena arena = Arena.ofConfined()) {
@@ -125,12 +152,24 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** {@code VFIO_DEVICE_RESET}. */
+    /**
+     * {@code VFIO_DEVICE_RESET}.
+     *
+     * @throws DeviceException with the kernel's errno (e.g. ENOTTY for a device without reset)
+     */
     public void reset() throws DeviceException {
         Calls.ioctl(fd.value(), Vfio.DEVICE_RESET, 0, "VFIO_DEVICE_RESET");
     }
 
-    /** Reads {@code length} bytes of region {@code r} at {@code offset} (pread on the device fd). */
+    /**
+     * Reads {@code length} bytes of region {@code r} at {@code offset} (pread on the device fd).
+     *
+     * @param r the region
+     * @param offset the offset within the region
+     * @param length how many bytes
+     * @return the bytes read
+     * @throws DeviceException EINVAL outside the region, or the kernel's errno
+     */
     public byte[] read(final KernelRegion r, final long offset, final int length) throws DeviceException {
         checkRange(r, offset, length);
         try (Arena arena = Arena.ofConfined()) {
@@ -145,7 +184,14 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** Writes {@code data} to region {@code r} at {@code offset} (pwrite on the device fd). */
+    /**
+     * Writes {@code data} to region {@code r} at {@code offset} (pwrite on the device fd).
+     *
+     * @param r the region
+     * @param offset the offset within the region
+     * @param data the bytes to write
+     * @throws DeviceException EINVAL outside the region, or the kernel's errno
+     */
     public void write(final KernelRegion r, final long offset, final byte[] data) throws DeviceException {
         checkRange(r, offset, data.length);
         try (Arena arena = Arena.ofConfined()) {
@@ -160,7 +206,15 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** Maps {@code length} bytes of an MMAP-flagged region at {@code offset}; unmap with {@link Posix#munmap}. */
+    /**
+     * Maps {@code length} bytes of an MMAP-flagged region at {@code offset}; unmap with {@link Posix#munmap}.
+     *
+     * @param r the region, flagged MMAP
+     * @param offset the offset within the region, page-aligned
+     * @param length how many bytes
+     * @return the mapping
+     * @throws DeviceException EINVAL for a region without MMAP or outside it, or the kernel's errno
+     */
     public MemorySegment mmap(final KernelRegion r, final long offset, final long length) throws DeviceException {
         if ((r.flags() & Vfio.REGION_INFO_FLAG_MMAP) == 0) {
             throw new DeviceException(Errno.EINVAL, "region " + r.index() + " is not mappable");
@@ -179,6 +233,12 @@ public final class VfioDevice implements AutoCloseable {
     /**
      * {@code VFIO_DEVICE_FEATURE}: {@code flags} (feature index | GET/SET/PROBE) with {@code payload} copied in
      * after the 8-byte header and, for GET, the kernel's answer copied back into it.
+     *
+     * @param flags the feature index or-ed with {@link dev.tern.vfio.uapi.Vfio#FEATURE_GET}, {@code SET} or {@code
+     *     PROBE}
+     * @param payload the feature's data, in and (for GET) out
+     * @param what the feature's name, for the error message
+     * @throws DeviceException with the kernel's errno
      */
     public void feature(final int flags, final MemorySegment payload, final String what) throws DeviceException {
         try (Arena arena = Arena.ofConfined()) {
@@ -192,7 +252,12 @@ public final class VfioDevice implements AutoCloseable {
         }
     }
 
-    /** @return true if {@code VFIO_DEVICE_FEATURE} PROBE of {@code feature} with {@code op} (GET/SET) succeeds */
+    /**
+     * {@return true if {@code VFIO_DEVICE_FEATURE} PROBE of {@code feature} with {@code op} (GET/SET) succeeds}
+     *
+     * @param feature the feature index
+     * @param op {@link dev.tern.vfio.uapi.Vfio#FEATURE_GET} or {@link dev.tern.vfio.uapi.Vfio#FEATURE_SET}
+     */
     public boolean probe(final int feature, final int op) {
         try {
             feature(feature | op | Vfio.FEATURE_PROBE, MemorySegment.ofArray(new byte[0]), "probe");

@@ -27,15 +27,21 @@ public final class VfioLocator {
 
     private final Path sys;
 
-    /** @param sys the sysfs root ({@code /sys}) */
+    /**
+     * A locator reading sysfs under {@code sys} (a test passes a fake tree).
+     *
+     * @param sys the sysfs root ({@code /sys})
+     */
     public VfioLocator(final Path sys) {
         this.sys = sys;
     }
 
     /**
-     * @return the device {@code dev} names
+     * {@return the device {@code dev} names}
+     *
+     * @param dev an mdev UUID, a PCI address, an IOMMU group number or a cdev path, as typed
      * @throws DeviceException ENODEV for a device that does not exist or has no IOMMU group, EBUSY for one bound to
-     *         a non-vfio driver, EINVAL for input of no known form, EOPNOTSUPP for a cdev path
+     * a non-vfio driver, EINVAL for input of no known form, EOPNOTSUPP for a cdev path
      */
     public VfioAddress locate(final String dev) throws DeviceException {
         final String d = dev.strip().toLowerCase(Locale.ROOT);

@@ -44,8 +44,10 @@ public final class DeviceSide implements AutoCloseable {
     }
 
     /**
+     * {@return a side with its guest memory and no devices yet}
+     *
      * @param guestMemory bytes of guest memory, a multiple of 4 KiB, equal on both sides
-     * @return a side with its guest memory and no devices yet
+     * @param role which side this is
      * @throws VmmException if the memory cannot be created
      * @throws IllegalArgumentException if the size is not a positive multiple of 4 KiB
      */
@@ -64,6 +66,10 @@ public final class DeviceSide implements AutoCloseable {
      * each device.
      *
      * @param client what the clients propose in VERSION
+     * @param sockets the servers' sockets, in the migration's device order
+     * @param guestMemory bytes of guest memory, a multiple of 4 KiB, equal on both sides
+     * @param role which side this is (a destination's devices are reset, a source's must run)
+     * @return the side, its devices open and mapped
      * @throws VmmException naming the socket that failed (or listed twice); everything opened so far is closed
      * @throws IllegalArgumentException if the size is not a positive multiple of 4 KiB
      */
@@ -79,6 +85,10 @@ public final class DeviceSide implements AutoCloseable {
      * bytes of fresh guest memory at IOVA 0 into each device's container ({@code VFIO_IOMMU_MAP_DMA}).
      *
      * @param devVfio the {@code /dev/vfio} directory
+     * @param devices the kernel devices, in the migration's device order
+     * @param guestMemory bytes of guest memory, a multiple of 4 KiB, equal on both sides
+     * @param role which side this is
+     * @return the side, its devices open and mapped
      * @throws VmmException naming the device that failed; everything opened so far is closed
      * @throws IllegalArgumentException if the size is not a positive multiple of 4 KiB
      */
@@ -118,17 +128,17 @@ public final class DeviceSide implements AutoCloseable {
         devices.add(device);
     }
 
-    /** @return which side this is */
+    /** {@return which side this is} */
     public Role role() {
         return role;
     }
 
-    /** @return the devices, in the order attached */
+    /** {@return the devices, in the order attached} */
     public List<VmmDevice> devices() {
         return Collections.unmodifiableList(devices);
     }
 
-    /** @return the guest memory every device has mapped at IOVA 0 */
+    /** {@return the guest memory every device has mapped at IOVA 0} */
     public GuestMemory memory() {
         return memory;
     }

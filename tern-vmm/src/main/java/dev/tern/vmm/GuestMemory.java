@@ -1,10 +1,10 @@
 package dev.tern.vmm;
 
+import dev.tern.device.PageBitmap;
 import dev.tern.device.StateChecksum;
 import dev.tern.sys.SharedMemory;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A guest's RAM: a memfd (so a vfio-user server can map it for DMA, and in-process devices map the same segment),
@@ -18,17 +18,20 @@ public final class GuestMemory implements AutoCloseable {
 
     private final SharedMemory memory;
     private final long size;
-    private final AtomicLongArray dirty;
+    private final PageBitmap dirty;
 
     private GuestMemory(final SharedMemory memory) {
         this.memory = memory;
         this.size = memory.size();
-        this.dirty = new AtomicLongArray(words(pages()));
+        this.dirty = new PageBitmap(pages(), PAGE);
     }
 
     /**
+     * {@return zero-filled guest memory backed by a memfd named {@code name}}
+     *
      * @param size bytes, a multiple of {@link #PAGE}
-     * @return zero-filled guest memory backed by a memfd named {@code name}
+     * @param name the memfd's name, shown in {@code /proc/PID/fd}
+     * @throws IOException if the memfd cannot be created or mapped
      */
     public static GuestMemory create(final String name, final long size) throws IOException {
         if (size <= 0 || size % PAGE != 0) {
@@ -37,76 +40,82 @@ public final class GuestMemory implements AutoCloseable {
         return new GuestMemory(SharedMemory.create(name, size));
     }
 
-    /** Faults every page in now (a destination does this before the migration so loading never page-faults). */
+    /**
+     * Faults every page in now (a destination does this before the migration so loading never page-faults).
+     *
+     * @throws IOException if madvise(2) fails
+     */
     public void populate() throws IOException {
         memory.populate();
     }
 
-    /** @return the memory as a segment (reads and writes through it are not tracked) */
+    /** {@return the memory as a segment (reads and writes through it are not tracked)} */
     public MemorySegment segment() {
         return memory.segment();
     }
 
-    /** @return the backing memfd, for DMA_MAP */
+    /** {@return the backing memfd, for DMA_MAP} */
     public SharedMemory shared() {
         return memory;
     }
 
-    /** @return the size in bytes */
+    /** {@return the size in bytes} */
     public long size() {
         return size;
     }
 
-    /** @return the number of pages */
+    /** {@return the number of pages} */
     public long pages() {
         return size / PAGE;
     }
 
-    /** A tracked guest write: copies {@code src} to {@code offset} and marks the pages dirty. */
+    /**
+     * A tracked guest write: copies {@code src} to {@code offset} and marks the pages dirty.
+     *
+     * @param offset the guest offset
+     * @param src the bytes, all of them
+     */
     public void write(final long offset, final MemorySegment src) {
         MemorySegment.copy(src, 0, memory.segment(), offset, src.byteSize());
         markDirty(offset, src.byteSize());
     }
 
-    /** Marks {@code [offset, offset + length)} dirty. */
+    /**
+     * Marks {@code [offset, offset + length)} dirty.
+     *
+     * @param offset the guest offset
+     * @param length bytes; 0 or less marks nothing
+     */
     public void markDirty(final long offset, final long length) {
-        if (length <= 0) {
-            return;
-        }
-        for (long p = offset / PAGE, last = (offset + length - 1) / PAGE; p <= last; p++) {
-            final int w = (int) (p >>> 6);
-            final long bit = 1L << (p & 63);
-            if ((dirty.get(w) & bit) == 0) {
-                dirty.getAndUpdate(w, v -> v | bit);
-            }
-        }
+        dirty.mark(offset, length);
     }
 
     /** Marks every page dirty (the first pre-copy round sends everything). */
     public void markAllDirty() {
-        for (int w = 0; w < dirty.length(); w++) {
-            final long remaining = pages() - ((long) w << 6);
-            dirty.set(w, remaining >= 64 ? -1L : (1L << remaining) - 1);
-        }
+        dirty.markAll();
     }
 
-    /** ORs the dirty log into {@code bitmap} (one bit per page) and clears it: read-and-clear, like KVM's. */
+    /**
+     * ORs the dirty log into {@code bitmap} (one bit per page) and clears it: read-and-clear, like KVM's.
+     *
+     * @param bitmap at least {@link #words} of the page count
+     */
     public void collectDirty(final long[] bitmap) {
-        for (int w = 0; w < dirty.length(); w++) {
-            if (dirty.get(w) != 0) {
-                bitmap[w] |= dirty.getAndSet(w, 0);
-            }
-        }
+        dirty.collect(bitmap);
     }
 
-    /** @return a checksum of the whole memory, for verifying a migration ({@link StateChecksum}) */
+    /** {@return a checksum of the whole memory, for verifying a migration ({@link StateChecksum})} */
     public long checksum() {
         return StateChecksum.of(memory.segment(), null);
     }
 
-    /** @return the words of a bitmap with one bit per page */
+    /**
+     * {@return the words of a bitmap with one bit per page}
+     *
+     * @param pages how many pages
+     */
     public static int words(final long pages) {
-        return (int) ((pages + 63) >>> 6);
+        return PageBitmap.words(pages);
     }
 
     @Override

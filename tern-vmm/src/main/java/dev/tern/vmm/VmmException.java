@@ -7,7 +7,11 @@ package dev.tern.vmm;
 public final class VmmException extends Exception {
     private static final long serialVersionUID = 1L;
 
-    /** @param message one line naming the device and why */
+    /**
+     * A failure to open a side's devices, with nothing left open.
+     *
+     * @param message one line naming the device and why
+     */
     public VmmException(final String message) {
         super(message);
     }

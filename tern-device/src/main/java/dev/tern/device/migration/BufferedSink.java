@@ -14,6 +14,8 @@ public final class BufferedSink implements LoadSink {
     @FunctionalInterface
     public interface Loader {
         /**
+         * Validates and applies the whole staged state at RESUMING → STOP.
+         *
          * @param state the staged bytes, positioned at 0
          * @throws DeviceException EINVAL if the state is invalid; nothing must be changed then
          */
@@ -24,6 +26,9 @@ public final class BufferedSink implements LoadSink {
     private final Loader loader;
 
     /**
+     * A sink that stages up to {@code maxBytes} and hands them to {@code loader} in one piece when the resuming session
+     * ends.
+     *
      * @param maxBytes the largest state accepted
      * @param loader validates and installs the state
      */

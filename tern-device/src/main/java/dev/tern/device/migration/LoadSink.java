@@ -13,6 +13,7 @@ public interface LoadSink {
     /**
      * Stages all remaining bytes of {@code src}.
      *
+     * @param src the next stream bytes, from position to limit, consumed
      * @throws DeviceException if the data is already known to be invalid (EINVAL) or too long (ENOMEM)
      */
     void write(ByteBuffer src) throws DeviceException;

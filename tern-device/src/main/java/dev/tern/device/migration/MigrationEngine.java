@@ -49,6 +49,8 @@ public final class MigrationEngine implements MigrationTarget {
     private int failErrno;
 
     /**
+     * An engine in RUNNING that drives {@code hooks} through the v2 FSM.
+     *
      * @param hooks the device's hooks
      * @param gate the device's gate (set RUNNING now)
      * @param dma the device's DMA space (dirty logging)
@@ -66,17 +68,30 @@ public final class MigrationEngine implements MigrationTarget {
         gate.set(Activity.RUNNING);
     }
 
-    /** @return an engine for {@code device}, timed by {@link System#nanoTime()}, closing the device on close */
+    /**
+     * {@return an engine for {@code device}, timed by {@link System#nanoTime()}, closing the device on close}
+     *
+     * @param device the device, in RUNNING, owned by the engine from now on
+     */
     public static MigrationEngine of(final MigratableDevice device) {
         return of(device, System::nanoTime);
     }
 
-    /** @return an engine for {@code device} timed by {@code nanoClock} */
+    /**
+     * {@return an engine for {@code device} timed by {@code nanoClock}}
+     *
+     * @param device the device, in RUNNING, owned by the engine from now on
+     * @param nanoClock the time source of the state events, in nanoseconds
+     */
     public static MigrationEngine of(final MigratableDevice device, final LongSupplier nanoClock) {
         return new MigrationEngine(device, device.gate(), device.dma(), nanoClock, device::close);
     }
 
-    /** Sets (or with {@code null} clears) the receiver of every state change; it runs under the engine lock. */
+    /**
+     * Sets (or with {@code null} clears) the receiver of every state change; it runs under the engine lock.
+     *
+     * @param newListener the receiver, or {@code null}
+     */
     public void setListener(final Consumer<StateEvent> newListener) {
         listener = newListener;
     }
@@ -84,6 +99,9 @@ public final class MigrationEngine implements MigrationTarget {
     /**
      * Test and diagnostic API: the next time {@code arc} is performed, it fails as if its hook had thrown
      * {@code errno} before doing anything (the hook is not called). Used by the conformance kit.
+     *
+     * @param arc the arc to fail
+     * @param errno the errno the failure reports
      */
     public void failNextArc(final Arc arc, final int errno) {
         lock.lock();

@@ -9,9 +9,13 @@ import dev.tern.protocol.MigrationState;
  */
 public final class MigrationException extends DeviceException {
 
+    /** The device's state after the failure. */
     private final MigrationState state;
 
     /**
+     * A failed state request, with the state the device is in afterwards (the uAPI lets a failed arc leave the device
+     * in ERROR).
+     *
      * @param errno the errno to report
      * @param message what happened
      * @param state the device's state after the failure
@@ -23,7 +27,7 @@ public final class MigrationException extends DeviceException {
         this.state = state;
     }
 
-    /** @return the device's state after the failure */
+    /** {@return the device's state after the failure} */
     public MigrationState state() {
         return state;
     }

@@ -15,6 +15,7 @@ public interface MigrationStream {
     /**
      * Reads the next stream bytes into {@code dst}.
      *
+     * @param dst receives the bytes, from its position
      * @return bytes read; 0 = no data right now (PRE_COPY: the kernel's ENOMSG, poll again later; over vfio-user
      *         the 0 follows the reply shorter than requested that completed the drain); -1 = end of stream
      *         (STOP_COPY: all state transferred, permanently)
@@ -25,13 +26,14 @@ public interface MigrationStream {
     /**
      * Appends all remaining bytes of {@code src} to the state being loaded; validation completes on RESUMING→STOP.
      *
+     * @param src the bytes, from position to limit, consumed
      * @throws DeviceException EINVAL on a saving stream or for data the device rejects, ENODEV once stale
      */
     void write(ByteBuffer src) throws DeviceException;
 
-    /** @return true for a saving stream, false for a resuming one */
+    /** {@return true for a saving stream, false for a resuming one} */
     boolean isSaving();
 
-    /** @return true while the session that opened the stream lasts */
+    /** {@return true while the session that opened the stream lasts} */
     boolean isLive();
 }

@@ -18,27 +18,28 @@ import java.util.List;
  */
 public interface MigrationTarget extends AutoCloseable {
 
-    /** @return the device kind (stream compatibility) */
+    /** {@return the device kind (stream compatibility)} */
     String kind();
 
-    /** @return the device's state format version (stream compatibility) */
+    /** {@return the device's state format version (stream compatibility)} */
     int formatVersion();
 
-    /** @return the migration capability flags */
+    /** {@return the migration capability flags} */
     MigrationFlags flags();
 
     /**
-     * @return which optional calls this target really answers; a caller checks before relying on one (the others
-     *         fail with ENOTTY)
+     * {@return which optional calls this target really answers; a caller checks before relying on one (the others
+     * fail with ENOTTY)}
      */
     TargetCapabilities capabilities();
 
-    /** @return the current state */
+    /** {@return the current state} */
     MigrationState state();
 
     /**
      * Moves the device to {@code target}, one arc at a time.
      *
+     * @param target the state requested
      * @return the state reached and the stream the final arc opened, if any
      * @throws MigrationException EINVAL for a refused request (state unchanged); the hook's errno for a failed arc
      *         (state ERROR), {@link MigrationException#state()} telling where the device is
@@ -47,13 +48,15 @@ public interface MigrationTarget extends AutoCloseable {
     StateChange setState(MigrationState target) throws DeviceException;
 
     /**
-     * @return pre-copy progress
+     * {@return pre-copy progress}
+     *
      * @throws DeviceException EINVAL outside PRE_COPY and PRE_COPY_P2P
      */
     PrecopyInfo precopyInfo() throws DeviceException;
 
     /**
-     * @return estimated bytes to complete STOP_COPY from now; valid in any state
+     * {@return estimated bytes to complete STOP_COPY from now; valid in any state}
+     *
      * @throws DeviceException for a transport failure
      */
     long stopCopySize() throws DeviceException;
@@ -73,6 +76,8 @@ public interface MigrationTarget extends AutoCloseable {
     /**
      * Starts dirty logging of device DMA writes.
      *
+     * @param pageSize the tracking granule asked for (a power of two; the target may choose a larger one)
+     * @param ranges the IOVA ranges to track; the uAPI requires at least one (over vfio-user none means every write)
      * @return the page size chosen
      * @throws DeviceException per the uAPI errno table (see {@code DirtyLog})
      */
@@ -81,6 +86,10 @@ public interface MigrationTarget extends AutoCloseable {
     /**
      * Reports and clears dirty pages of {@code [iova, iova + length)} into {@code bitmapOut} (bits only set).
      *
+     * @param iova the start of the range
+     * @param length the range's length
+     * @param pageSize the granule of one bit, as chosen by {@link #startDirtyLogging}
+     * @param bitmapOut receives one bit per page, bit {@code i} for page {@code iova + i * pageSize}
      * @throws DeviceException per the uAPI errno table
      */
     void reportDirty(long iova, long length, long pageSize, long[] bitmapOut) throws DeviceException;
@@ -93,7 +102,8 @@ public interface MigrationTarget extends AutoCloseable {
     void stopDirtyLogging() throws DeviceException;
 
     /**
-     * @return a checksum of the whole device state, for verifying migrations
+     * {@return a checksum of the whole device state, for verifying migrations}
+     *
      * @throws DeviceException for a transport failure
      */
     long checksum() throws DeviceException;

@@ -20,7 +20,12 @@ public record PrecopyInfo(long initialBytes, long dirtyBytes, boolean reinit) {
         }
     }
 
-    /** Pre-copy progress without a re-initialisation. */
+    /**
+     * Pre-copy progress without a re-initialisation.
+     *
+     * @param initialBytes initial pre-copy data still to read
+     * @param dirtyBytes data changed since it was read
+     */
     public PrecopyInfo(final long initialBytes, final long dirtyBytes) {
         this(initialBytes, dirtyBytes, false);
     }

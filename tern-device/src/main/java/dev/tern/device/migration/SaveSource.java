@@ -15,6 +15,7 @@ public interface SaveSource {
      *
      * @param stopCopy false while pre-copying (the device runs; send what is available), true once the device is
      *        stopped in STOP_COPY (send everything still missing, then report the end)
+     * @param dst receives the bytes, from its position
      * @return bytes written; 0 if nothing is available now (pre-copy only); -1 once the final state is complete
      *         (stop-copy only)
      * @throws DeviceException if the state cannot be produced
@@ -22,11 +23,11 @@ public interface SaveSource {
     int read(ByteBuffer dst, boolean stopCopy) throws DeviceException;
 
     /**
-     * @return pre-copy progress (only asked in the PRE_COPY states). A device that re-initialises mid-pre-copy (new
-     *         initial data: its whole state must be sent again, e.g. after a firmware or mode change) counts the new
-     *         initial data in {@code initialBytes}, restarts {@code dirtyBytes} from 0 and sets
-     *         {@link PrecopyInfo#reinit()} in the first answer after it (once): the orchestrator then waits for the
-     *         destination to acknowledge the new initial data before switching over.
+     * {@return pre-copy progress (only asked in the PRE_COPY states). A device that re-initialises mid-pre-copy (new
+     * initial data: its whole state must be sent again, e.g. after a firmware or mode change) counts the new
+     * initial data in {@code initialBytes}, restarts {@code dirtyBytes} from 0 and sets
+     * {@link PrecopyInfo#reinit()} in the first answer after it (once): the orchestrator then waits for the
+     * destination to acknowledge the new initial data before switching over.}
      */
     PrecopyInfo precopyInfo();
 

@@ -10,7 +10,11 @@ public final class SnapshotSource implements SaveSource {
 
     private final ByteBuffer state;
 
-    /** @param snapshot the serialized state (not copied) */
+    /**
+     * A saving stream that yields {@code snapshot} once: as initial data in pre-copy, else as stop-copy data.
+     *
+     * @param snapshot the serialized state (not copied)
+     */
     public SnapshotSource(final byte[] snapshot) {
         this.state = ByteBuffer.wrap(snapshot);
     }
@@ -32,7 +36,7 @@ public final class SnapshotSource implements SaveSource {
         return new PrecopyInfo(state.remaining(), 0);
     }
 
-    /** @return bytes not yet read */
+    /** {@return bytes not yet read} */
     public int remaining() {
         return state.remaining();
     }

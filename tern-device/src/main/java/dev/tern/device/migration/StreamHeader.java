@@ -50,7 +50,7 @@ public record StreamHeader(int formatVersion, int flags, String kind) {
         }
     }
 
-    /** @return the encoded header, positioned at 0 */
+    /** {@return the encoded header, positioned at 0} */
     public ByteBuffer encode() {
         final byte[] k = kind.getBytes(StandardCharsets.UTF_8);
         final ByteBuffer b = ByteBuffer.allocate(FIXED_LENGTH + k.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -58,7 +58,7 @@ public record StreamHeader(int formatVersion, int flags, String kind) {
         return b.flip();
     }
 
-    /** @return the encoded length */
+    /** {@return the encoded length} */
     public int length() {
         return FIXED_LENGTH + kind.getBytes(StandardCharsets.UTF_8).length;
     }
@@ -67,6 +67,7 @@ public record StreamHeader(int formatVersion, int flags, String kind) {
      * Reads the total header length from its first {@value #FIXED_LENGTH} bytes, checking the magic.
      *
      * @param fixed at least 16 bytes from position 0 (position unchanged)
+     * @return the header's length in bytes, kind included
      * @throws DeviceException EINVAL if the bytes are not a Tern stream header
      */
     public static int totalLength(final ByteBuffer fixed) throws DeviceException {
@@ -86,6 +87,7 @@ public record StreamHeader(int formatVersion, int flags, String kind) {
      * Decodes a whole header.
      *
      * @param whole exactly {@link #totalLength} bytes from position 0 (position unchanged)
+     * @return the header
      * @throws DeviceException EINVAL for a bad magic, length or unknown flags
      */
     public static StreamHeader decode(final ByteBuffer whole) throws DeviceException {
@@ -107,6 +109,7 @@ public record StreamHeader(int formatVersion, int flags, String kind) {
     /**
      * Checks that a device of {@code hooks}' kind can load this stream.
      *
+     * @param hooks the destination device's hooks (kind and accepted format versions)
      * @throws DeviceException EINVAL for another kind or an unsupported version
      */
     public void checkLoadableBy(final MigrationHooks hooks) throws DeviceException {

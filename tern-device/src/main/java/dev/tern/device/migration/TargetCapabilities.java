@@ -45,13 +45,20 @@ public record TargetCapabilities(boolean precopyInfo, boolean stopCopySize, bool
         Objects.requireNonNull(dirtyLogRules, "dirtyLogRules");
     }
 
-    /** The kernel uAPI's DMA-logging rules ({@link DirtyLogRules#KERNEL_UAPI}). */
+    /**
+     * The kernel uAPI's DMA-logging rules ({@link DirtyLogRules#KERNEL_UAPI}).
+     *
+     * @param precopyInfo {@link MigrationTarget#precopyInfo()} answers
+     * @param stopCopySize {@link MigrationTarget#stopCopySize()} answers
+     * @param checksum {@link MigrationTarget#checksum()} answers
+     * @param dirtyLogging the DMA logging calls are offered
+     */
     public TargetCapabilities(final boolean precopyInfo, final boolean stopCopySize, final boolean checksum,
             final boolean dirtyLogging) {
         this(precopyInfo, stopCopySize, checksum, dirtyLogging, DirtyLogRules.KERNEL_UAPI);
     }
 
-    /** @return everything offered, kernel uAPI rules: the in-process engine */
+    /** {@return everything offered, kernel uAPI rules: the in-process engine} */
     public static TargetCapabilities all() {
         return new TargetCapabilities(true, true, true, true);
     }

@@ -45,21 +45,21 @@ public final class Connection implements Closeable {
     }
 
     /**
-     * @return the record writer of this connection (thread-safe)
+     * {@return the record writer of this connection (thread-safe)}
      */
     public RecordWriter writer() {
         return writer;
     }
 
     /**
-     * @return the record reader of this connection (one reading thread)
+     * {@return the record reader of this connection (one reading thread)}
      */
     public RecordReader reader() {
         return reader;
     }
 
     /**
-     * @return the remote end as {@code host:port}
+     * {@return the remote end as {@code host:port}}
      */
     public String peer() {
         return peer;
@@ -73,14 +73,14 @@ public final class Connection implements Closeable {
     }
 
     /**
-     * @return whether the peer proved the session secret and records carry a keyed MAC
+     * {@return whether the peer proved the session secret and records carry a keyed MAC}
      */
     public boolean authenticated() {
         return authenticated;
     }
 
     /**
-     * @return whether this connection runs over TLS
+     * {@return whether this connection runs over TLS}
      */
     public boolean secure() {
         return tls != null;

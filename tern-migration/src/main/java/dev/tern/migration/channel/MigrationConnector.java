@@ -29,11 +29,12 @@ public final class MigrationConnector {
     }
 
     /**
+     * {@return the session; the listener has it once it has read all the preambles}
+     *
      * @param address         the listener
      * @param dataConnections one per device (0 is allowed: control only)
      * @param tls             TLS configuration, or empty for plain TCP
      * @param timeout         bound on connecting, handshakes included
-     * @return the session; the listener has it once it has read all the preambles
      * @throws IOException if any connection cannot be made; those made are closed
      */
     public static Session connect(final InetSocketAddress address, final int dataConnections,
@@ -45,7 +46,11 @@ public final class MigrationConnector {
      * As {@link #connect(InetSocketAddress, int, Optional, Duration)}, proving {@code secret} on every connection
      * ({@link SessionAuth}) when present.
      *
-     * @param secret the receive's session secret, or empty for an unauthenticated session
+     * @param address         the listener
+     * @param dataConnections one per device (0 is allowed: control only)
+     * @param tls             TLS configuration, or empty for plain TCP
+     * @param secret          the receive's session secret, or empty for an unauthenticated session
+     * @param timeout         bound on connecting, handshakes included
      * @return the session
      * @throws IOException if any connection cannot be made or the destination does not hold the secret
      */
@@ -76,6 +81,11 @@ public final class MigrationConnector {
      * Opens a QUERY connection asking what became of session {@code sessionId} (issue 9 item 13): the destination
      * answers with one {@code OUTCOME} record on it and closes.
      *
+     * @param address the destination's listening address
+     * @param sessionId the session in doubt
+     * @param tls the TLS configuration, or empty for plain TCP
+     * @param secret the receive's session secret, or empty
+     * @param timeout the bound on connecting
      * @return the connection, its preamble (and proof) sent
      * @throws IOException if it cannot be made within {@code timeout}
      */

@@ -64,9 +64,10 @@ public final class MigrationListener implements Closeable {
     }
 
     /**
+     * {@return a bound listener}
+     *
      * @param address where to listen; port 0 picks a free port (see {@link #address()})
      * @param tls     TLS configuration, or empty for plain TCP
-     * @return a bound listener
      * @throws IOException if the address cannot be bound or the TLS stores cannot be loaded
      */
     public static MigrationListener bind(final InetSocketAddress address, final Optional<TlsConfig> tls)
@@ -75,11 +76,12 @@ public final class MigrationListener implements Closeable {
     }
 
     /**
+     * {@return a bound listener}
+     *
      * @param address where to listen; port 0 picks a free port (see {@link #address()})
      * @param tls     TLS configuration, or empty for plain TCP
      * @param secret  the session secret every connection must prove ({@link SessionAuth}), or empty to accept the
-     *                first control connection that comes (anyone who can reach the port)
-     * @return a bound listener
+     * first control connection that comes (anyone who can reach the port)
      * @throws IOException if the address cannot be bound or the TLS stores cannot be loaded
      */
     public static MigrationListener bind(final InetSocketAddress address, final Optional<TlsConfig> tls,
@@ -98,18 +100,22 @@ public final class MigrationListener implements Closeable {
         }
     }
 
-    /** @return whether connections must prove the session secret */
+    /** {@return whether connections must prove the session secret} */
     public boolean authenticated() {
         return secret != null;
     }
 
-    /** Answers QUERY connections from now on with {@code answers} (issue 9 item 13); by default none are kept. */
+    /**
+     * Answers QUERY connections from now on with {@code answers} (issue 9 item 13); by default none are kept.
+     *
+     * @param answers what became of each session, usually the destination's {@link dev.tern.migration.OutcomeStore}
+     */
     public void answerQueries(final OutcomeQueries answers) {
         this.queries = answers;
     }
 
     /**
-     * @return the bound address, with the actual port
+     * {@return the bound address, with the actual port}
      */
     public InetSocketAddress address() {
         return address;

@@ -14,6 +14,8 @@ public final class Session implements Closeable {
     private final List<Connection> data;
 
     /**
+     * The connections of one migration session: one control connection and one data connection per device.
+     *
      * @param id      the session id from the preambles
      * @param control the control connection
      * @param data    data connections, index = device index
@@ -25,21 +27,21 @@ public final class Session implements Closeable {
     }
 
     /**
-     * @return the session id
+     * {@return the session id}
      */
     public long id() {
         return id;
     }
 
     /**
-     * @return the control connection
+     * {@return the control connection}
      */
     public Connection control() {
         return control;
     }
 
     /**
-     * @return data connections, index = device index 0..n-1
+     * {@return data connections, index = device index 0..n-1}
      */
     public List<Connection> data() {
         return data;

@@ -41,7 +41,7 @@ public final class SessionSecret {
     public record Loaded(SessionSecret secret, boolean created) {
     }
 
-    /** @return a new random secret */
+    /** {@return a new random secret} */
     public static SessionSecret generate() {
         final byte[] key = new byte[BYTES];
         RANDOM.nextBytes(key);
@@ -51,6 +51,8 @@ public final class SessionSecret {
     /**
      * Reads the secret in {@code file}, or creates the file (mode 0600, never overwriting) with a new one.
      *
+     * @param file the secret's file
+     * @return the secret, and whether the file was created
      * @throws IOException as {@link #read}, or if the file cannot be created
      */
     public static Loaded createOrRead(final Path file) throws IOException {
@@ -71,8 +73,9 @@ public final class SessionSecret {
     }
 
     /**
+     * {@return its secret}
+     *
      * @param file a file written by {@link #createOrRead}
-     * @return its secret
      * @throws IOException if it cannot be read, is readable or writable by group or others, or is not 64 hex digits
      */
     public static SessionSecret read(final Path file) throws IOException {

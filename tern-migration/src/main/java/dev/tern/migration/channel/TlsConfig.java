@@ -46,9 +46,10 @@ public record TlsConfig(Path keystore, char[] password, Path truststore, char[] 
     }
 
     /**
+     * {@return a configuration that trusts exactly the certificates in {@code keystore}}
+     *
      * @param keystore PKCS12 file with this side's key, also used as the truststore
      * @param password its password
-     * @return a configuration that trusts exactly the certificates in {@code keystore}
      */
     public static TlsConfig of(final Path keystore, final char[] password) {
         return new TlsConfig(keystore, password, keystore, password);

@@ -26,12 +26,24 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
-    /** Writes the page to {@code file}. */
+    /**
+     * Writes the page to {@code file}.
+     *
+     * @param r the report
+     * @param title the page title
+     * @param file where to write
+     * @throws IOException if the file cannot be written
+     */
     public static void write(final MigrationReport r, final String title, final Path file) throws IOException {
         Files.writeString(file, render(r, title), StandardCharsets.UTF_8);
     }
 
-    /** @return the page */
+    /**
+     * {@return the page}
+     *
+     * @param r the report
+     * @param title the page title
+     */
     public static String render(final MigrationReport r, final String title) {
         final StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))

@@ -11,8 +11,10 @@ public final class TextReport {
     }
 
     /**
-     * @return several lines ending with {@code verified: true}, {@code verified: false (…)} or
-     *         {@code verified: null (…)} (nothing differed, but not everything was checked: the reason follows)
+     * {@return several lines ending with {@code verified: true}, {@code verified: false (…)} or
+     * {@code verified: null (…)} (nothing differed, but not everything was checked: the reason follows)}
+     *
+     * @param r the report
      */
     public static String render(final MigrationReport r) {
         final StringBuilder sb = new StringBuilder("timeline (ms from start):\n");
@@ -36,7 +38,11 @@ public final class TextReport {
         return sb.toString();
     }
 
-    /** @return the estimate beside the measured downtime, and the hard budget if one was set */
+    /**
+     * {@return the estimate beside the measured downtime, and the hard budget if one was set}
+     *
+     * @param r the report
+     */
     public static String budget(final MigrationReport r) {
         final MigrationReport.DowntimeBudget b = r.budget();
         final String estimate = b.estimated() ? String.format(Locale.ROOT, " (estimated %.1f ms, error %+.1f ms)",
@@ -45,7 +51,11 @@ public final class TextReport {
                 r.budgetKept() ? "kept" : "EXCEEDED") : "");
     }
 
-    /** @return the overall verdict, with what it rests on when it is not a plain true */
+    /**
+     * {@return the overall verdict, with what it rests on when it is not a plain true}
+     *
+     * @param v the verification
+     */
     public static String verdict(final Verification v) {
         final Boolean verified = v.verified();
         if (Boolean.TRUE.equals(verified)) {
@@ -62,7 +72,11 @@ public final class TextReport {
                 + " devices verified; " + unchecked + " not verifiable)";
     }
 
-    /** @return a size a person reads at a glance: {@code 312 B}, {@code 4.0 KiB}, {@code 256.7 MiB}, {@code 1.2 GiB} */
+    /**
+     * {@return a size a person reads at a glance: {@code 312 B}, {@code 4.0 KiB}, {@code 256.7 MiB}, {@code 1.2 GiB}}
+     *
+     * @param bytes a byte count
+     */
     public static String mib(final long bytes) {
         if (bytes < 1024) {
             return bytes + " B";

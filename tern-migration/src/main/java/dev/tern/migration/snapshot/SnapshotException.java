@@ -6,7 +6,11 @@ import java.io.IOException;
 public final class SnapshotException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message one line saying what is wrong with which file or record */
+    /**
+     * A snapshot file that cannot be used, and why.
+     *
+     * @param message one line saying what is wrong with which file or record
+     */
     public SnapshotException(final String message) {
         super(message);
     }

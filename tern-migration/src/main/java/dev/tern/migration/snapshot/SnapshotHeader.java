@@ -37,14 +37,17 @@ public record SnapshotHeader(int records) {
         }
     }
 
-    /** @return the 16 encoded bytes */
+    /** {@return the 16 encoded bytes} */
     public ByteBuffer encode() {
         return ByteBuffer.allocate(SIZE).put(MAGIC).putShort((short) VERSION).putShort((short) records).putInt(0)
                 .flip();
     }
 
     /**
+     * Reads and checks a header as {@link #encode} writes it.
+     *
      * @param b exactly {@link #SIZE} bytes
+     * @return the header
      * @throws SnapshotException for another magic, another version or a record count out of range
      */
     public static SnapshotHeader decode(final ByteBuffer b) throws SnapshotException {

@@ -19,14 +19,24 @@ import java.util.OptionalLong;
  */
 public final class SnapshotReader implements AutoCloseable {
 
-    /** A record and where its payload starts in the file. */
+    /**
+     * A record and where its payload starts in the file.
+     *
+     * @param record the record's header
+     * @param payloadOffset the file offset of its first payload byte
+     */
     public record Entry(SnapshotRecord record, long payloadOffset) {
     }
 
     /** Consumes payload bytes as they are read. */
     @FunctionalInterface
     public interface Sink {
-        /** @param chunk the next payload bytes (position..limit) */
+        /**
+         * Takes the next piece of a record's payload, in order.
+         *
+         * @param chunk the next payload bytes (position..limit)
+         * @throws Exception to stop reading (a device refused the bytes)
+         */
         void accept(ByteBuffer chunk) throws Exception;
     }
 
@@ -45,6 +55,11 @@ public final class SnapshotReader implements AutoCloseable {
     /**
      * Opens {@code path} and decodes the file header and every record header (payloads are skipped, their lengths
      * checked against the file's size).
+     *
+     * @param path the snapshot file
+     * @return the reader, holding the file open
+     * @throws IOException if the file cannot be read, or {@link SnapshotException} if a header is wrong or the file is
+     *     truncated
      */
     public static SnapshotReader open(final Path path) throws IOException {
         final FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
@@ -75,18 +90,22 @@ public final class SnapshotReader implements AutoCloseable {
         }
     }
 
-    /** @return the records, in file order */
+    /** {@return the records, in file order} */
     public List<Entry> entries() {
         return entries;
     }
 
-    /** @return the size of the guest memory record, if the file holds one */
+    /** {@return the size of the guest memory record, if the file holds one} */
     public OptionalLong memoryBytes() {
         return entries.stream().filter(e -> e.record().type() == SnapshotRecord.Type.MEMORY)
                 .mapToLong(e -> e.record().length()).findFirst();
     }
 
-    /** Reads every payload once and checks its digest. */
+    /**
+     * Reads every payload once and checks its digest.
+     *
+     * @throws Exception {@link SnapshotException} if a digest differs, or an I/O failure
+     */
     public void verify() throws Exception {
         for (final Entry e : entries) {
             payload(e, chunk -> { });
@@ -97,6 +116,8 @@ public final class SnapshotReader implements AutoCloseable {
      * Streams the payload of {@code e} to {@code sink} and checks the digest after the last byte, before returning:
      * a caller that loads a device through the sink learns of damage before it ends RESUMING.
      *
+     * @param e the record
+     * @param sink receives the payload in order
      * @throws SnapshotException if the digest differs
      */
     public void payload(final Entry e, final Sink sink) throws Exception {

@@ -75,21 +75,25 @@ public record SnapshotRecord(Type type, String kind, String name, long length, i
         }
     }
 
-    /** @return the header bytes, fixed part and text */
+    /** {@return the header bytes, fixed part and text} */
     public ByteBuffer encode() {
         final byte[] k = text(kind);
         final byte[] n = text(name);
         return ByteBuffer.allocate(FIXED + k.length + n.length).put(covered()).put(digest).put(k).put(n).flip();
     }
 
-    /** @return the bytes of the fixed part the digest covers (0..31), then kind and name, as the digest sees them */
+    /** {@return the bytes of the fixed part the digest covers (0..31), then kind and name, as the digest sees them} */
     public byte[] covered() {
         return ByteBuffer.allocate(32).putShort((short) type.code()).putShort((short) text(kind).length)
                 .putShort((short) text(name).length).putShort((short) 0).putLong(length).putInt(version)
                 .putInt(flags).putLong(base).array();
     }
 
-    /** Feeds the header part of the digest (after the payload). */
+    /**
+     * Feeds the header part of the digest (after the payload).
+     *
+     * @param sha the record's digest, fed the payload before
+     */
     public void finish(final MessageDigest sha) {
         sha.update(covered());
         sha.update(text(kind));

@@ -25,18 +25,30 @@ public final class SnapshotRestore {
     private SnapshotRestore() {
     }
 
-    /** Restores device state only: {@link #restore(List, Optional, Path, boolean)} without guest memory. */
+    /**
+     * Restores device state only: {@link #restore(List, Optional, Path, boolean)} without guest memory.
+     *
+     * @param devices the devices to load, paired with the file's device records by position
+     * @param file the snapshot file
+     * @param leaveStopped true to leave the devices in STOP, false to run them
+     * @return the records loaded
+     * @throws Exception as {@link #restore(List, Optional, Path, boolean)}
+     */
     public static List<SnapshotRecord> restore(final List<SnapshotDevice> devices, final Path file,
             final boolean leaveStopped) throws Exception {
         return restore(devices, Optional.empty(), file, leaveStopped);
     }
 
     /**
+     * {@return the records loaded (devices, then memory)}
+     *
      * @param devices      the devices to load, paired with the file's device records by position
      * @param memory       the guest memory the devices have mapped, of the file's memory record's size; empty if the
-     *                     file holds no memory
+     * file holds no memory
      * @param leaveStopped true to leave the devices in STOP, false to run them
-     * @return the records loaded (devices, then memory)
+     * @param file the snapshot file
+     * @throws Exception {@link SnapshotException} for a damaged file or a kind mismatch (no device touched), or a
+     *     device's refusal (that device reset)
      */
     public static List<SnapshotRecord> restore(final List<SnapshotDevice> devices, final Optional<MemorySegment> memory,
             final Path file, final boolean leaveStopped) throws Exception {

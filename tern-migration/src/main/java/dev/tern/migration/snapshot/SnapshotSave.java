@@ -34,19 +34,32 @@ public final class SnapshotSave {
     private SnapshotSave() {
     }
 
-    /** Saves device state only: {@link #save(List, Optional, Path, boolean)} without guest memory. */
+    /**
+     * Saves device state only: {@link #save(List, Optional, Path, boolean)} without guest memory.
+     *
+     * @param devices RUNNING (or STOP) devices, saved in this order
+     * @param file the snapshot file to write
+     * @param leaveStopped true to leave every device in STOP afterwards
+     * @return the records written
+     * @throws IOException if the file cannot be written
+     * @throws DeviceException if a device cannot be stopped or saved
+     */
     public static List<SnapshotRecord> save(final List<SnapshotDevice> devices, final Path file,
             final boolean leaveStopped) throws IOException, DeviceException {
         return save(devices, Optional.empty(), file, leaveStopped);
     }
 
     /**
+     * {@return the records written}
+     *
      * @param devices       RUNNING (or STOP) devices, saved in this order
      * @param memory        the guest memory the devices DMA into (mapped at IOVA 0), saved as the last record with the
-     *                      devices stopped; empty for device state only
+     * devices stopped; empty for device state only
      * @param leaveStopped  true to leave every device in STOP afterwards (the snapshot is then its only copy of
-     *                      truth), false to run them again
-     * @return the records written
+     * truth), false to run them again
+     * @param file the snapshot file to write
+     * @throws IOException if the file cannot be written
+     * @throws DeviceException if a device cannot be stopped or saved
      */
     public static List<SnapshotRecord> save(final List<SnapshotDevice> devices, final Optional<MemorySegment> memory,
             final Path file, final boolean leaveStopped) throws IOException, DeviceException {

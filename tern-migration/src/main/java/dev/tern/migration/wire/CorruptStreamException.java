@@ -13,6 +13,8 @@ public final class CorruptStreamException extends IOException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * A stream that cannot be trusted past this point.
+     *
      * @param message one line saying what is wrong and where
      */
     public CorruptStreamException(final String message) {

@@ -90,7 +90,7 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
         }
 
         /**
-         * @return the u16 code on the wire
+         * {@return the u16 code on the wire}
          */
         public int code() {
             return code;
@@ -107,7 +107,15 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
         }
     }
 
-    /** An unauthenticated preamble. */
+    /**
+     * An unauthenticated preamble.
+     *
+     * @param version the stream format version
+     * @param role CONTROL, DATA or QUERY
+     * @param sessionId the session's id
+     * @param deviceId the data connection's index (0 otherwise)
+     * @param dataConnections the session's data connections
+     */
     public Preamble(final int version, final Role role, final long sessionId, final int deviceId,
             final int dataConnections) {
         this(version, role, sessionId, deviceId, dataConnections, false);
@@ -134,38 +142,45 @@ public record Preamble(int version, Role role, long sessionId, int deviceId, int
     }
 
     /**
+     * {@return the preamble of a control connection}
+     *
      * @param sessionId       the session
      * @param dataConnections data connections that will follow
-     * @return the preamble of a control connection
      */
     public static Preamble control(final long sessionId, final int dataConnections) {
         return new Preamble(VERSION, Role.CONTROL, sessionId, 0, dataConnections);
     }
 
     /**
+     * {@return the preamble of a data connection}
+     *
      * @param sessionId       the session
      * @param deviceIndex     which device this connection carries
      * @param dataConnections data connections of the session
-     * @return the preamble of a data connection
      */
     public static Preamble data(final long sessionId, final int deviceIndex, final int dataConnections) {
         return new Preamble(VERSION, Role.DATA, sessionId, deviceIndex, dataConnections);
     }
 
     /**
+     * {@return the preamble of an outcome query}
+     *
      * @param sessionId the session asked about
-     * @return the preamble of an outcome query
      */
     public static Preamble query(final long sessionId) {
         return new Preamble(VERSION, Role.QUERY, sessionId, 0, 0);
     }
 
-    /** @return this preamble with flag AUTH set or cleared */
+    /**
+     * {@return this preamble with flag AUTH set or cleared}
+     *
+     * @param on true to set AUTH
+     */
     public Preamble withAuthentication(final boolean on) {
         return new Preamble(version, role, sessionId, deviceId, dataConnections, on);
     }
 
-    /** @return the {@link #SIZE} bytes of this preamble (what a challenge–response signs) */
+    /** {@return the {@link #SIZE} bytes of this preamble (what a challenge–response signs)} */
     public byte[] encode() {
         final ByteBuffer out = ByteBuffer.allocate(SIZE);
         out.put(0, MAGIC);

@@ -22,7 +22,7 @@ public record Record(RecordKind kind, int deviceId, ByteBuffer payload) {
     }
 
     /**
-     * @return a copy of the payload (from its position to its limit), leaving the buffer untouched
+     * {@return a copy of the payload (from its position to its limit), leaving the buffer untouched}
      */
     public byte[] payloadBytes() {
         final byte[] copy = new byte[payload.remaining()];

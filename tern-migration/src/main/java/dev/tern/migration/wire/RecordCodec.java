@@ -70,45 +70,50 @@ public final class RecordCodec {
     }
 
     /**
+     * {@return the payload length, unsigned}
+     *
      * @param header a header at absolute offset {@code at}
      * @param at     where the header starts
-     * @return the payload length, unsigned
      */
     public static long payloadLength(final ByteBuffer header, final int at) {
         return Integer.toUnsignedLong(header.getInt(at + LENGTH_OFFSET));
     }
 
     /**
+     * {@return the kind code, unsigned}
+     *
      * @param header a header at absolute offset {@code at}
      * @param at     where the header starts
-     * @return the kind code, unsigned
      */
     public static int kindCode(final ByteBuffer header, final int at) {
         return Short.toUnsignedInt(header.getShort(at + KIND_OFFSET));
     }
 
     /**
+     * {@return the flags, unsigned}
+     *
      * @param header a header at absolute offset {@code at}
      * @param at     where the header starts
-     * @return the flags, unsigned
      */
     public static int flags(final ByteBuffer header, final int at) {
         return Short.toUnsignedInt(header.getShort(at + FLAGS_OFFSET));
     }
 
     /**
+     * {@return the device id, raw bits}
+     *
      * @param header a header at absolute offset {@code at}
      * @param at     where the header starts
-     * @return the device id, raw bits
      */
     public static int deviceId(final ByteBuffer header, final int at) {
         return header.getInt(at + DEVICE_ID_OFFSET);
     }
 
     /**
+     * {@return the sequence number, raw bits}
+     *
      * @param header a header at absolute offset {@code at}
      * @param at     where the header starts
-     * @return the sequence number, raw bits
      */
     public static int sequence(final ByteBuffer header, final int at) {
         return header.getInt(at + SEQUENCE_OFFSET);
@@ -133,6 +138,11 @@ public final class RecordCodec {
     /**
      * As {@link #encode(int, int, int, int, ByteBuffer)}, with the trailer {@code seal} computes (a keyed MAC).
      *
+     * @param kindCode u16 kind code
+     * @param flags    u16 flags
+     * @param deviceId u32 device id
+     * @param sequence u32 sequence number
+     * @param payload  the payload from position to limit (not consumed)
      * @param seal a fresh or reset seal
      * @return header, payload and trailer, ready to read
      */

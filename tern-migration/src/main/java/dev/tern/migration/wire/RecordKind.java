@@ -58,15 +58,16 @@ public enum RecordKind {
     }
 
     /**
-     * @return the u16 code of this kind on the wire
+     * {@return the u16 code of this kind on the wire}
      */
     public int code() {
         return code;
     }
 
     /**
+     * {@return the kind with that code, or empty for a code this version does not know}
+     *
      * @param code a u16 from a record header
-     * @return the kind with that code, or empty for a code this version does not know
      */
     public static Optional<RecordKind> of(final int code) {
         return code >= 0 && code < BY_CODE.length ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();

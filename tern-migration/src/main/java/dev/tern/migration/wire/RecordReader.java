@@ -37,6 +37,9 @@ public final class RecordReader implements Closeable {
     private IOException failure;
 
     /**
+     * A reader that checks every record's trailer with {@code seal} and refuses a payload over {@code maxPayload}
+     * before reading it.
+     *
      * @param channel    a blocking channel; closed by {@link #close()}
      * @param maxPayload largest payload accepted, usually {@link Records#MAX_PAYLOAD}
      * @param seal       what the trailers are: CRC32C, or the peer's keyed MAC for this direction
@@ -53,6 +56,8 @@ public final class RecordReader implements Closeable {
     }
 
     /**
+     * A reader of CRC32C-sealed records (no session secret).
+     *
      * @param channel    a blocking channel; closed by {@link #close()}
      * @param maxPayload largest payload accepted, with CRC32C trailers
      */
@@ -61,6 +66,8 @@ public final class RecordReader implements Closeable {
     }
 
     /**
+     * A reader of CRC32C-sealed records of at most {@link Records#MAX_PAYLOAD} bytes.
+     *
      * @param channel a blocking channel, with the default limit {@link Records#MAX_PAYLOAD}
      */
     public RecordReader(final ReadableByteChannel channel) {
@@ -208,14 +215,14 @@ public final class RecordReader implements Closeable {
     }
 
     /**
-     * @return bytes of verified records read so far (headers, payloads, trailers)
+     * {@return bytes of verified records read so far (headers, payloads, trailers)}
      */
     public long bytesRead() {
         return bytesRead;
     }
 
     /**
-     * @return verified records read so far
+     * {@return verified records read so far}
      */
     public long records() {
         return records;

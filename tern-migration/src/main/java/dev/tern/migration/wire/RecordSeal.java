@@ -14,36 +14,46 @@ import javax.crypto.spec.SecretKeySpec;
  * connection and direction has its own key). One instance per reader or writer; not thread-safe.
  */
 public sealed interface RecordSeal permits RecordSeal.Crc32c, RecordSeal.HmacSha256 {
-    /** @return trailer bytes per record */
+    /** {@return trailer bytes per record} */
     int size();
 
     /** Starts a new record. */
     void reset();
 
-    /** Adds the remaining bytes of {@code bytes} (consumed). */
+    /**
+     * Adds the remaining bytes of {@code bytes} (consumed).
+     *
+     * @param bytes the bytes, from position to limit
+     */
     void update(ByteBuffer bytes);
 
-    /** Writes the trailer of the record so far into {@code out[0..size)}. */
+    /**
+     * Writes the trailer of the record so far into {@code out[0..size)}.
+     *
+     * @param out receives {@link #size()} bytes
+     */
     void finish(byte[] out);
 
     /**
+     * {@return whether {@code sent} is this record's trailer (compared in constant time)}
+     *
      * @param sent    the trailer that arrived, {@link #size()} bytes
      * @param scratch {@link #size()} bytes to compute into
-     * @return whether {@code sent} is this record's trailer (compared in constant time)
      */
     default boolean matches(final byte[] sent, final byte[] scratch) {
         finish(scratch);
         return MessageDigest.isEqual(sent, scratch);
     }
 
-    /** @return the unauthenticated trailer: CRC32C over header and payload, 4 bytes big-endian */
+    /** {@return the unauthenticated trailer: CRC32C over header and payload, 4 bytes big-endian} */
     static RecordSeal crc32c() {
         return new Crc32c();
     }
 
     /**
+     * {@return HMAC-SHA256 over header and payload, truncated to {@link HmacSha256#SIZE} bytes (RFC 2104 section 5)}
+     *
      * @param key the key of one direction of one connection (see {@code SessionAuth})
-     * @return HMAC-SHA256 over header and payload, truncated to {@link HmacSha256#SIZE} bytes (RFC 2104 section 5)
      */
     static RecordSeal hmacSha256(final byte[] key) {
         return new HmacSha256(key);
@@ -52,6 +62,10 @@ public sealed interface RecordSeal permits RecordSeal.Crc32c, RecordSeal.HmacSha
     /** CRC32C (Castagnoli): catches damage, not intent. */
     final class Crc32c implements RecordSeal {
         private final CRC32C crc = new CRC32C();
+
+        /** A seal over nothing yet; {@link RecordSeal#crc32c()} is the usual way to get one. */
+        public Crc32c() {
+        }
 
         @Override
         public int size() {

@@ -34,6 +34,8 @@ public final class RecordWriter implements Closeable {
     private IOException failure;
 
     /**
+     * A writer of CRC32C-sealed records (no session secret).
+     *
      * @param channel a blocking channel; closed by {@link #close()}
      */
     public RecordWriter(final WritableByteChannel channel) {
@@ -41,6 +43,8 @@ public final class RecordWriter implements Closeable {
     }
 
     /**
+     * A writer that seals every record's trailer with {@code seal}.
+     *
      * @param channel a blocking channel; closed by {@link #close()}
      * @param seal    what the trailers are: CRC32C, or this side's keyed MAC for this direction
      */
@@ -127,14 +131,14 @@ public final class RecordWriter implements Closeable {
     }
 
     /**
-     * @return bytes of complete records written so far (headers, payloads, trailers)
+     * {@return bytes of complete records written so far (headers, payloads, trailers)}
      */
     public long bytesWritten() {
         return bytesWritten;
     }
 
     /**
-     * @return records written so far
+     * {@return records written so far}
      */
     public long records() {
         return records;

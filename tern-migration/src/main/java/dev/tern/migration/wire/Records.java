@@ -17,8 +17,9 @@ public final class Records {
     }
 
     /**
+     * {@return {@code u16 length | UTF-8 bytes}, flipped: the payload of an ABORT}
+     *
      * @param reason free text, cut to {@link #MAX_TEXT} bytes
-     * @return {@code u16 length | UTF-8 bytes}, flipped: the payload of an ABORT
      */
     public static java.nio.ByteBuffer text(final String reason) {
         final byte[] b = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -35,7 +35,7 @@ public enum V1Action {
         this.meaning = meaning;
     }
 
-    /** @return what the driver does, in one line */
+    /** {@return what the driver does, in one line} */
     public String meaning() {
         return meaning;
     }

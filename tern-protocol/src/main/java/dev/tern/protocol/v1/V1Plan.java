@@ -19,7 +19,12 @@ public record V1Plan(V1State from, V1State to, List<V1Action> actions) {
         actions = List.copyOf(actions);
     }
 
-    /** @return the plan for writing {@code to} while in {@code from} (policy checks are separate) */
+    /**
+     * {@return the plan for writing {@code to} while in {@code from} (policy checks are separate)}
+     *
+     * @param from the state before the write
+     * @param to the state written
+     */
     public static V1Plan of(final V1State from, final V1State to) {
         final boolean runningOff = from.running() && !to.running();
         final boolean runningOn = !from.running() && to.running();
@@ -54,7 +59,12 @@ public record V1Plan(V1State from, V1State to, List<V1Action> actions) {
     /** A driver performing one action; returns false (or throws) when the action fails. */
     @FunctionalInterface
     public interface Driver {
-        /** @return true if the action succeeded */
+        /**
+         * {@return true if the action succeeded}
+         *
+         * @param action the action to perform
+         * @throws Exception when the action fails, as returning false does
+         */
         boolean perform(V1Action action) throws Exception;
     }
 
@@ -69,7 +79,12 @@ public record V1Plan(V1State from, V1State to, List<V1Action> actions) {
     public record Outcome(V1State state, List<V1Action> performed, V1Action failed, List<V1Action> skipped) {
     }
 
-    /** Runs the actions in order against a driver, stopping at the first failure (device → 110b). */
+    /**
+     * Runs the actions in order against a driver, stopping at the first failure (device → 110b).
+     *
+     * @param driver performs each action
+     * @return the state reached and which actions ran, failed or were skipped
+     */
     public Outcome execute(final Driver driver) {
         final List<V1Action> performed = new ArrayList<>();
         for (int i = 0; i < actions.size(); i++) {

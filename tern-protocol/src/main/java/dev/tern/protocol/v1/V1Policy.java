@@ -69,15 +69,26 @@ public enum V1Policy {
         this.cliName = cliName;
     }
 
-    /** @return whether a driver under this policy accepts a write of {@code to} while in {@code from} */
+    /**
+     * {@return whether a driver under this policy accepts a write of {@code to} while in {@code from}}
+     *
+     * @param from the state before the write
+     * @param to the state written
+     */
     public abstract V1Verdict check(V1State from, V1State to);
 
-    /** @return the command-line spelling */
+    /** {@return the command-line spelling} */
     public String cliName() {
         return cliName;
     }
 
-    /** Parses {@code proposed-2021} or {@code permissive}. */
+    /**
+     * Parses {@code proposed-2021} or {@code permissive}.
+     *
+     * @param text the policy's name
+     * @return the policy
+     * @throws IllegalArgumentException with a one-line message for an unknown name
+     */
     public static V1Policy parse(final String text) {
         final String t = text.strip().toLowerCase(Locale.ROOT).replace('_', '-');
         for (final V1Policy p : values()) {

@@ -47,22 +47,22 @@ public enum V1State {
         this.meaning = meaning;
     }
 
-    /** @return the register bits (the ordinal) */
+    /** {@return the register bits (the ordinal)} */
     public int bits() {
         return ordinal();
     }
 
-    /** @return true if {@code _RUNNING} is set */
+    /** {@return true if {@code _RUNNING} is set} */
     public boolean running() {
         return (bits() & RUNNING_BIT) != 0;
     }
 
-    /** @return true if {@code _SAVING} is set */
+    /** {@return true if {@code _SAVING} is set} */
     public boolean saving() {
         return (bits() & SAVING_BIT) != 0;
     }
 
-    /** @return true if {@code _RESUMING} is set */
+    /** {@return true if {@code _RESUMING} is set} */
     public boolean resuming() {
         return (bits() & RESUMING_BIT) != 0;
     }
@@ -70,22 +70,28 @@ public enum V1State {
     /**
      * {@code VFIO_DEVICE_STATE_VALID}: with RESUMING set only 100b is valid; otherwise every combination.
      * The error state 110b is therefore not valid.
+     *
+     * @return true unless RESUMING is combined with another bit
      */
     public boolean isValid() {
         return !resuming() || this == RESUMING;
     }
 
-    /** {@code VFIO_DEVICE_STATE_IS_ERROR}: exactly SAVING|RESUMING (110b). */
+    /**
+     * {@code VFIO_DEVICE_STATE_IS_ERROR}: exactly SAVING|RESUMING (110b).
+     *
+     * @return true for 110b only
+     */
     public boolean isError() {
         return this == ERROR;
     }
 
-    /** @return the three bits as text, e.g. {@code 011} */
+    /** {@return the three bits as text, e.g. {@code 011}} */
     public String binary() {
         return "" + (resuming() ? 1 : 0) + (saving() ? 1 : 0) + (running() ? 1 : 0);
     }
 
-    /** @return the bit names joined by {@code |}, e.g. {@code RUNNING|SAVING}, or {@code STOP} */
+    /** {@return the bit names joined by {@code |}, e.g. {@code RUNNING|SAVING}, or {@code STOP}} */
     public String bitNames() {
         if (this == STOP) {
             return "STOP";
@@ -100,17 +106,21 @@ public enum V1State {
         return sb.toString();
     }
 
-    /** @return what the combination means (v1 doc comment and the 2021 thread) */
+    /** {@return what the combination means (v1 doc comment and the 2021 thread)} */
     public String meaning() {
         return meaning;
     }
 
-    /** @return the v2 state with the same meaning; present for the five valid states and the error state */
+    /** {@return the v2 state with the same meaning; present for the five valid states and the error state} */
     public Optional<MigrationState> toV2() {
         return Optional.ofNullable(V2[ordinal()]);
     }
 
-    /** @return the v1 state with the same meaning; empty for the P2P states v1 cannot express */
+    /**
+     * {@return the v1 state with the same meaning; empty for the P2P states v1 cannot express}
+     *
+     * @param state a v2 state
+     */
     public static Optional<V1State> fromV2(final MigrationState state) {
         for (int i = 0; i < V2.length; i++) {
             if (V2[i] == state) {
@@ -120,7 +130,12 @@ public enum V1State {
         return Optional.empty();
     }
 
-    /** @return the state of these low three bits */
+    /**
+     * {@return the state of these low three bits}
+     *
+     * @param bits the {@code device_state} value
+     * @throws IllegalArgumentException if a reserved bit (3-31) is set
+     */
     public static V1State ofBits(final int bits) {
         if ((bits & ~MASK) != 0) {
             throw new IllegalArgumentException("v1 device_state 0x" + Integer.toHexString(bits)
@@ -133,6 +148,10 @@ public enum V1State {
      * Parses a state as a person types it: three binary digits ({@code 011}), {@code 0b011}, a number
      * ({@code 3}, {@code 0x3}), bit names joined by {@code |} ({@code RUNNING|SAVING}, {@code _RUNNING}) or an
      * enum name ({@code PRE_COPY}).
+     *
+     * @param text the state as typed
+     * @return the state
+     * @throws IllegalArgumentException with a one-line message for anything else
      */
     public static V1State parse(final String text) {
         final String t = text.strip().toUpperCase(Locale.ROOT);

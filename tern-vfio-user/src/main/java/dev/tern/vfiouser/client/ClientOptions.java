@@ -19,8 +19,8 @@ public record ClientOptions(Capabilities proposal, Duration replyTimeout) {
     }
 
     /**
-     * @return 8 fds and 1 MiB per message (libvfio-user's server limits), and the Tern extension (P2P states,
-     *         PRECOPY_INFO and the diagnostic features), which a non-Tern server ignores; 60 s reply timeout
+     * {@return 8 fds and 1 MiB per message (libvfio-user's server limits), and the Tern extension (P2P states,
+     * PRECOPY_INFO and the diagnostic features), which a non-Tern server ignores; 60 s reply timeout}
      */
     public static ClientOptions defaults() {
         return new ClientOptions(Capabilities.none().withMaxMsgFds(8)
@@ -28,23 +28,25 @@ public record ClientOptions(Capabilities proposal, Duration replyTimeout) {
                 Duration.ofSeconds(60));
     }
 
-    /** @return the defaults without the Tern extension: what a plain vfio-user client proposes */
+    /** {@return the defaults without the Tern extension: what a plain vfio-user client proposes} */
     public static ClientOptions plain() {
         return new ClientOptions(Capabilities.none().withMaxMsgFds(8)
                 .withMaxDataXferSize(Capabilities.DEFAULT_MAX_DATA_XFER_SIZE), Duration.ofSeconds(60));
     }
 
     /**
+     * {@return a copy proposing them}
+     *
      * @param proposal other capabilities
-     * @return a copy proposing them
      */
     public ClientOptions withProposal(final Capabilities proposal) {
         return new ClientOptions(proposal, replyTimeout);
     }
 
     /**
+     * {@return a copy with that timeout}
+     *
      * @param timeout how long each command, VERSION included, waits for its reply
-     * @return a copy with that timeout
      */
     public ClientOptions withReplyTimeout(final Duration timeout) {
         return new ClientOptions(proposal, timeout);

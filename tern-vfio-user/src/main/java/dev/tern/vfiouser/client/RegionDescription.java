@@ -20,7 +20,7 @@ public record RegionDescription(RegionInfoReply info, Optional<Fd> fd) implement
         Objects.requireNonNull(fd, "fd");
     }
 
-    /** @return the mmap-able areas (sparse mmap capability), or the whole region if MMAP without the capability */
+    /** {@return the mmap-able areas (sparse mmap capability), or the whole region if MMAP without the capability} */
     public List<RegionCapability.Area> mmapAreas() {
         if ((info.flags() & RegionInfoReply.FLAG_MMAP) == 0) {
             return List.of();

@@ -104,22 +104,27 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
-    /** @return what both sides agreed in VERSION */
+    /** {@return what both sides agreed in VERSION} */
     public Session session() {
         return connection.session();
     }
 
-    /** @return the server's VERSION reply */
+    /** {@return the server's VERSION reply} */
     public Version serverVersion() {
         return connection.serverVersion();
     }
 
-    /** @return whether the server accepted the Tern extension object (its diagnostics are then available) */
+    /** {@return whether the server accepted the Tern extension object (its diagnostics are then available)} */
     public boolean ternAccepted() {
         return connection.serverVersion().capabilities().flatMap(Capabilities::tern).isPresent();
     }
 
-    /** @return DEVICE_GET_INFO: flags, number of regions and IRQ indexes */
+    /**
+     * {@return DEVICE_GET_INFO: flags, number of regions and IRQ indexes}
+     *
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public DeviceInfo deviceInfo() throws DeviceException {
         return connection.call(DeviceInfo.request(), List.of(), DeviceInfo.class).reply();
     }
@@ -130,6 +135,8 @@ public final class VfioUserClient implements AutoCloseable {
      *
      * @param index region index
      * @return the description; close it to close the fd
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
      */
     public RegionDescription regionInfo(final int index) throws DeviceException {
         int argsz = RegionInfoReply.SIZE + 256;
@@ -155,7 +162,13 @@ public final class VfioUserClient implements AutoCloseable {
         throw new IllegalStateException("unreachable");
     }
 
-    /** @return DEVICE_GET_IRQ_INFO of one IRQ index */
+    /**
+     * {@return DEVICE_GET_IRQ_INFO of one IRQ index}
+     *
+     * @param index the IRQ index
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public IrqInfo irqInfo(final int index) throws DeviceException {
         return connection.call(IrqInfo.request(index), List.of(), IrqInfo.class).reply();
     }
@@ -163,7 +176,12 @@ public final class VfioUserClient implements AutoCloseable {
     /**
      * REGION_READ, split into pieces both sides' {@code max_data_xfer_size} allow.
      *
+     * @param region the region index
+     * @param offset the offset within the region
+     * @param count bytes to read
      * @return the bytes read
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
      */
     public byte[] readRegion(final int region, final long offset, final int count) throws DeviceException {
         final int piece = (int) Math.min(Integer.MAX_VALUE, connection.maxDataPiece());
@@ -186,7 +204,15 @@ public final class VfioUserClient implements AutoCloseable {
         return r.data().toArray();
     }
 
-    /** REGION_WRITE, split into pieces the server's {@code max_data_xfer_size} allows. */
+    /**
+     * REGION_WRITE, split into pieces the server's {@code max_data_xfer_size} allows.
+     *
+     * @param region the region index
+     * @param offset the offset within the region
+     * @param data the bytes to write
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public void writeRegion(final int region, final long offset, final byte[] data) throws DeviceException {
         final int piece = (int) Math.min(Integer.MAX_VALUE, connection.maxDataPiece());
         int done = 0;
@@ -201,6 +227,12 @@ public final class VfioUserClient implements AutoCloseable {
     /**
      * DMA_MAP with the memfd: the server mmaps {@code memory} at {@code iova}. The client keeps answering
      * DMA_READ/WRITE for it too, should the server use messages anyway.
+     *
+     * @param iova where the server's device sees the memory
+     * @param memory the memfd-backed memory; its fd is sent
+     * @param writable false for a mapping the device may only read
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
      */
     public void mapDma(final long iova, final SharedMemory memory, final boolean writable) throws DeviceException {
         final int flags = DmaMap.FLAG_READ | (writable ? DmaMap.FLAG_WRITE : 0);
@@ -214,7 +246,15 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
-    /** DMA_MAP without an fd: the server reaches {@code memory} only through DMA_READ / DMA_WRITE messages. */
+    /**
+     * DMA_MAP without an fd: the server reaches {@code memory} only through DMA_READ / DMA_WRITE messages.
+     *
+     * @param iova where the server's device sees the memory
+     * @param memory the memory this client serves DMA_READ/DMA_WRITE from
+     * @param writable false for a mapping the device may only read
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public void mapDmaWithoutFd(final long iova, final MemorySegment memory, final boolean writable)
             throws DeviceException {
         final int flags = DmaMap.FLAG_READ | (writable ? DmaMap.FLAG_WRITE : 0);
@@ -227,7 +267,14 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
-    /** DMA_UNMAP of {@code [iova, iova + size)}. */
+    /**
+     * DMA_UNMAP of {@code [iova, iova + size)}.
+     *
+     * @param iova the start of the range
+     * @param size the range's length
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public void unmapDma(final long iova, final long size) throws DeviceException {
         connection.call(DmaUnmap.of(iova, size), List.of(), DmaUnmapReply.class);
         memory.remove(iova, size);
@@ -236,6 +283,12 @@ public final class VfioUserClient implements AutoCloseable {
     /**
      * DEVICE_SET_IRQS with DATA_EVENTFD | ACTION_TRIGGER: vector {@code start + i} signals {@code eventfds[i]};
      * sent in batches of at most the server's {@code max_msg_fds}.
+     *
+     * @param index the IRQ index
+     * @param start the first vector
+     * @param eventfds one eventfd per vector from {@code start}
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
      */
     public void setIrqEventfds(final int index, final int start, final List<EventFd> eventfds)
             throws DeviceException {
@@ -247,23 +300,46 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
-    /** DEVICE_SET_IRQS with DATA_NONE | ACTION_TRIGGER and count 0: de-assign every vector of the index. */
+    /**
+     * DEVICE_SET_IRQS with DATA_NONE | ACTION_TRIGGER and count 0: de-assign every vector of the index.
+     *
+     * @param index the IRQ index
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public void disableIrqs(final int index) throws DeviceException {
         connection.call(new SetIrqs(SetIrqs.SIZE, SetIrqs.DATA_NONE | SetIrqs.ACTION_TRIGGER, index, 0, 0,
                 Blob.empty(), 0), List.of(), Ack.class);
     }
 
-    /** DEVICE_RESET. */
+    /**
+     * DEVICE_RESET.
+     *
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public void reset() throws DeviceException {
         connection.call(new DeviceReset(), List.of(), Ack.class);
     }
 
-    /** @return the server's reply to a DEVICE_FEATURE request */
+    /**
+     * {@return the server's reply to a DEVICE_FEATURE request}
+     *
+     * @param request GET, SET or PROBE of one feature
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public DeviceFeature feature(final DeviceFeature request) throws DeviceException {
         return connection.call(request, List.of(), DeviceFeature.class).reply();
     }
 
-    /** @return MIG_DATA_READ of at most {@link #maxMigrationChunk()} bytes */
+    /**
+     * {@return MIG_DATA_READ of at most {@link #maxMigrationChunk()} bytes}
+     *
+     * @param size bytes asked for
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
     public MigDataReadReply migDataRead(final int size) throws DeviceException {
         return connection.call(MigDataRead.of(size), List.of(), MigDataReadReply.class).reply();
     }
@@ -284,6 +360,10 @@ public final class VfioUserClient implements AutoCloseable {
     /**
      * MIG_DATA_WRITE of at most {@link #maxMigrationChunk()} bytes sent from {@code data} itself: header, argsz and
      * size, then the data, in one gather {@code sendmsg} (no Java copy of the data for native memory).
+     *
+     * @param data the bytes, all of them
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
      */
     public void migDataWrite(final MemorySegment data) throws DeviceException {
         final int size = Math.toIntExact(data.byteSize());
@@ -292,12 +372,12 @@ public final class VfioUserClient implements AutoCloseable {
         connection.callGather(Command.MIG_DATA_WRITE, fields, data, Ack.class);
     }
 
-    /** @return the largest migration data chunk both sides accept */
+    /** {@return the largest migration data chunk both sides accept} */
     public int maxMigrationChunk() {
         return (int) Math.min(1L << 30, connection.maxDataPiece());
     }
 
-    /** @return the largest data count of one message both sides accept */
+    /** {@return the largest data count of one message both sides accept} */
     public long maxDataPiece() {
         return connection.maxDataPiece();
     }

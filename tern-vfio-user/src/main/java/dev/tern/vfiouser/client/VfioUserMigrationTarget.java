@@ -84,7 +84,7 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         }
     }
 
-    /** @return the client this target drives */
+    /** {@return the client this target drives} */
     public VfioUserClient client() {
         return client;
     }
@@ -121,7 +121,11 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
         return state;
     }
 
-    /** @return the state the server reports now (GET MIG_DEVICE_STATE) */
+    /**
+     * {@return the state the server reports now (GET MIG_DEVICE_STATE)}
+     *
+     * @throws DeviceException with the server's errno, or for a transport failure
+     */
     public MigrationState queryState() throws DeviceException {
         final DeviceFeature f = client.feature(DeviceFeature.get(Feature.MIG_DEVICE_STATE));
         if (!(f.payload() instanceof FeaturePayload.MigDeviceState s) || s.deviceState() < 0
@@ -352,6 +356,8 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
     /**
      * Tern test hook: the next time the device performs {@code arc}, it fails with {@code errno}.
      *
+     * @param arc the arc to fail
+     * @param errno the errno the failure reports
      * @return false if the server does not offer FAIL_NEXT_ARC (not a Tern server, or fault injection off)
      */
     public boolean failNextArc(final Arc arc, final int errno) {

@@ -20,51 +20,56 @@ public final class Blob {
         this.bytes = bytes;
     }
 
-    /** @return the empty blob */
+    /** {@return the empty blob} */
     public static Blob empty() {
         return EMPTY;
     }
 
     /**
+     * {@return a blob over it, without copying}
+     *
      * @param bytes an array the caller hands over and never modifies again
-     * @return a blob over it, without copying
      */
     public static Blob wrap(final byte[] bytes) {
         return bytes.length == 0 ? EMPTY : new Blob(bytes);
     }
 
     /**
+     * {@return a blob over a private copy}
+     *
      * @param bytes any array
-     * @return a blob over a private copy
      */
     public static Blob copyOf(final byte[] bytes) {
         return wrap(bytes.clone());
     }
 
-    /** @return the number of bytes */
+    /** {@return the number of bytes} */
     public int length() {
         return bytes.length;
     }
 
     /**
+     * {@return the byte at index}
+     *
      * @param index 0 to length-1
-     * @return the byte at index
      */
     public byte byteAt(final int index) {
         return bytes[index];
     }
 
-    /** @return a copy of the bytes */
+    /** {@return a copy of the bytes} */
     public byte[] toArray() {
         return bytes.clone();
     }
 
-    /** @return a read-only view, position 0, limit length */
+    /** {@return a read-only view, position 0, limit length} */
     public ByteBuffer asReadOnlyBuffer() {
         return ByteBuffer.wrap(bytes).asReadOnlyBuffer();
     }
 
     /**
+     * Writes the bytes as they are.
+     *
      * @param dst buffer to append the bytes to
      */
     public void writeTo(final ByteBuffer dst) {

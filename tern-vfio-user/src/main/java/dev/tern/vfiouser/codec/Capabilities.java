@@ -43,44 +43,45 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
             OptionalLong.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
             Optional.empty());
 
-    /** @return no members at all: every value is the default */
+    /** {@return no members at all: every value is the default} */
     public static Capabilities none() {
         return NONE;
     }
 
-    /** @return the effective {@code max_msg_fds} */
+    /** {@return the effective {@code max_msg_fds}} */
     public int effectiveMaxMsgFds() {
         return maxMsgFds.orElse(DEFAULT_MAX_MSG_FDS);
     }
 
-    /** @return the effective {@code max_data_xfer_size} */
+    /** {@return the effective {@code max_data_xfer_size}} */
     public long effectiveMaxDataXferSize() {
         return maxDataXferSize.orElse(DEFAULT_MAX_DATA_XFER_SIZE);
     }
 
-    /** @return the effective {@code pgsizes} */
+    /** {@return the effective {@code pgsizes}} */
     public long effectivePgsizes() {
         return pgsizes.orElse(DEFAULT_PGSIZES);
     }
 
-    /** @return the effective {@code max_dma_maps} */
+    /** {@return the effective {@code max_dma_maps}} */
     public int effectiveMaxDmaMaps() {
         return maxDmaMaps.orElse(DEFAULT_MAX_DMA_MAPS);
     }
 
-    /** @return whether {@code twin_socket.supported} is true */
+    /** {@return whether {@code twin_socket.supported} is true} */
     public boolean twinSocketSupported() {
         return twinSocket.map(TwinSocket::supported).orElse(false);
     }
 
-    /** @return the negotiated Tern features, {@link TernExtension#NONE} when absent */
+    /** {@return the negotiated Tern features, {@link TernExtension#NONE} when absent} */
     public TernExtension effectiveTern() {
         return tern.orElse(TernExtension.NONE);
     }
 
     /**
+     * {@return a copy with {@code max_msg_fds} set}
+     *
      * @param v value
-     * @return a copy with {@code max_msg_fds} set
      */
     public Capabilities withMaxMsgFds(final int v) {
         return new Capabilities(OptionalInt.of(v), maxDataXferSize, pgsizes, maxDmaMaps, twinSocket, writeMultiple,
@@ -88,8 +89,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return a copy with {@code max_data_xfer_size} set}
+     *
      * @param v value
-     * @return a copy with {@code max_data_xfer_size} set
      */
     public Capabilities withMaxDataXferSize(final long v) {
         return new Capabilities(maxMsgFds, OptionalLong.of(v), pgsizes, maxDmaMaps, twinSocket, writeMultiple,
@@ -97,8 +99,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return a copy with {@code pgsizes} set}
+     *
      * @param v value
-     * @return a copy with {@code pgsizes} set
      */
     public Capabilities withPgsizes(final long v) {
         return new Capabilities(maxMsgFds, maxDataXferSize, OptionalLong.of(v), maxDmaMaps, twinSocket,
@@ -106,8 +109,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return a copy with {@code max_dma_maps} set}
+     *
      * @param v value
-     * @return a copy with {@code max_dma_maps} set
      */
     public Capabilities withMaxDmaMaps(final int v) {
         return new Capabilities(maxMsgFds, maxDataXferSize, pgsizes, OptionalInt.of(v), twinSocket, writeMultiple,
@@ -115,8 +119,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return a copy with {@code twin_socket} set}
+     *
      * @param v value
-     * @return a copy with {@code twin_socket} set
      */
     public Capabilities withTwinSocket(final TwinSocket v) {
         return new Capabilities(maxMsgFds, maxDataXferSize, pgsizes, maxDmaMaps, Optional.of(v), writeMultiple,
@@ -124,8 +129,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return a copy with {@code write_multiple} set}
+     *
      * @param v value
-     * @return a copy with {@code write_multiple} set
      */
     public Capabilities withWriteMultiple(final boolean v) {
         return new Capabilities(maxMsgFds, maxDataXferSize, pgsizes, maxDmaMaps, twinSocket, Optional.of(v),
@@ -133,8 +139,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return a copy with {@code migration} set}
+     *
      * @param v value
-     * @return a copy with {@code migration} set
      */
     public Capabilities withMigration(final MigrationCapability v) {
         return new Capabilities(maxMsgFds, maxDataXferSize, pgsizes, maxDmaMaps, twinSocket, writeMultiple,
@@ -142,8 +149,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return a copy with the Tern extension object set}
+     *
      * @param v value
-     * @return a copy with the Tern extension object set
      */
     public Capabilities withTern(final TernExtension v) {
         return new Capabilities(maxMsgFds, maxDataXferSize, pgsizes, maxDmaMaps, twinSocket, writeMultiple,
@@ -171,8 +179,9 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
     }
 
     /**
+     * {@return the capabilities}
+     *
      * @param value the {@code "capabilities"} value
-     * @return the capabilities
      * @throws CodecException EINVAL for a wrong type or range
      */
     public static Capabilities fromJson(final JsonValue value) throws CodecException {
@@ -200,7 +209,7 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
                 tern.isPresent() ? Optional.of(TernExtension.fromJson(tern.get())) : Optional.empty());
     }
 
-    /** @return the {@code "capabilities"} object, members in specification order, absent members omitted */
+    /** {@return the {@code "capabilities"} object, members in specification order, absent members omitted} */
     public JsonValue toJson() {
         final Map<String, JsonValue> m = new LinkedHashMap<>();
         maxMsgFds.ifPresent(v -> m.put("max_msg_fds", JsonValue.JsonNumber.of(v)));
@@ -214,7 +223,7 @@ public record Capabilities(OptionalInt maxMsgFds, OptionalLong maxDataXferSize, 
         return new JsonValue.JsonObject(m);
     }
 
-    /** @return the compact VERSION document {@code {"capabilities":{…}}} (without the NUL) */
+    /** {@return the compact VERSION document {@code {"capabilities":{…}}} (without the NUL)} */
     public String toVersionJson() {
         return JsonWriter.write(new JsonValue.JsonObject(Map.of("capabilities", toJson())));
     }

@@ -7,9 +7,12 @@ import dev.tern.sys.Errno;
  * {@link Malformed} value so that no exception escapes decoding.
  */
 public final class CodecException extends Exception {
+    /** The errno to answer with. */
     private final int errno;
 
     /**
+     * A decoding failure to answer with {@code errno}; no stack trace, as it is a value on the wire, not a bug.
+     *
      * @param errno  the errno to answer with
      * @param reason a human-readable reason for logs
      */
@@ -18,12 +21,12 @@ public final class CodecException extends Exception {
         this.errno = errno;
     }
 
-    /** @return the errno to answer with */
+    /** {@return the errno to answer with} */
     public int errno() {
         return errno;
     }
 
-    /** @return the same error as a value */
+    /** {@return the same error as a value} */
     public Malformed toMalformed() {
         return new Malformed(errno, getMessage());
     }

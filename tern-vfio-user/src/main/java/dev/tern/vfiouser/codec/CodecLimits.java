@@ -36,16 +36,17 @@ public record CodecLimits(long maxMessageSize, long maxDataXferSize, int maxFds)
     }
 
     /**
-     * @return libvfio-user's server defaults: 1 MiB data, 8 fds ({@code SERVER_MAX_FDS}); messages up to 1 MiB + 48
+     * {@return libvfio-user's server defaults: 1 MiB data, 8 fds ({@code SERVER_MAX_FDS}); messages up to 1 MiB + 48}
      */
     public static CodecLimits defaults() {
         return forDataXfer(DEFAULT_MAX_DATA_XFER_SIZE, 8);
     }
 
     /**
+     * {@return limits whose message size bound is {@code maxDataXferSize + }{@value #DATA_MESSAGE_OVERHEAD}}
+     *
      * @param maxDataXferSize largest data count accepted
      * @param maxFds          most fds per message
-     * @return limits whose message size bound is {@code maxDataXferSize + }{@value #DATA_MESSAGE_OVERHEAD}
      */
     public static CodecLimits forDataXfer(final long maxDataXferSize, final int maxFds) {
         return new CodecLimits(Math.min(0xffff_ffffL, maxDataXferSize + DATA_MESSAGE_OVERHEAD), maxDataXferSize,

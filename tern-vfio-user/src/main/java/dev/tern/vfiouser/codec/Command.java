@@ -69,19 +69,20 @@ public enum Command {
         this.direction = direction;
     }
 
-    /** @return the number carried in {@code Header.cmd} */
+    /** {@return the number carried in {@code Header.cmd}} */
     public int code() {
         return code;
     }
 
-    /** @return who sends the command message */
+    /** {@return who sends the command message} */
     public Direction direction() {
         return direction;
     }
 
     /**
+     * {@return the command, or empty for 0, 14 and anything above 18}
+     *
      * @param code a {@code cmd} value from a header (u16)
-     * @return the command, or empty for 0, 14 and anything above 18
      */
     public static Optional<Command> of(final int code) {
         return code >= 0 && code < BY_CODE.length ? Optional.ofNullable(BY_CODE[code]) : Optional.empty();

@@ -62,8 +62,9 @@ public record DeviceFeature(int argsz, int flags, FeaturePayload payload) implem
     }
 
     /**
+     * {@return a GET request whose argsz leaves room for the fixed reply data}
+     *
      * @param feature the feature
-     * @return a GET request whose argsz leaves room for the fixed reply data
      */
     public static DeviceFeature get(final Feature feature) {
         return new DeviceFeature(HEADER_SIZE + feature.getReplySize(), GET | feature.index(),
@@ -71,19 +72,21 @@ public record DeviceFeature(int argsz, int flags, FeaturePayload payload) implem
     }
 
     /**
+     * {@return a GET request}
+     *
      * @param feature   the feature
      * @param replySize bytes of reply data to leave room for (a reply that may be longer than the fixed one, e.g.
-     *                  TERN_PRECOPY_INFO with its flags)
-     * @return a GET request
+     * TERN_PRECOPY_INFO with its flags)
      */
     public static DeviceFeature get(final Feature feature, final int replySize) {
         return new DeviceFeature(HEADER_SIZE + replySize, GET | feature.index(), new FeaturePayload.Empty());
     }
 
     /**
+     * {@return a DMA_LOGGING_REPORT GET request}
+     *
      * @param report the range and granularity
      * @param bitmapBytes room to leave for the bitmap
-     * @return a DMA_LOGGING_REPORT GET request
      */
     public static DeviceFeature report(final FeaturePayload.DmaLoggingReport report, final int bitmapBytes) {
         return new DeviceFeature(HEADER_SIZE + FeaturePayload.DmaLoggingReport.SIZE + bitmapBytes,
@@ -91,52 +94,55 @@ public record DeviceFeature(int argsz, int flags, FeaturePayload payload) implem
     }
 
     /**
+     * {@return a SET request with argsz = its own length}
+     *
      * @param feature the feature
      * @param data    what to set
-     * @return a SET request with argsz = its own length
      */
     public static DeviceFeature set(final Feature feature, final FeaturePayload data) {
         return new DeviceFeature(HEADER_SIZE + data.size(), SET | feature.index(), data);
     }
 
     /**
+     * {@return a PROBE request without data}
+     *
      * @param featureIndex the feature index
      * @param ops          GET and/or SET to probe for, or 0
-     * @return a PROBE request without data
      */
     public static DeviceFeature probe(final int featureIndex, final int ops) {
         return new DeviceFeature(HEADER_SIZE, PROBE | ops | featureIndex, new FeaturePayload.Empty());
     }
 
     /**
+     * {@return the GET reply to this request: same flags, argsz = 8 + data length}
+     *
      * @param data the feature's data
-     * @return the GET reply to this request: same flags, argsz = 8 + data length
      */
     public DeviceFeature getReply(final FeaturePayload data) {
         return new DeviceFeature(HEADER_SIZE + data.size(), flags, data);
     }
 
-    /** @return the feature index, bits 0-15 */
+    /** {@return the feature index, bits 0-15} */
     public int featureIndex() {
         return flags & INDEX_MASK;
     }
 
-    /** @return the known feature, if any */
+    /** {@return the known feature, if any} */
     public Optional<Feature> feature() {
         return Feature.of(featureIndex());
     }
 
-    /** @return whether GET is set */
+    /** {@return whether GET is set} */
     public boolean isGet() {
         return (flags & GET) != 0;
     }
 
-    /** @return whether SET is set */
+    /** {@return whether SET is set} */
     public boolean isSet() {
         return (flags & SET) != 0;
     }
 
-    /** @return whether PROBE is set */
+    /** {@return whether PROBE is set} */
     public boolean isProbe() {
         return (flags & PROBE) != 0;
     }

@@ -40,7 +40,7 @@ public record DeviceInfo(int argsz, int flags, int numRegions, int numIrqs) impl
     /** Most IRQ indexes a reply may claim (vfio-pci has 5, {@code VFIO_PCI_NUM_IRQS}); same reason. */
     public static final int MAX_IRQS = 256;
 
-    /** @return the request: argsz 16, other fields 0 */
+    /** {@return the request: argsz 16, other fields 0} */
     public static DeviceInfo request() {
         return new DeviceInfo(SIZE, 0, 0, 0);
     }

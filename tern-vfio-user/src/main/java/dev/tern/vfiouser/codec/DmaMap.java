@@ -49,12 +49,13 @@ public record DmaMap(int argsz, int flags, long offset, long addr, long size, bo
     private static final int KNOWN_FLAGS = FLAG_READ | FLAG_WRITE | FLAG_MMAP | FLAG_FILE_IO;
 
     /**
+     * {@return a request with argsz 32}
+     *
      * @param flags  protection flags
      * @param offset offset within the fd
      * @param addr   DMA address
      * @param size   size
      * @param hasFd  whether an fd accompanies the message
-     * @return a request with argsz 32
      */
     public static DmaMap of(final int flags, final long offset, final long addr, final long size,
             final boolean hasFd) {

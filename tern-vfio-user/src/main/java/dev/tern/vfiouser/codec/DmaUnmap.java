@@ -67,9 +67,10 @@ public record DmaUnmap(int argsz, int flags, long addr, long size, Optional<Bitm
     }
 
     /**
+     * {@return a plain unmap request with argsz 24}
+     *
      * @param addr DMA address
      * @param size size
-     * @return a plain unmap request with argsz 24
      */
     public static DmaUnmap of(final long addr, final long size) {
         return new DmaUnmap(SIZE, 0, addr, size, Optional.empty());

@@ -56,8 +56,9 @@ public record DmaUnmapReply(int argsz, int flags, long addr, long size, Optional
     }
 
     /**
+     * {@return its echo, without a bitmap (the request must not ask for one)}
+     *
      * @param request the request being answered
-     * @return its echo, without a bitmap (the request must not ask for one)
      */
     public static DmaUnmapReply echo(final DmaUnmap request) {
         return new DmaUnmapReply(request.argsz(), request.flags(), request.addr(), request.size(),

@@ -43,8 +43,9 @@ public record DmaWriteReply(long addr, long count, int wireSize) implements Repl
     }
 
     /**
+     * {@return the 16-byte reply Tern sends}
+     *
      * @param request the request being answered
-     * @return the 16-byte reply Tern sends
      */
     public static DmaWriteReply of(final DmaWrite request) {
         return new DmaWriteReply(request.addr(), request.data().length(), SIZE);

@@ -27,9 +27,10 @@ public record ErrorReply(int commandCode, int errno) implements Reply {
     }
 
     /**
+     * {@return the error reply}
+     *
      * @param command the command being answered
      * @param errno   the errno
-     * @return the error reply
      */
     public static ErrorReply of(final Command command, final int errno) {
         return new ErrorReply(command.code(), errno);

@@ -36,19 +36,20 @@ public enum Feature {
         this.getReplySize = getReplySize;
     }
 
-    /** @return the feature index */
+    /** {@return the feature index} */
     public int index() {
         return index;
     }
 
-    /** @return bytes of data a GET reply carries (0 for SET-only features; the bitmap of REPORT not counted) */
+    /** {@return bytes of data a GET reply carries (0 for SET-only features; the bitmap of REPORT not counted)} */
     public int getReplySize() {
         return getReplySize;
     }
 
     /**
+     * {@return the feature, or empty if unknown}
+     *
      * @param index a feature index
-     * @return the feature, or empty if unknown
      */
     public static Optional<Feature> of(final int index) {
         for (final Feature f : values()) {

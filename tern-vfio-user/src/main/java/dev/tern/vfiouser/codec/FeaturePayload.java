@@ -11,10 +11,12 @@ import java.util.Objects;
  */
 public sealed interface FeaturePayload {
 
-    /** @return bytes on the wire */
+    /** {@return bytes on the wire} */
     int size();
 
     /**
+     * Writes the feature's data (after {@code argsz} and {@code flags}).
+     *
      * @param dst little-endian buffer
      */
     void write(ByteBuffer dst);
@@ -223,8 +225,9 @@ public sealed interface FeaturePayload {
         }
 
         /**
+         * {@return the little-endian u64 word}
+         *
          * @param index word index
-         * @return the little-endian u64 word
          */
         public long word(final int index) {
             return bitmap.asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(index * 8);
@@ -291,7 +294,12 @@ public sealed interface FeaturePayload {
         /** Bytes of the reply with the flags field. */
         public static final int V2_SIZE = 24;
 
-        /** The 16-byte form, without flags. */
+        /**
+         * The 16-byte form, without flags.
+         *
+         * @param initialBytes initial pre-copy data still to read
+         * @param dirtyBytes data changed since it was read
+         */
         public PrecopyInfo(final long initialBytes, final long dirtyBytes) {
             this(initialBytes, dirtyBytes, -1);
         }
@@ -309,7 +317,7 @@ public sealed interface FeaturePayload {
             }
         }
 
-        /** @return whether the REINIT bit is set */
+        /** {@return whether the REINIT bit is set} */
         public boolean reinit() {
             return flags > 0 && (flags & REINIT) != 0;
         }

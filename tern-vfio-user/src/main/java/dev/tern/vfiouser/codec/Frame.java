@@ -25,7 +25,7 @@ public record Frame(Header header, Blob payload, int fdCount) implements Framed 
         }
     }
 
-    /** @return header and payload, ready for {@code sendmsg} */
+    /** {@return header and payload, ready for {@code sendmsg}} */
     public byte[] toBytes() {
         final ByteBuffer b = ByteBuffer.allocate(Header.SIZE + payload.length());
         writeTo(b);
@@ -33,6 +33,8 @@ public record Frame(Header header, Blob payload, int fdCount) implements Framed 
     }
 
     /**
+     * Writes the header and the payload, the whole message.
+     *
      * @param dst buffer with room for {@code msg_size} bytes
      */
     public void writeTo(final ByteBuffer dst) {

@@ -32,6 +32,8 @@ public final class FrameDecoder {
     private boolean failed;
 
     /**
+     * A decoder that never buffers a frame above {@code maxMessageSize}: it skips its body and reports EINVAL.
+     *
      * @param maxMessageSize largest accepted {@code msg_size} (header included), e.g.
      *                       {@link CodecLimits#maxMessageSize()}
      */
@@ -43,18 +45,20 @@ public final class FrameDecoder {
     }
 
     /**
+     * {@return the frames and rejections completed by this piece, in order}
+     *
      * @param piece bytes read from the socket (any length, including 0)
      * @param fds   file descriptors received together with these bytes
-     * @return the frames and rejections completed by this piece, in order
      */
     public List<Framed> feed(final byte[] piece, final int fds) {
         return feed(ByteBuffer.wrap(piece), fds);
     }
 
     /**
+     * {@return the frames and rejections completed by this piece, in order}
+     *
      * @param piece bytes read from the socket; consumed entirely (position moves to limit)
      * @param fds   file descriptors received together with these bytes
-     * @return the frames and rejections completed by this piece, in order
      */
     public List<Framed> feed(final ByteBuffer piece, final int fds) {
         if (fds < 0) {
@@ -131,12 +135,12 @@ public final class FrameDecoder {
         bodyFill = 0;
     }
 
-    /** @return whether a fatal rejection happened; the connection must be closed */
+    /** {@return whether a fatal rejection happened; the connection must be closed} */
     public boolean isFailed() {
         return failed;
     }
 
-    /** @return whether part of a message has been received (a disconnect now would truncate it) */
+    /** {@return whether part of a message has been received (a disconnect now would truncate it)} */
     public boolean hasPartialFrame() {
         return headerFill > 0 || skipRemaining > 0;
     }

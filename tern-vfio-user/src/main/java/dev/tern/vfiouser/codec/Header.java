@@ -59,11 +59,12 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
     }
 
     /**
+     * {@return the header of a command message}
+     *
      * @param msgId       the sender's id
      * @param command     the command
      * @param payloadSize bytes after the header
      * @param noReply     whether to set NO_REPLY
-     * @return the header of a command message
      */
     public static Header command(final int msgId, final Command command, final int payloadSize,
             final boolean noReply) {
@@ -72,10 +73,11 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
     }
 
     /**
+     * {@return the header of a successful reply}
+     *
      * @param msgId       the id of the command being answered
      * @param command     the command being answered
      * @param payloadSize bytes after the header
-     * @return the header of a successful reply
      */
     public static Header reply(final int msgId, final Command command, final int payloadSize) {
         return new Header(msgId, command.code(), SIZE + (long) payloadSize, TYPE_REPLY, 0);
@@ -94,37 +96,37 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
         return new Header(msgId, command, SIZE, TYPE_REPLY | FLAG_ERROR, errno);
     }
 
-    /** @return the type field, bits 0-3 of the flags */
+    /** {@return the type field, bits 0-3 of the flags} */
     public int type() {
         return flags & TYPE_MASK;
     }
 
-    /** @return whether the type is {@link #TYPE_REPLY} */
+    /** {@return whether the type is {@link #TYPE_REPLY}} */
     public boolean isReply() {
         return type() == TYPE_REPLY;
     }
 
-    /** @return whether the type is {@link #TYPE_COMMAND} */
+    /** {@return whether the type is {@link #TYPE_COMMAND}} */
     public boolean isCommand() {
         return type() == TYPE_COMMAND;
     }
 
-    /** @return whether NO_REPLY is set */
+    /** {@return whether NO_REPLY is set} */
     public boolean noReply() {
         return (flags & FLAG_NO_REPLY) != 0;
     }
 
-    /** @return whether ERROR is set */
+    /** {@return whether ERROR is set} */
     public boolean isError() {
         return (flags & FLAG_ERROR) != 0;
     }
 
-    /** @return the known command, or empty for an unknown number */
+    /** {@return the known command, or empty for an unknown number} */
     public Optional<Command> knownCommand() {
         return Command.of(command);
     }
 
-    /** @return payload bytes announced by {@code msg_size} (negative if {@code msg_size < 16}) */
+    /** {@return payload bytes announced by {@code msg_size} (negative if {@code msg_size < 16})} */
     public long payloadSize() {
         return messageSize - SIZE;
     }
@@ -142,7 +144,7 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
         dst.order(saved);
     }
 
-    /** @return the 16 wire bytes */
+    /** {@return the 16 wire bytes} */
     public byte[] toBytes() {
         final ByteBuffer b = ByteBuffer.allocate(SIZE);
         writeTo(b);

@@ -53,7 +53,7 @@ public record IoFdSubRegion(long offset, long size, int fdIndex, int type, int f
             this.size = size;
         }
 
-        /** @return bytes per sub-region */
+        /** {@return bytes per sub-region} */
         public int size() {
             return size;
         }

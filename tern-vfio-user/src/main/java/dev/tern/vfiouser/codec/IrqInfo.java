@@ -39,8 +39,9 @@ public record IrqInfo(int argsz, int flags, int index, int count) implements Req
     public static final int FLAG_NORESIZE = 1 << 3;
 
     /**
+     * {@return the request: argsz 16}
+     *
      * @param index IRQ index
-     * @return the request: argsz 16
      */
     public static IrqInfo request(final int index) {
         return new IrqInfo(SIZE, 0, index, 0);

@@ -13,10 +13,10 @@ import java.nio.ByteOrder;
  */
 public sealed interface Message permits Request, Reply {
 
-    /** @return the command this payload belongs to */
+    /** {@return the command this payload belongs to} */
     Command command();
 
-    /** @return the payload length in bytes */
+    /** {@return the payload length in bytes} */
     int payloadSize();
 
     /**
@@ -26,12 +26,12 @@ public sealed interface Message permits Request, Reply {
      */
     void writePayload(ByteBuffer dst);
 
-    /** @return how many file descriptors travel with this message */
+    /** {@return how many file descriptors travel with this message} */
     default int fdCount() {
         return 0;
     }
 
-    /** @return the payload bytes */
+    /** {@return the payload bytes} */
     default byte[] payloadBytes() {
         final ByteBuffer b = ByteBuffer.allocate(payloadSize()).order(ByteOrder.LITTLE_ENDIAN);
         writePayload(b);

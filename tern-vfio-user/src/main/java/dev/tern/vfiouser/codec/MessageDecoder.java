@@ -48,13 +48,15 @@ public final class MessageDecoder {
     private final CodecLimits limits;
 
     /**
+     * A decoder that checks every count against {@code limits} before it sizes anything.
+     *
      * @param limits what this receiver accepts (negotiated {@code max_data_xfer_size}, {@code max_msg_fds})
      */
     public MessageDecoder(final CodecLimits limits) {
         this.limits = Objects.requireNonNull(limits, "limits");
     }
 
-    /** @return the limits enforced */
+    /** {@return the limits enforced} */
     public CodecLimits limits() {
         return limits;
     }
@@ -86,8 +88,9 @@ public final class MessageDecoder {
     }
 
     /**
+     * {@return the message or why it is malformed}
+     *
      * @param frame a complete frame, as produced by {@link FrameDecoder}
-     * @return the message or why it is malformed
      */
     public DecodeResult decode(final Frame frame) {
         try {

@@ -9,19 +9,21 @@ public final class MessageEncoder {
     }
 
     /**
+     * {@return a command frame expecting a reply}
+     *
      * @param msgId   the sender's message id (u16)
      * @param request the payload
-     * @return a command frame expecting a reply
      */
     public static Frame command(final int msgId, final Request request) {
         return command(msgId, request, false);
     }
 
     /**
+     * {@return a command frame}
+     *
      * @param msgId   the sender's message id (u16)
      * @param request the payload
      * @param noReply whether to set NO_REPLY (specification "Header")
-     * @return a command frame
      */
     public static Frame command(final int msgId, final Request request, final boolean noReply) {
         final Blob payload = payload(request);
@@ -46,19 +48,21 @@ public final class MessageEncoder {
     }
 
     /**
+     * {@return the 16-byte error reply}
+     *
      * @param msgId       the id of the command answered
      * @param commandCode the raw command number answered (may be unknown to us)
      * @param errno       the errno
-     * @return the 16-byte error reply
      */
     public static Frame error(final int msgId, final int commandCode, final int errno) {
         return new Frame(Header.error(msgId, commandCode, errno), Blob.empty(), 0);
     }
 
     /**
+     * {@return the 16-byte error reply to it}
+     *
      * @param request the header of the command that failed
      * @param errno   the errno
-     * @return the 16-byte error reply to it
      */
     public static Frame errorFor(final Header request, final int errno) {
         return error(request.msgId(), request.command(), errno);

@@ -27,8 +27,9 @@ public record MigDataRead(int argsz, int size) implements Request {
     public static final int SIZE = 8;
 
     /**
+     * {@return a request with argsz = 8 + size}
+     *
      * @param size bytes wanted
-     * @return a request with argsz = 8 + size
      */
     public static MigDataRead of(final int size) {
         return new MigDataRead(SIZE + size, size);

@@ -40,17 +40,19 @@ public record MigDataReadReply(int argsz, int size, Blob data) implements Reply 
     }
 
     /**
+     * {@return the unpadded reply: argsz 8 + n, size n}
+     *
      * @param chunk the migration data read (at most {@code requested} bytes)
-     * @return the unpadded reply: argsz 8 + n, size n
      */
     public static MigDataReadReply of(final Blob chunk) {
         return new MigDataReadReply(MigDataRead.SIZE + chunk.length(), chunk.length(), chunk);
     }
 
     /**
+     * {@return the reply as libvfio-user shapes it: argsz 8 + n, size n, data zero-padded to {@code requested}}
+     *
      * @param chunk     the migration data read (at most {@code requested} bytes)
      * @param requested the request's size
-     * @return the reply as libvfio-user shapes it: argsz 8 + n, size n, data zero-padded to {@code requested}
      */
     public static MigDataReadReply padded(final Blob chunk, final int requested) {
         if (chunk.length() > requested) {
@@ -75,7 +77,7 @@ public record MigDataReadReply(int argsz, int size, Blob data) implements Reply 
         return size > payload.remaining() - MigDataRead.SIZE ? -1 : (int) size;
     }
 
-    /** @return the migration data without padding */
+    /** {@return the migration data without padding} */
     public Blob migrationData() {
         return size == data.length() ? data : Blob.wrap(Arrays.copyOf(data.toArray(), size));
     }

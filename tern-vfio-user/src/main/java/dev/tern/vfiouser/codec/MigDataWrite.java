@@ -30,8 +30,9 @@ public record MigDataWrite(int argsz, Blob data) implements Request {
     }
 
     /**
+     * {@return a request with argsz = 8 + length}
+     *
      * @param data the chunk
-     * @return a request with argsz = 8 + length
      */
     public static MigDataWrite of(final Blob data) {
         return new MigDataWrite(MigDataRead.SIZE + data.length(), data);

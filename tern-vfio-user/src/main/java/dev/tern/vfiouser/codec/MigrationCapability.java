@@ -16,8 +16,9 @@ import java.util.OptionalLong;
  */
 public record MigrationCapability(OptionalLong pgsize, OptionalLong maxBitmapSize) {
     /**
+     * {@return {@code {"pgsize":N}}}
+     *
      * @param pgsize the page size
-     * @return {@code {"pgsize":N}}
      */
     public static MigrationCapability ofPgsize(final long pgsize) {
         return new MigrationCapability(OptionalLong.of(pgsize), OptionalLong.empty());

@@ -28,10 +28,10 @@ public sealed interface RegionCapability {
     /** {@code VFIO_REGION_INFO_CAP_TYPE}. */
     int ID_TYPE = 2;
 
-    /** @return the capability id */
+    /** {@return the capability id} */
     int id();
 
-    /** @return the size of the entry including its 8-byte header */
+    /** {@return the size of the entry including its 8-byte header} */
     int size();
 
     /**
@@ -152,7 +152,7 @@ public sealed interface RegionCapability {
         }
     }
 
-    /** @return the version written in the header: 1 for the known capabilities */
+    /** {@return the version written in the header: 1 for the known capabilities} */
     default int version() {
         return 1;
     }

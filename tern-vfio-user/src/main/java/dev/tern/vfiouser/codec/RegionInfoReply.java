@@ -64,7 +64,7 @@ public record RegionInfoReply(int argsz, int flags, int index, long size, long o
         }
     }
 
-    /** @return where the chain starts: 32, or 0 without capabilities */
+    /** {@return where the chain starts: 32, or 0 without capabilities} */
     public int capOffset() {
         return capabilities.isEmpty() ? 0 : SIZE;
     }

@@ -27,8 +27,8 @@ public record ServerOffer(int maxMsgFds, long maxDataXferSize, long pgsizes, int
     }
 
     /**
-     * @return libvfio-user-like defaults: 8 fds, 1 MiB, 4 KiB pages, 65535 maps, no twin socket, no
-     *         write_multiple, {@code migration.pgsize} 4096, every Tern extension
+     * {@return libvfio-user-like defaults: 8 fds, 1 MiB, 4 KiB pages, 65535 maps, no twin socket, no
+     * write_multiple, {@code migration.pgsize} 4096, every Tern extension}
      */
     public static ServerOffer defaults() {
         return new ServerOffer(8, Capabilities.DEFAULT_MAX_DATA_XFER_SIZE, Capabilities.DEFAULT_PGSIZES,

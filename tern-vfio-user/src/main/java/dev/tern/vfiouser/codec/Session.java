@@ -39,12 +39,12 @@ public record Session(int minor, int clientMaxMsgFds, int serverMaxMsgFds, long 
                 client.effectiveTern().intersect(server.effectiveTern()));
     }
 
-    /** @return what the server's {@link MessageDecoder} enforces on incoming commands */
+    /** {@return what the server's {@link MessageDecoder} enforces on incoming commands} */
     public CodecLimits serverInboundLimits() {
         return CodecLimits.forDataXfer(serverMaxDataXferSize, Math.min(serverMaxMsgFds, CodecLimits.MAX_FDS_LIMIT));
     }
 
-    /** @return what the client's {@link MessageDecoder} enforces on incoming replies and server commands */
+    /** {@return what the client's {@link MessageDecoder} enforces on incoming replies and server commands} */
     public CodecLimits clientInboundLimits() {
         return CodecLimits.forDataXfer(clientMaxDataXferSize, Math.min(clientMaxMsgFds, CodecLimits.MAX_FDS_LIMIT));
     }

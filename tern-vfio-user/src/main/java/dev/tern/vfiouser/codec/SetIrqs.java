@@ -70,12 +70,13 @@ public record SetIrqs(int argsz, int flags, int index, int start, int count, Blo
     }
 
     /**
+     * {@return a DATA_EVENTFD request}
+     *
      * @param action  one ACTION_ flag
      * @param index   IRQ index
      * @param start   first sub-index
      * @param count   number of sub-indexes
      * @param fdCount eventfds to send (0 de-assigns)
-     * @return a DATA_EVENTFD request
      */
     public static SetIrqs eventfds(final int action, final int index, final int start, final int count,
             final int fdCount) {

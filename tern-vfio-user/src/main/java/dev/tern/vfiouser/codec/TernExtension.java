@@ -31,7 +31,12 @@ public record TernExtension(boolean p2p, boolean precopyInfo, boolean precopyInf
     /** Everything Tern knows. */
     public static final TernExtension ALL = new TernExtension(true, true, true);
 
-    /** An extension without PRECOPY_INFOv2 (what a Tern peer before it proposes). */
+    /**
+     * An extension without PRECOPY_INFOv2 (what a Tern peer before it proposes).
+     *
+     * @param p2p the P2P states and flag
+     * @param precopyInfo feature {@code 0xFF01}, TERN_PRECOPY_INFO
+     */
     public TernExtension(final boolean p2p, final boolean precopyInfo) {
         this(p2p, precopyInfo, false);
     }
@@ -44,8 +49,9 @@ public record TernExtension(boolean p2p, boolean precopyInfo, boolean precopyInf
     private static final int STATE_PRE_COPY_P2P = 7;
 
     /**
+     * {@return the features both sides have}
+     *
      * @param other the other side's set
-     * @return the features both sides have
      */
     public TernExtension intersect(final TernExtension other) {
         return new TernExtension(p2p && other.p2p, precopyInfo && other.precopyInfo,
@@ -53,24 +59,27 @@ public record TernExtension(boolean p2p, boolean precopyInfo, boolean precopyInf
     }
 
     /**
+     * {@return the flags a peer may see: P2P removed unless negotiated}
+     *
      * @param migrationFlags the device's {@code VFIO_MIGRATION_*} flags
-     * @return the flags a peer may see: P2P removed unless negotiated
      */
     public long visibleMigrationFlags(final long migrationFlags) {
         return p2p ? migrationFlags : migrationFlags & ~MIGRATION_P2P;
     }
 
     /**
+     * {@return false for RUNNING_P2P / PRE_COPY_P2P unless P2P was negotiated}
+     *
      * @param deviceState a {@code vfio_device_mig_state} value
-     * @return false for RUNNING_P2P / PRE_COPY_P2P unless P2P was negotiated
      */
     public boolean allowsDeviceState(final int deviceState) {
         return p2p || (deviceState != STATE_RUNNING_P2P && deviceState != STATE_PRE_COPY_P2P);
     }
 
     /**
+     * {@return false for {@link Feature#TERN_PRECOPY_INFO} unless negotiated}
+     *
      * @param featureIndex a DEVICE_FEATURE index
-     * @return false for {@link Feature#TERN_PRECOPY_INFO} unless negotiated
      */
     public boolean allowsFeature(final int featureIndex) {
         return precopyInfo || featureIndex != Feature.TERN_PRECOPY_INFO.index();

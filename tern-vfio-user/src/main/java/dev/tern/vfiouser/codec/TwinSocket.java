@@ -21,14 +21,15 @@ public record TwinSocket(boolean supported, OptionalInt fdIndex) {
         }
     }
 
-    /** @return a client's proposal: {@code {"supported":true}} */
+    /** {@return a client's proposal: {@code {"supported":true}}} */
     public static TwinSocket proposal() {
         return new TwinSocket(true, OptionalInt.empty());
     }
 
     /**
+     * {@return a server's acceptance}
+     *
      * @param fdIndex where the socket is in the reply's fd array
-     * @return a server's acceptance
      */
     public static TwinSocket enabled(final int fdIndex) {
         return new TwinSocket(true, OptionalInt.of(fdIndex));

@@ -46,10 +46,11 @@ public record Version(int major, int minor, Optional<Capabilities> capabilities)
     }
 
     /**
+     * {@return the message}
+     *
      * @param major        major version
      * @param minor        minor version
      * @param capabilities capabilities to send as JSON
-     * @return the message
      */
     public static Version of(final int major, final int minor, final Capabilities capabilities) {
         return new Version(major, minor, Optional.of(capabilities));
@@ -60,7 +61,7 @@ public record Version(int major, int minor, Optional<Capabilities> capabilities)
         return Command.VERSION;
     }
 
-    /** @return the capabilities, or {@link Capabilities#none()} (all defaults) if no JSON was sent */
+    /** {@return the capabilities, or {@link Capabilities#none()} (all defaults) if no JSON was sent} */
     public Capabilities effectiveCapabilities() {
         return capabilities.orElse(Capabilities.none());
     }

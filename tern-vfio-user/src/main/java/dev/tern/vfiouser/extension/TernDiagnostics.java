@@ -36,16 +36,18 @@ public final class TernDiagnostics {
     }
 
     /**
+     * {@return the CHECKSUM reply data}
+     *
      * @param checksum the checksum
-     * @return the CHECKSUM reply data
      */
     public static Blob encodeChecksum(final long checksum) {
         return Blob.wrap(buffer(CHECKSUM_SIZE).putLong(checksum).array());
     }
 
     /**
+     * {@return the checksum}
+     *
      * @param data CHECKSUM reply data
-     * @return the checksum
      * @throws IllegalArgumentException if the data is not 8 bytes
      */
     public static long decodeChecksum(final Blob data) {
@@ -63,14 +65,15 @@ public final class TernDiagnostics {
      * @param errno the errno the arc fails with
      */
     public record ArcFailure(int from, int to, int errno) {
-        /** @return the 16 bytes of SET data */
+        /** {@return the 16 bytes of SET data} */
         public Blob encode() {
             return Blob.wrap(buffer(FAIL_NEXT_ARC_SIZE).putInt(from).putInt(to).putInt(errno).putInt(0).array());
         }
 
         /**
+         * {@return the request}
+         *
          * @param data SET data
-         * @return the request
          * @throws IllegalArgumentException if the data is not 16 bytes
          */
         public static ArcFailure decode(final Blob data) {

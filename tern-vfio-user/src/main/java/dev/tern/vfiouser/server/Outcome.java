@@ -11,6 +11,8 @@ import java.util.Objects;
 public sealed interface Outcome {
 
     /**
+     * A successful command: its reply and the descriptors to pass with it.
+     *
      * @param reply the reply payload
      * @param fds   descriptors to send with it (still owned by the server)
      */
@@ -38,6 +40,8 @@ public sealed interface Outcome {
     }
 
     /**
+     * A refused command: the error reply carries {@code errno}.
+     *
      * @param errno  the errno of the error reply (specification "Header": the reply is the header alone)
      * @param reason what was wrong, for the log
      */
@@ -49,17 +53,19 @@ public sealed interface Outcome {
     }
 
     /**
+     * {@return a reply without descriptors}
+     *
      * @param reply the reply
-     * @return a reply without descriptors
      */
     static Outcome ok(final Reply reply) {
         return new Ok(reply, List.of());
     }
 
     /**
+     * {@return an error reply}
+     *
      * @param errno  errno
      * @param reason why
-     * @return an error reply
      */
     static Outcome fail(final int errno, final String reason) {
         return new Fail(errno, reason);

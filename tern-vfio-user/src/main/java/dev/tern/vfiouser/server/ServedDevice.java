@@ -17,23 +17,27 @@ public final class ServedDevice implements AutoCloseable {
     private final MigrationEngine engine;
     private MigrationStream stream;
 
-    /** @param device the device; the served device owns it and closes it */
+    /**
+     * A device as the server hosts it, with its own migration engine.
+     *
+     * @param device the device; the served device owns it and closes it
+     */
     public ServedDevice(final MigratableDevice device) {
         this.device = Objects.requireNonNull(device, "device");
         this.engine = MigrationEngine.of(device);
     }
 
-    /** @return the device */
+    /** {@return the device} */
     public MigratableDevice device() {
         return device;
     }
 
-    /** @return its migration engine: every state change and reset goes through it */
+    /** {@return its migration engine: every state change and reset goes through it} */
     public MigrationEngine engine() {
         return engine;
     }
 
-    /** @return the stream the last state change opened, if it is still live */
+    /** {@return the stream the last state change opened, if it is still live} */
     public Optional<MigrationStream> stream() {
         return Optional.ofNullable(stream).filter(MigrationStream::isLive);
     }

@@ -40,8 +40,8 @@ public record ServerConfig(ServerOffer offer, boolean faultInjection, Duration d
     }
 
     /**
-     * @return the defaults: {@link ServerOffer#defaults()}, no fault injection, 10 s DMA timeout, a queue of 1024
-     *         messages / 64 MiB, 10 s for VERSION and for each message
+     * {@return the defaults: {@link ServerOffer#defaults()}, no fault injection, 10 s DMA timeout, a queue of 1024
+     * messages / 64 MiB, 10 s for VERSION and for each message}
      */
     public static ServerConfig defaults() {
         return new ServerConfig(ServerOffer.defaults(), false, Duration.ofSeconds(10), 64L << 20, 1024,
@@ -49,8 +49,9 @@ public record ServerConfig(ServerOffer offer, boolean faultInjection, Duration d
     }
 
     /**
+     * {@return a copy with fault injection set}
+     *
      * @param enabled whether to offer the fault-injection hook
-     * @return a copy with fault injection set
      */
     public ServerConfig withFaultInjection(final boolean enabled) {
         return new ServerConfig(offer, enabled, dmaTimeout, maxQueuedBytes, maxQueuedMessages, handshakeTimeout,
@@ -58,9 +59,10 @@ public record ServerConfig(ServerOffer offer, boolean faultInjection, Duration d
     }
 
     /**
+     * {@return a copy with these queue bounds}
+     *
      * @param messages commands that may wait for the dispatcher
      * @param bytes    their bytes, headers included
-     * @return a copy with these queue bounds
      */
     public ServerConfig withQueueBounds(final int messages, final long bytes) {
         return new ServerConfig(offer, faultInjection, dmaTimeout, bytes, messages, handshakeTimeout,
@@ -68,9 +70,10 @@ public record ServerConfig(ServerOffer offer, boolean faultInjection, Duration d
     }
 
     /**
+     * {@return a copy with these deadlines}
+     *
      * @param handshake time for VERSION to arrive
      * @param message   time for one message to arrive once started
-     * @return a copy with these deadlines
      */
     public ServerConfig withDeadlines(final Duration handshake, final Duration message) {
         return new ServerConfig(offer, faultInjection, dmaTimeout, maxQueuedBytes, maxQueuedMessages, handshake,

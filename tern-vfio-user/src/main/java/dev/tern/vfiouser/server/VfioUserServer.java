@@ -85,12 +85,12 @@ public final class VfioUserServer implements AutoCloseable {
         }
     }
 
-    /** @return the socket path */
+    /** {@return the socket path} */
     public Path path() {
         return listener.path();
     }
 
-    /** @return the hosted device and its engine */
+    /** {@return the hosted device and its engine} */
     public ServedDevice served() {
         return served;
     }

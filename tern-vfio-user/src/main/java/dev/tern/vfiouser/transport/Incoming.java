@@ -74,7 +74,7 @@ public sealed interface Incoming {
             onRelease.run();
         }
 
-        /** @return the same reply as a framed message (a copy), the buffer released */
+        /** {@return the same reply as a framed message (a copy), the buffer released} */
         public Message toMessage() {
             final byte[] bytes = new byte[payload.remaining()];
             payload.duplicate().get(bytes);

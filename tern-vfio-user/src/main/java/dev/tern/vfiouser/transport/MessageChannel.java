@@ -63,6 +63,8 @@ public final class MessageChannel implements AutoCloseable {
     private volatile long messageStarted;
 
     /**
+     * A channel that frames messages over {@code socket}.
+     *
      * @param socket a connected socket; the channel owns it
      * @param limits what this side accepts before negotiation (message size, fds per message)
      */
@@ -71,7 +73,7 @@ public final class MessageChannel implements AutoCloseable {
         setInboundLimits(limits);
     }
 
-    /** @return the socket (owned by this channel) */
+    /** {@return the socket (owned by this channel)} */
     public UnixSocket socket() {
         return socket;
     }
@@ -87,7 +89,7 @@ public final class MessageChannel implements AutoCloseable {
         directCommand = command.code();
     }
 
-    /** @return what {@link #receive()} accepts */
+    /** {@return what {@link #receive()} accepts} */
     public CodecLimits inboundLimits() {
         return limits;
     }
@@ -118,8 +120,8 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     /**
-     * @return {@link System#nanoTime()} when the first byte of the message being received arrived, or 0 between
-     *         messages; read by a watchdog on another thread
+     * {@return {@link System#nanoTime()} when the first byte of the message being received arrived, or 0 between
+     * messages; read by a watchdog on another thread}
      */
     public long messageStartedNanos() {
         return messageStarted;

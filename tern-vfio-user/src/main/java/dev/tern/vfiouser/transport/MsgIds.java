@@ -10,12 +10,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MsgIds {
     private final AtomicInteger next;
 
-    /** @param first the first id to hand out (0 to 65535) */
+    /**
+     * A counter that hands out 16-bit message ids from {@code first}, wrapping at 65536.
+     *
+     * @param first the first id to hand out (0 to 65535)
+     */
     public MsgIds(final int first) {
         this.next = new AtomicInteger(first & 0xffff);
     }
 
-    /** @return the next id */
+    /** {@return the next id} */
     public int next() {
         return next.getAndIncrement() & 0xffff;
     }

@@ -29,6 +29,10 @@ public final class ReplyRouter {
     private final Map<Integer, CompletableFuture<Incoming>> pending = new ConcurrentHashMap<>();
     private volatile String closedReason;
 
+    /** A router awaiting no reply, open. */
+    public ReplyRouter() {
+    }
+
     /**
      * Registers interest in the reply to {@code msgId}; call before sending the command.
      *
@@ -49,7 +53,11 @@ public final class ReplyRouter {
         return f;
     }
 
-    /** Forgets a registration whose command could not be sent. */
+    /**
+     * Forgets a registration whose command could not be sent.
+     *
+     * @param msgId the command's id
+     */
     public void cancel(final int msgId) {
         pending.remove(msgId);
     }
@@ -130,6 +138,11 @@ public final class ReplyRouter {
      * (see {@code abandon}), so the lent buffer is never held by an abandoned call.
      *
      * @see #await
+     * @param msgId the command's id
+     * @param future what {@link #expect} returned
+     * @param timeout the longest wait
+     * @return the reply
+     * @throws IOException {@link NoReplyException} after the timeout, or the reason the connection closed
      */
     public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final Duration timeout)
             throws IOException {

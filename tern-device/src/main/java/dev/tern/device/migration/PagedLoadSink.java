@@ -1,7 +1,7 @@
-package dev.tern.samples;
+package dev.tern.device.migration;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.migration.LoadSink;
+import dev.tern.device.PageBitmap;
 import dev.tern.sys.Errno;
 import dev.tern.sys.SharedMemory;
 import java.lang.foreign.MemorySegment;
@@ -9,36 +9,38 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The dma-engine's RESUMING session: parses {@link DmaEngineRecord}s as they arrive, copying page bytes straight
- * into staging memory, and checks everything before {@link #apply()} swaps the staged image in. A stream must
- * describe every page at least once (round 1 or stop-copy sends all), carry the registers and end with END; the
- * device is untouched until then.
+ * The RESUMING session of a {@link PagedDevice}: parses {@link PagedRecord}s as they arrive, copying page bytes
+ * straight into staging memory, and checks everything before {@link #apply()} installs registers and memory. A
+ * stream must describe every page at least once (round 1 or stop-copy sends all), carry the registers and end with
+ * END; the device is untouched until then.
  */
-final class DmaEngineLoadSink implements LoadSink {
+final class PagedLoadSink implements LoadSink {
 
-    private static final int PAGE = PageTracker.PAGE;
+    private static final int PAGE = PagedMemory.PAGE;
 
-    private final DmaEngine device;
+    private final PagedMemory memory;
+    private final PagedDevice device;
     private final SharedMemory staging;
     private final MemorySegment target;
-    private final long[] covered;
-    private final ByteBuffer header = ByteBuffer.allocate(DmaEngineRecord.HEADER).order(ByteOrder.LITTLE_ENDIAN);
-    private final byte[] registers = new byte[DmaEngine.REGS_SIZE];
+    private final PageBitmap covered;
+    private final ByteBuffer header = ByteBuffer.allocate(PagedRecord.HEADER).order(ByteOrder.LITTLE_ENDIAN);
+    private final byte[] registers;
     private int payloadTag;
     private long payloadOffset;
     private long payloadRemaining;
     private boolean configSeen;
     private boolean registersSeen;
     private boolean endSeen;
-    private long coveredPages;
     private long pageBytes;
     private long received;
 
-    DmaEngineLoadSink(final DmaEngine device, final SharedMemory staging) {
+    PagedLoadSink(final PagedMemory memory, final PagedDevice device, final SharedMemory staging) {
+        this.memory = memory;
         this.device = device;
         this.staging = staging;
         this.target = staging.segment();
-        this.covered = new long[(int) ((device.memoryBytes() / PAGE + 63) >>> 6)];
+        this.covered = new PageBitmap(memory.pages(), PAGE);
+        this.registers = new byte[device.registersSize()];
     }
 
     @Override
@@ -50,7 +52,7 @@ final class DmaEngineLoadSink implements LoadSink {
             }
             if (payloadRemaining > 0) {
                 final int k = (int) Math.min(src.remaining(), payloadRemaining);
-                if (payloadTag == DmaEngineRecord.PAGES) {
+                if (payloadTag == PagedRecord.PAGES) {
                     MemorySegment.copy(MemorySegment.ofBuffer(src), 0, target, payloadOffset, k);
                 } else {
                     src.duplicate().limit(src.position() + k).get(registers, (int) payloadOffset, k);
@@ -75,34 +77,34 @@ final class DmaEngineLoadSink implements LoadSink {
         if (reserved != 0) {
             throw invalid("record reserved field is " + reserved);
         }
-        if (tag != DmaEngineRecord.CONFIG && !configSeen) {
+        if (tag != PagedRecord.CONFIG && !configSeen) {
             throw invalid("stream does not start with a CONFIG record");
         }
         switch (tag) {
-            case DmaEngineRecord.CONFIG -> {
-                if (configSeen || a != device.memoryBytes() || b != PAGE) {
+            case PagedRecord.CONFIG -> {
+                if (configSeen || a != memory.size() || b != PAGE) {
                     throw invalid("CONFIG memory " + a + " / page " + b + " does not match this device ("
-                            + device.memoryBytes() + " / " + PAGE + ")");
+                            + memory.size() + " / " + PAGE + ")");
                 }
                 configSeen = true;
             }
-            case DmaEngineRecord.PAGES -> {
-                if (b <= 0 || a < 0 || (a | b) % PAGE != 0 || a > device.memoryBytes() - b) {
+            case PagedRecord.PAGES -> {
+                if (b <= 0 || a < 0 || (a | b) % PAGE != 0 || a > memory.size() - b) {
                     throw invalid("PAGES record 0x" + Long.toHexString(a) + "+0x" + Long.toHexString(b)
                             + " is not a page run inside device memory");
                 }
-                markCovered(a / PAGE, b / PAGE);
+                covered.markPages(a / PAGE, b / PAGE);
                 pageBytes += b;
                 payload(tag, a, b);
             }
-            case DmaEngineRecord.REGS -> {
-                if (a != DmaEngine.REGS_SIZE || registersSeen) {
-                    throw invalid("REGS record of " + a + " bytes (expected one of " + DmaEngine.REGS_SIZE + ")");
+            case PagedRecord.REGS -> {
+                if (a != registers.length || registersSeen) {
+                    throw invalid("REGS record of " + a + " bytes (expected one of " + registers.length + ")");
                 }
                 registersSeen = true;
                 payload(tag, 0, a);
             }
-            case DmaEngineRecord.END -> {
+            case PagedRecord.END -> {
                 if (!registersSeen || a != pageBytes) {
                     throw invalid("END after " + pageBytes + " page bytes claims " + a
                             + (registersSeen ? "" : ", and no REGS record came"));
@@ -119,30 +121,21 @@ final class DmaEngineLoadSink implements LoadSink {
         payloadRemaining = length;
     }
 
-    private void markCovered(final long first, final long pages) {
-        for (long p = first; p < first + pages; p++) {
-            final int w = (int) (p >>> 6);
-            if ((covered[w] & (1L << p)) == 0) {
-                covered[w] |= 1L << p;
-                coveredPages++;
-            }
-        }
-    }
-
+    /** Registers first (the device validates them, nothing changed if they are refused), then memory in O(1). */
     @Override
     public void apply() throws DeviceException {
         if (!endSeen) {
             throw invalid("truncated stream: " + received + " bytes and no END record");
         }
-        if (coveredPages != device.memoryBytes() / PAGE) {
-            throw invalid("stream covers " + coveredPages + " of " + device.memoryBytes() / PAGE + " pages");
+        final long pages = covered.count();
+        if (pages != memory.pages()) {
+            throw invalid("stream covers " + pages + " of " + memory.pages() + " pages");
         }
-        final ByteBuffer image = ByteBuffer.wrap(registers).order(ByteOrder.LITTLE_ENDIAN);
-        DmaEngine.validateRegisters(image);
-        device.install(staging, image);
+        device.loadRegisters(ByteBuffer.wrap(registers).order(ByteOrder.LITTLE_ENDIAN));
+        memory.commit(staging);
     }
 
-    private static DeviceException invalid(final String what) {
-        return new DeviceException(Errno.EINVAL, "dma-engine state: " + what);
+    private DeviceException invalid(final String what) {
+        return new DeviceException(Errno.EINVAL, device.kind() + " state: " + what);
     }
 }

@@ -1,11 +1,11 @@
-package dev.tern.samples;
+package dev.tern.device.migration;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Records of the dma-engine's migration stream (after the engine's header). Each starts with a 24-byte header,
- * little-endian:
+ * Records of a {@link PagedDevice}'s state stream (after the engine's {@link StreamHeader}). Each starts with a
+ * 24-byte header, little-endian:
  *
  * <pre>
  *   0         4         8                   16                  24
@@ -14,15 +14,16 @@ import java.nio.ByteOrder;
  *   +---------+---------+-------------------+-------------------+
  *
  *   CONFIG (1): a = memory size, b = page size (4096); first in every stream
- *   PAGES  (2): a = offset, b = length (both page-aligned); then b bytes of device memory
- *   REGS   (3): a = {@link DmaEngineRegisters#SIZE} + config space size; then the registers and config space
+ *   PAGES  (2): a = offset, b = length (both page-aligned); then b bytes of memory
+ *   REGS   (3): a = {@link PagedDevice#registersSize()}; then the device's registers
  *   END    (4): a = page bytes sent; last record
  * </pre>
  *
- * A PAGES record carries a contiguous run of pages, so the source copies straight from device memory into the
- * caller's buffer and the destination straight into its staging memory.
+ * A PAGES record carries a run of contiguous pages, so the source copies straight from device memory into the
+ * caller's buffer and the destination straight into its staging memory. A page may come several times (pre-copy
+ * rounds resend dirtied pages); the last copy wins. This is the dma-engine's format version 1, unchanged.
  */
-final class DmaEngineRecord {
+final class PagedRecord {
 
     static final int HEADER = 24;
     static final int CONFIG = 1;
@@ -30,7 +31,7 @@ final class DmaEngineRecord {
     static final int REGS = 3;
     static final int END = 4;
 
-    private DmaEngineRecord() {
+    private PagedRecord() {
     }
 
     /** @return an encoded header, positioned at 0 */
