@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
-/** The guide's device in-process: a job by DMA with its interrupt, STOP quiescing it, and a migration between engines. */
+/** The guide's device in-process: a job by DMA with its interrupt, STOP quiescing it, migrations between engines. */
 class CrcDeviceTest {
     private static final long IOVA = 0x10000;
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

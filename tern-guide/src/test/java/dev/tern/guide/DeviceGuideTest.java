@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * The guide cannot drift from code that compiles: every fenced block of {@code docs/device-guide.md} is preceded by
  * {@code <!-- snippet: PATH#TAG -->} and equals the lines between {@code // tag::TAG[]} and {@code // end::TAG[]} in
  * that source (nested markers dropped, common indentation removed), or by {@code <!-- snippet: PATH -->} and appears
- * in that file as a run of lines (compared without their indentation). Only shell blocks ({@code ```sh}) may go without a marker.
+ * in that file as a run of lines (compared without their indentation). Only shell blocks ({@code ```sh}) may go
+ * without a marker.
  */
 class DeviceGuideTest {
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
