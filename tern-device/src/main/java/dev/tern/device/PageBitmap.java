@@ -18,7 +18,7 @@ public final class PageBitmap {
 
     /** A run of consecutive pages: {@code [first, first + pages)}. */
     public record Run(long first, long pages) {
-        /** @return the first page after the run */
+        /** {@return the first page after the run} */
         public long end() {
             return first + pages;
         }
@@ -31,6 +31,8 @@ public final class PageBitmap {
     private final int shift;
 
     /**
+     * Creates a bitmap with every page clean.
+     *
      * @param pages    pages tracked, at most 2^37
      * @param pageSize bytes per page, a power of two
      */
@@ -43,17 +45,17 @@ public final class PageBitmap {
         this.words = new long[words(pages)];
     }
 
-    /** @return the words of a plain bitmap holding {@code pages} bits */
+    /** {@return the words of a plain bitmap holding {@code pages} bits} */
     public static int words(final long pages) {
         return (int) ((pages + 63) >>> 6);
     }
 
-    /** @return pages tracked */
+    /** {@return pages tracked} */
     public long pages() {
         return pages;
     }
 
-    /** @return bytes per page */
+    /** {@return bytes per page} */
     public long pageSize() {
         return 1L << shift;
     }
@@ -108,13 +110,13 @@ public final class PageBitmap {
 
     // ---- reading ----
 
-    /** @return true if page {@code page} is marked */
+    /** {@return true if page {@code page} is marked} */
     public boolean test(final long page) {
         check(page, 1);
         return ((long) WORDS.getVolatile(words, (int) (page >>> 6)) & (1L << page)) != 0;
     }
 
-    /** @return pages marked now (a sum over the words, not a snapshot: concurrent marks may or may not count) */
+    /** {@return pages marked now (a sum over the words, not a snapshot: concurrent marks may or may not count)} */
     public long count() {
         long n = 0;
         for (int w = 0; w < words.length; w++) {
@@ -136,7 +138,7 @@ public final class PageBitmap {
         }
     }
 
-    /** @return the first marked page at or after {@code from}, or -1 */
+    /** {@return the first marked page at or after {@code from}, or -1} */
     public long next(final long from) {
         for (long page = from; page < pages; ) {
             final int w = (int) (page >>> 6);
@@ -260,7 +262,7 @@ public final class PageBitmap {
         }
     }
 
-    /** @return the bits of word {@code w} that stand for pages {@code [first, last]} */
+    /** {@return the bits of word {@code w} that stand for pages {@code [first, last]}} */
     private static long mask(final long w, final long first, final long last) {
         final long lo = w << 6;
         final long m1 = first <= lo ? -1L : -1L << (first - lo);

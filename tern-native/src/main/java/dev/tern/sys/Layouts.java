@@ -207,6 +207,8 @@ public final class Layouts {
   public static final int SOL_SOCKET = 1;
   /** Send timeout; on an AF_UNIX stream socket it also bounds connect(2) to a full listen backlog. */
   public static final int SO_SNDTIMEO = 21;
+  /** {@code SO_RCVTIMEO} ({@code <asm-generic/socket.h>}, 64-bit timeval). */
+  public static final int SO_RCVTIMEO = 20;
   /** Send buffer size (int); on an AF_UNIX stream socket it bounds the bytes in flight to the peer (unix(7)). */
   public static final int SO_SNDBUF = 7;
   /** Receive buffer size (int). */

@@ -81,8 +81,16 @@ public final class Poll {
 
   private static void pollUntil(MemorySegment pollfds, int nfds, Duration timeout)
       throws PosixException {
-    boolean forever = timeout.isNegative();
-    long deadline = forever ? 0 : System.nanoTime() + saturatedNanos(timeout);
+    pollUntil(pollfds, nfds, timeout.isNegative() ? -1 : saturatedNanos(timeout));
+  }
+
+  /**
+   * poll(2) of {@code nfds} prepared entries until one is ready or {@code nanos} passed (negative:
+   * forever), across EINTR; the {@code revents} are left in {@code pollfds}.
+   */
+  static void pollUntil(MemorySegment pollfds, int nfds, long nanos) throws PosixException {
+    boolean forever = nanos < 0;
+    long deadline = forever ? 0 : System.nanoTime() + Math.min(nanos, Long.MAX_VALUE / 4);
     while (true) {
       int millis = forever ? -1 : remainingMillis(deadline);
       try {

@@ -23,13 +23,23 @@ final class ScmRights {
 
   /** One SCM_RIGHTS message carrying {@code fds}, ready for {@code msg_control}. */
   static MemorySegment encode(SegmentAllocator allocator, int[] fds) {
-    MemorySegment control = allocator.allocate(space(fds.length), 8);
+    return encode(allocator.allocate(space(fds.length), 8), fds, fds.length);
+  }
+
+  /**
+   * One SCM_RIGHTS message carrying the first {@code count} of {@code fds}, written at the start of
+   * {@code scratch} (8-byte aligned, at least {@link #space space(count)} bytes).
+   *
+   * @return the message: the slice of {@code scratch} for {@code msg_control}
+   */
+  static MemorySegment encode(MemorySegment scratch, int[] fds, int count) {
+    MemorySegment control = scratch.asSlice(0, space(count));
     control.fill((byte) 0);
-    long payload = (long) Integer.BYTES * fds.length;
+    long payload = (long) Integer.BYTES * count;
     control.set(JAVA_LONG, Layouts.CMSG_LEN_FIELD, Layouts.cmsgLen(payload));
     control.set(JAVA_INT, Layouts.CMSG_LEVEL, Layouts.SOL_SOCKET);
     control.set(JAVA_INT, Layouts.CMSG_TYPE, Layouts.SCM_RIGHTS);
-    MemorySegment.copy(fds, 0, control, JAVA_INT, Layouts.CMSG_DATA, fds.length);
+    MemorySegment.copy(fds, 0, control, JAVA_INT, Layouts.CMSG_DATA, count);
     return control;
   }
 

@@ -1,6 +1,5 @@
 package dev.tern.sys;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -72,6 +71,10 @@ public final class UnixSocket implements AutoCloseable {
   private final Fd fd;
   private final ReentrantLock sendLock = new ReentrantLock();
   private final ReentrantLock receiveLock = new ReentrantLock();
+  /** Native scratch of the sends, used under {@link #sendLock}. */
+  private final SocketSender sender = new SocketSender();
+  /** Native scratch of the receives, used under {@link #receiveLock}. */
+  private final SocketReceiver receiver = new SocketReceiver();
 
   private UnixSocket(Fd fd) {
     this.fd = fd;
@@ -130,14 +133,54 @@ public final class UnixSocket implements AutoCloseable {
     }
   }
 
+  /**
+   * SO_RCVTIMEO: a recvmsg(2) that waits longer than {@code timeout} for data fails with EAGAIN
+   * (zero: no bound). For a receiver that polls for the first byte of a message ({@link
+   * #awaitReadable}) and must not wait forever for the rest.
+   */
+  public void setReceiveTimeout(Duration timeout) throws PosixException {
+    int sock = fd.acquire();
+    try {
+      socketTimeout(sock, Layouts.SO_RCVTIMEO, timeout);
+    } finally {
+      fd.release();
+    }
+  }
+
+  /**
+   * Waits until a receive would not block (data, end of stream or an error), for at most {@code
+   * nanos}.
+   *
+   * @param nanos how long to wait; 0 or less only checks
+   * @return true if readable
+   */
+  public boolean awaitReadable(long nanos) throws PosixException {
+    receiveLock.lock();
+    try {
+      int sock = fd.acquire();
+      try {
+        return receiver.awaitReadable(sock, nanos);
+      } finally {
+        fd.release();
+      }
+    } finally {
+      receiveLock.unlock();
+    }
+  }
+
   /** SO_SNDTIMEO; zero means none. A positive timeout below 1 µs is rounded up (zero would mean forever). */
   private static void sendTimeout(Fd fd, Duration timeout) throws PosixException {
+    socketTimeout(fd.value(), Layouts.SO_SNDTIMEO, timeout);
+  }
+
+  /** SO_SNDTIMEO or SO_RCVTIMEO; zero means none, a positive timeout below 1 µs is rounded up. */
+  private static void socketTimeout(int sock, int option, Duration timeout) throws PosixException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment tv = arena.allocate(Layouts.TIMEVAL);
       long micros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
       tv.set(JAVA_LONG, Layouts.TV_SEC, micros / 1_000_000);
       tv.set(JAVA_LONG, Layouts.TV_USEC, micros % 1_000_000);
-      Posix.setsockopt(fd.value(), Layouts.SOL_SOCKET, Layouts.SO_SNDTIMEO, tv);
+      Posix.setsockopt(sock, Layouts.SOL_SOCKET, option, tv);
     }
   }
 
@@ -239,7 +282,7 @@ public final class UnixSocket implements AutoCloseable {
     try {
       int sock = fd.acquire();
       try {
-        sendAll(sock, data, fds, total, heapBytes);
+        sender.sendAll(sock, data, fds, total, heapBytes);
       } catch (PosixException e) {
         throw fd.isOpen() ? e : closedWhileBlocked(e);
       } finally {
@@ -247,75 +290,6 @@ public final class UnixSocket implements AutoCloseable {
       }
     } finally {
       sendLock.unlock();
-    }
-  }
-
-  private void sendAll(int sock, List<MemorySegment> data, List<Fd> fds, long total, long heapBytes)
-      throws PosixException {
-    int acquired = 0;
-    try (Arena arena = Arena.ofConfined()) {
-      int[] raw = new int[fds.size()];
-      for (Fd f : fds) {
-        int v = f.acquire();
-        raw[acquired++] = v;
-      }
-      MemorySegment control = raw.length == 0 ? MemorySegment.NULL : ScmRights.encode(arena, raw);
-      int iovMax = Math.min(data.size(), Layouts.IOV_MAX);
-      MemorySegment iov = arena.allocate(Layouts.IOVEC, iovMax);
-      MemorySegment bounce =
-          heapBytes == 0 ? null : arena.allocate(Math.min(heapBytes, Fd.BOUNCE_BYTES));
-      MemorySegment msg = arena.allocate(Layouts.MSGHDR);
-      msg.set(ADDRESS, Layouts.MSG_IOV, iov);
-      int segment = 0;
-      long segmentOffset = 0;
-      long sent = 0;
-      while (sent < total) {
-        int iovCount = 0;
-        long bounceUsed = 0;
-        for (int i = segment; i < data.size() && iovCount < iovMax; i++) {
-          MemorySegment s = data.get(i);
-          long from = i == segment ? segmentOffset : 0;
-          long len = s.byteSize() - from;
-          if (len == 0) continue;
-          MemorySegment base;
-          boolean bounceFull = false;
-          if (s.isNative()) {
-            base = s.asSlice(from, len);
-          } else {
-            // Heap bytes are staged in the bounce buffer; once it is full this call must end
-            // here, or later segments would overtake the unstaged rest of this one.
-            len = Math.min(len, bounce.byteSize() - bounceUsed);
-            if (len == 0) break;
-            base = bounce.asSlice(bounceUsed, len);
-            MemorySegment.copy(s, from, base, 0, len);
-            bounceUsed += len;
-            bounceFull = bounceUsed == bounce.byteSize();
-          }
-          long entry = iovCount * Layouts.IOVEC.byteSize();
-          iov.set(ADDRESS, entry + Layouts.IOV_BASE, base);
-          iov.set(JAVA_LONG, entry + Layouts.IOV_LEN, len);
-          iovCount++;
-          if (bounceFull) break;
-        }
-        msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, iovCount);
-        msg.set(ADDRESS, Layouts.MSG_CONTROL, sent == 0 ? control : MemorySegment.NULL);
-        msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, sent == 0 ? control.byteSize() : 0);
-        long n = Posix.sendmsg(sock, msg, Layouts.MSG_NOSIGNAL);
-        sent += n;
-        while (n > 0) {
-          long left = data.get(segment).byteSize() - segmentOffset;
-          if (n >= left) {
-            n -= left;
-            segment++;
-            segmentOffset = 0;
-          } else {
-            segmentOffset += n;
-            n = 0;
-          }
-        }
-      }
-    } finally {
-      for (int i = 0; i < acquired; i++) fds.get(i).release();
     }
   }
 
@@ -332,10 +306,10 @@ public final class UnixSocket implements AutoCloseable {
   public Received receive(MemorySegment dst, int maxFds) throws IOException {
     checkReceive(dst, maxFds);
     receiveLock.lock();
-    try (Arena arena = Arena.ofConfined()) {
+    try {
       int sock = fd.acquire();
       try {
-        return new Receiver(arena, dst, maxFds).once(sock, dst, maxFds, 0);
+        return receiver.once(fd, sock, dst, maxFds, 0);
       } finally {
         fd.release();
       }
@@ -373,15 +347,18 @@ public final class UnixSocket implements AutoCloseable {
   public Received receiveExactly(MemorySegment dst, int maxFds) throws IOException {
     checkReceive(dst, maxFds);
     receiveLock.lock();
-    try (Arena arena = Arena.ofConfined()) {
+    try {
       int sock = fd.acquire();
-      List<Fd> fds = new ArrayList<>();
+      List<Fd> fds = List.of(); // a list is made only when descriptors come (most reads carry none)
       try {
-        Receiver receiver = new Receiver(arena, dst, maxFds);
         long done = 0;
         while (done < dst.byteSize()) {
-          Received r = receiver.once(sock, dst.asSlice(done), maxFds - fds.size(), done);
-          fds.addAll(r.fds());
+          Received r = receiver.once(fd, sock, dst.asSlice(done), maxFds - fds.size(), done);
+          if (!r.fds().isEmpty() && fds.isEmpty()) {
+            fds = new ArrayList<>(r.fds());
+          } else if (!r.fds().isEmpty()) {
+            fds.addAll(r.fds());
+          }
           if (r.isEof()) {
             if (done == 0) return r;
             throw new EOFException("peer closed " + this + " after " + done + " of "
@@ -457,53 +434,9 @@ public final class UnixSocket implements AutoCloseable {
     }
   }
 
-  private AsynchronousCloseException closedWhileBlocked(Throwable cause) {
+  static AsynchronousCloseException closedWhileBlocked(Throwable cause) {
     AsynchronousCloseException e = new AsynchronousCloseException();
     e.initCause(cause);
     return e;
-  }
-
-  /** Native scratch memory for the recvmsg(2) calls of one receive. */
-  private final class Receiver {
-    private final MemorySegment msg;
-    private final MemorySegment iov;
-    private final MemorySegment control;
-    private final MemorySegment bounce;
-
-    Receiver(Arena arena, MemorySegment dst, int maxFds) {
-      msg = arena.allocate(Layouts.MSGHDR);
-      iov = arena.allocate(Layouts.IOVEC);
-      control = maxFds == 0 ? MemorySegment.NULL : arena.allocate(ScmRights.space(maxFds), 8);
-      bounce = dst.isNative() ? null : arena.allocate(Math.min(dst.byteSize(), Fd.BOUNCE_BYTES));
-      msg.set(ADDRESS, Layouts.MSG_IOV, iov);
-      msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, 1);
-    }
-
-    /** One recvmsg(2); {@code before} is what earlier calls already stored, for messages. */
-    Received once(int sock, MemorySegment dst, int allowFds, long before) throws IOException {
-      MemorySegment target =
-          dst.isNative() ? dst : bounce.asSlice(0, Math.min(dst.byteSize(), bounce.byteSize()));
-      iov.set(ADDRESS, Layouts.IOV_BASE, target);
-      iov.set(JAVA_LONG, Layouts.IOV_LEN, target.byteSize());
-      msg.set(ADDRESS, Layouts.MSG_CONTROL, allowFds == 0 ? MemorySegment.NULL : control);
-      msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, allowFds == 0 ? 0 : ScmRights.space(allowFds));
-      msg.set(JAVA_INT, Layouts.MSG_FLAGS, 0);
-      long n;
-      try {
-        n = Posix.recvmsg(sock, msg, Layouts.MSG_CMSG_CLOEXEC);
-      } catch (PosixException e) {
-        throw fd.isOpen() ? e : closedWhileBlocked(e);
-      }
-      List<Fd> fds = ScmRights.decode(control, msg.get(JAVA_LONG, Layouts.MSG_CONTROLLEN));
-      if (!dst.isNative()) MemorySegment.copy(target, 0, dst, 0, n);
-      boolean truncated = (msg.get(JAVA_INT, Layouts.MSG_FLAGS) & Layouts.MSG_CTRUNC) != 0;
-      if (truncated || fds.size() > allowFds) {
-        fds.forEach(Fd::close);
-        throw new ControlTruncatedException(
-            "recvmsg(" + fd + ")", before + n, allowFds, fds.size());
-      }
-      if (n == 0 && !fd.isOpen()) throw closedWhileBlocked(null);
-      return new Received(n, fds);
-    }
   }
 }

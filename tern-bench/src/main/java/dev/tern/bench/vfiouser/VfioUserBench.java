@@ -17,6 +17,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -27,6 +29,8 @@ import java.util.Locale;
  * 32-byte request and a 36-byte reply.</li>
  * <li>MIG_DATA_READ throughput: the whole STOP_COPY stream of a dma-engine read in 1 MiB chunks vs a socketpair
  * exchange of a 24-byte request and a (24 + 1 MiB)-byte reply per chunk, the reply copied once into the heap.</li>
+ * <li>MIG_DATA_WRITE throughput: that stream written back in its 1 MiB chunks to a second dma-engine (RESUMING,
+ * the writes, STOP including the load) vs the same socketpair figure.</li>
  * </ul>
  * Usage: {@code java --enable-native-access=ALL-UNNAMED -cp tern-bench/target/benchmarks.jar
  * dev.tern.bench.vfiouser.VfioUserBench [seconds per figure, default 3] [dma-engine MiB, default 256]}
@@ -60,6 +64,14 @@ public final class VfioUserBench {
             final double raw = rawChunks((long) ours[1], 0);
             System.out.printf(Locale.ROOT, "MIG_DATA_READ (1 MiB)  %,12.1f MiB/s           raw socketpair %,12.1f MiB/s"
                     + "   ratio %.2f  (%d MiB per stream)%n", ours[0], raw, ours[0] / raw, memory >> 20);
+            try (VfioUserServer dst = VfioUserServer.listen(dir.resolve("dst.sock"),
+                    new DmaEngine(DmaEngineConfig.ofMemory(memory)), ServerConfig.defaults()).start()) {
+                final List<ByteBuffer> state = save(dma.path());
+                migDataWrite(dst.path(), state, nanos / 3);
+                final double written = migDataWrite(dst.path(), state, nanos);
+                System.out.printf(Locale.ROOT, "MIG_DATA_WRITE (1 MiB) %,12.1f MiB/s           raw socketpair %,12.1f"
+                        + " MiB/s   ratio %.2f  (RESUMING, writes, STOP with the load)%n", written, raw, written / raw);
+            }
         }
         Files.deleteIfExists(dir);
     }
@@ -99,6 +111,46 @@ public final class VfioUserBench {
                 t.setState(MigrationState.RUNNING);
             } while (busy < nanos);
             return new double[] {bytes / (busy / 1e9) / (1 << 20), bytes};
+        }
+    }
+
+    /** @return a whole STOP_COPY stream in 1 MiB direct buffers (the device back in RUNNING) */
+    private static List<ByteBuffer> save(final Path socket) throws DeviceException {
+        try (VfioUserMigrationTarget t = new VfioUserMigrationTarget(VfioUserClient.connect(socket,
+                ClientOptions.defaults()), () -> { })) {
+            final MigrationStream s = t.setState(MigrationState.STOP_COPY).stream().orElseThrow();
+            final List<ByteBuffer> chunks = new ArrayList<>();
+            while (true) {
+                final ByteBuffer b = ByteBuffer.allocateDirect(CHUNK);
+                if (s.read(b) < 0) {
+                    break;
+                }
+                chunks.add(b.flip());
+            }
+            t.setState(MigrationState.RUNNING);
+            return chunks;
+        }
+    }
+
+    /** @return MiB/s of RESUMING, the whole stream written in its chunks, STOP (the load), repeated for {@code nanos} */
+    private static double migDataWrite(final Path socket, final List<ByteBuffer> state, final long nanos)
+            throws DeviceException {
+        try (VfioUserMigrationTarget t = new VfioUserMigrationTarget(VfioUserClient.connect(socket,
+                ClientOptions.defaults()), () -> { })) {
+            long bytes = 0;
+            long busy = 0;
+            do {
+                final long start = System.nanoTime();
+                final MigrationStream w = t.setState(MigrationState.RESUMING).stream().orElseThrow();
+                for (final ByteBuffer b : state) {
+                    bytes += b.remaining();
+                    w.write(b.duplicate());
+                }
+                t.setState(MigrationState.STOP);
+                busy += System.nanoTime() - start;
+                t.setState(MigrationState.RUNNING);
+            } while (busy < nanos);
+            return bytes / (busy / 1e9) / (1 << 20);
         }
     }
 

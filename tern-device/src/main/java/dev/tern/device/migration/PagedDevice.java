@@ -14,13 +14,13 @@ import java.util.Optional;
  */
 public interface PagedDevice extends MigratableDevice {
 
-    /** @return the device's memory */
+    /** {@return the device's memory} */
     PagedMemory memory();
 
-    /** @return bytes of {@link #saveRegisters()}, the same in every stream of this format version */
+    /** {@return bytes of {@link #saveRegisters()}, the same in every stream of this format version} */
     int registersSize();
 
-    /** @return the registers (everything that is not memory), {@link #registersSize()} bytes */
+    /** {@return the registers (everything that is not memory), {@link #registersSize()} bytes} */
     byte[] saveRegisters();
 
     /**

@@ -43,6 +43,8 @@ public final class PagedMemory implements AutoCloseable {
     }
 
     /**
+     * Creates a device's memory as a memfd, every page clean.
+     *
      * @param name shown as the memfd's name
      * @param size bytes, a positive multiple of {@link #PAGE} up to 1 TiB
      * @return zero-filled memory
@@ -64,27 +66,29 @@ public final class PagedMemory implements AutoCloseable {
         }
     }
 
-    /** @return bytes */
+    /** {@return bytes} */
     public long size() {
         return size;
     }
 
-    /** @return pages */
+    /** {@return pages} */
     public long pages() {
         return dirty.pages();
     }
 
-    /** @return the dirty pages (marked by writes, taken by the saving session) */
+    /** {@return the dirty pages (marked by writes, taken by the saving session)} */
     public PageBitmap dirty() {
         return dirty;
     }
 
-    /** @return the whole memory; writes through it are not tracked (see {@link #markDirty}) */
+    /** {@return the whole memory; writes through it are not tracked (see {@link #markDirty})} */
     public MemorySegment segment() {
         return live.segment();
     }
 
     /**
+     * A view of part of the memory, for the device's own accesses that it tracks itself.
+     *
      * @return bytes {@code [offset, offset + length)}; writes through it are not tracked
      * @throws DeviceException EINVAL if the range is outside the memory
      */
@@ -113,6 +117,8 @@ public final class PagedMemory implements AutoCloseable {
     }
 
     /**
+     * A guest's window onto the memory.
+     *
      * @return a BAR of this memory's size whose accesses are loads and tracked stores, frozen while the device is
      *         stopped (a write then would change state after it was saved); trapped, never mmap-able
      */
@@ -136,20 +142,22 @@ public final class PagedMemory implements AutoCloseable {
                 Optional.empty(), gate, true);
     }
 
-    /** @return {@link StateChecksum} of the memory followed by {@code registers} */
+    /** {@return {@link StateChecksum} of the memory followed by {@code registers}} */
     public long checksum(final byte[] registers) {
         return StateChecksum.of(segment(), ByteBuffer.wrap(registers));
     }
 
     // ---- migration ----
 
-    /** @return a new saving session (the previous one, if any, no longer counts for {@link #stopCopySize}) */
+    /** {@return a new saving session (the previous one, if any, no longer counts for {@link #stopCopySize})} */
     public synchronized PagedSaveSource startSaving(final PagedDevice device) {
         saving = new PagedSaveSource(this, device);
         return saving;
     }
 
     /**
+     * Starts a load (RESUMING) into fresh staging memory, swapped in when the load completes.
+     *
      * @return a sink staging a load; the staging memory is faulted in now, before the state streams in during the
      *         downtime
      * @throws DeviceException ENOMEM if staging memory cannot be had
@@ -164,7 +172,7 @@ public final class PagedMemory implements AutoCloseable {
         return new PagedLoadSink(this, device, staging);
     }
 
-    /** @return bytes a stop-copy would still carry: the open session's remainder, or a whole stream */
+    /** {@return bytes a stop-copy would still carry: the open session's remainder, or a whole stream} */
     public synchronized long stopCopySize(final int registersSize) {
         return saving != null ? saving.remainingBytes() : PagedSaveSource.fullStreamBytes(size, registersSize);
     }

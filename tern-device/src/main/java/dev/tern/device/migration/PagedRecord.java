@@ -34,7 +34,7 @@ final class PagedRecord {
     private PagedRecord() {
     }
 
-    /** @return an encoded header, positioned at 0 */
+    /** {@return an encoded header, positioned at 0} */
     static ByteBuffer header(final int tag, final long a, final long b) {
         return ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN).putInt(tag).putInt(0).putLong(a).putLong(b)
                 .flip();

@@ -47,7 +47,7 @@ public final class PagedSaveSource implements SaveSource {
         dirty.markAll();
     }
 
-    /** @return bytes of a whole stop-copy stream (after the engine header) */
+    /** {@return bytes of a whole stop-copy stream (after the engine header)} */
     static long fullStreamBytes(final long memoryBytes, final int registersSize) {
         final long runs = (memoryBytes / PAGE + MAX_RUN - 1) / MAX_RUN;
         return PagedRecord.HEADER * (3 + runs) + memoryBytes + registersSize;
@@ -118,7 +118,7 @@ public final class PagedSaveSource implements SaveSource {
         return true;
     }
 
-    /** @return pages of initial data not yet taken: those ahead of the first sweep, all still marked */
+    /** {@return pages of initial data not yet taken: those ahead of the first sweep, all still marked} */
     private long initialPages() {
         return firstSweep ? pages - cursor : 0;
     }
@@ -135,7 +135,7 @@ public final class PagedSaveSource implements SaveSource {
         reinitUnreported = true;
     }
 
-    /** @return page bytes sent so far (headers not counted) */
+    /** {@return page bytes sent so far (headers not counted)} */
     public long pageBytesSent() {
         return pageBytesSent;
     }
@@ -155,7 +155,7 @@ public final class PagedSaveSource implements SaveSource {
         return new PrecopyInfo(initialBytes, dirtyPages * PAGE + (runIsInitial ? 0 : inFlight), reinit);
     }
 
-    /** @return estimated bytes still to come if the device stopped now */
+    /** {@return estimated bytes still to come if the device stopped now} */
     long remainingBytes() {
         final PrecopyInfo p = counts(false);
         final long tail = trailer != null ? trailer.remaining() : 2L * PagedRecord.HEADER + device.registersSize();

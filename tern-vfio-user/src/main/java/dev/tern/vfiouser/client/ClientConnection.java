@@ -3,17 +3,10 @@ package dev.tern.vfiouser.client;
 import dev.tern.device.DeviceException;
 import dev.tern.sys.Errno;
 import dev.tern.sys.Fd;
-import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
-import dev.tern.vfiouser.codec.DmaRead;
-import dev.tern.vfiouser.codec.DmaReadReply;
-import dev.tern.vfiouser.codec.DmaWrite;
-import dev.tern.vfiouser.codec.DmaWriteReply;
 import dev.tern.vfiouser.codec.ErrorReply;
-import dev.tern.vfiouser.codec.Frame;
-import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
@@ -30,7 +23,6 @@ import dev.tern.vfiouser.transport.MessageChannel;
 import dev.tern.vfiouser.transport.MsgIds;
 import dev.tern.vfiouser.transport.ReplyRouter;
 import java.io.IOException;
-import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -38,12 +30,11 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The client's connection: VERSION first, then a reader thread that routes replies to the waiting callers by
- * {@code msg_id} and answers the server's DMA_READ / DMA_WRITE from {@link MappedRanges} itself (so it never waits
- * for anything but the socket: the client half of the deadlock rules in the server's {@code ClientSession}).
+ * The client's connection: VERSION first, then commands whose replies are matched by {@code msg_id}; the socket is
+ * read by the waiting caller itself or, once the server may send requests at any time, by one reader thread
+ * ({@link ClientReceiver}).
  */
 final class ClientConnection implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
 
     /**
      * A decoded reply and the descriptors that came with it (owned by the caller).
@@ -60,26 +51,36 @@ final class ClientConnection implements AutoCloseable {
 
     private final MessageChannel channel;
     private final MessageDecoder decoder;
-    private final MappedRanges memory;
     private final Duration timeout;
     private final ReplyRouter router = new ReplyRouter();
     private final MsgIds ids = new MsgIds(VERSION_ID + 1);
-    private final Thread reader;
+    private final ClientReceiver receiver;
     private volatile Version serverVersion;
     private volatile Session session;
 
     /**
-     * Starts the reader before VERSION, so that even the VERSION reply is waited for with the timeout: a server
-     * busy with another client accepts the connection and never answers (vfio-user-interop.md L8). The inbound
-     * limits are our own proposal's, which negotiation does not change (they are what we told the server).
+     * Even the VERSION reply is waited for with the timeout: a server busy with another client accepts the
+     * connection and never answers (vfio-user-interop.md L8). The inbound limits are our own proposal's, which
+     * negotiation does not change (they are what we told the server).
      */
     private ClientConnection(final MessageChannel channel, final MappedRanges memory, final Duration timeout) {
         this.channel = channel;
         this.decoder = new MessageDecoder(channel.inboundLimits());
-        this.memory = memory;
         this.timeout = timeout;
         channel.receiveRepliesDirect(Command.MIG_DATA_READ);
-        this.reader = Thread.ofPlatform().daemon().name("vfio-user-client-reader").start(this::readLoop);
+        this.receiver = new ClientReceiver(channel, decoder, router, memory);
+    }
+
+    /** Bounds the rest of a message once its first byte came (see {@link ClientReceiver}). */
+    private static MessageChannel bounded(final MessageChannel channel, final Duration timeout)
+            throws DeviceException {
+        try {
+            channel.socket().setReceiveTimeout(timeout);
+            return channel;
+        } catch (final IOException e) {
+            channel.close();
+            throw new DeviceException(Errno.EIO, "SO_RCVTIMEO: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -91,7 +92,8 @@ final class ClientConnection implements AutoCloseable {
      */
     static ClientConnection negotiate(final MessageChannel channel, final ClientOptions options,
             final MappedRanges memory) throws DeviceException {
-        final ClientConnection c = new ClientConnection(channel, memory, options.replyTimeout());
+        final ClientConnection c = new ClientConnection(bounded(channel, options.replyTimeout()), memory,
+                options.replyTimeout());
         try {
             c.handshake(Version.of(Version.MAJOR, Version.MINOR, options.proposal()));
             return c;
@@ -151,6 +153,48 @@ final class ClientConnection implements AutoCloseable {
         return exchange(id, command, () -> channel.sendCommand(id, command, fields, data), type);
     }
 
+    /**
+     * A command on the wire whose reply is collected later ({@link #finish}, {@link #finishMigDataRead}) or
+     * dropped ({@link #discard}): the migration stream keeps several MIG_DATA_WRITEs, or one MIG_DATA_READ ahead,
+     * in flight. The server still handles them one at a time and answers in order (specification "Command
+     * Concurrency"); the replies are matched by {@code msg_id}.
+     *
+     * @param id      the command's {@code msg_id}
+     * @param command the command
+     * @param reply   completed with the reply by whoever reads the socket
+     */
+    record InFlight(int id, Command command, CompletableFuture<Incoming> reply) {
+    }
+
+    /** Sends MIG_DATA_WRITE-like gathered data (see {@link #callGather}) without waiting for its reply. */
+    InFlight startGather(final Command command, final ByteBuffer fields, final MemorySegment data)
+            throws DeviceException {
+        final int id = ids.next();
+        return start(id, command, () -> channel.sendCommand(id, command, fields, data));
+    }
+
+    /** Sends a command without waiting for its reply. */
+    InFlight start(final Request request) throws DeviceException {
+        final int id = ids.next();
+        return start(id, request.command(), () -> channel.send(MessageEncoder.command(id, request), List.of()));
+    }
+
+    /**
+     * Waits (within the reply timeout) for the reply of a command sent by {@link #startGather} or {@link #start}.
+     *
+     * @throws DeviceException as {@link #call}
+     */
+    <R extends Reply> Response<R> finish(final InFlight f, final Class<R> type) throws DeviceException {
+        final Incoming in = await(f);
+        return decodeReply(f.command(), in instanceof Incoming.Loaned l ? l.toMessage() : (Incoming.Message) in,
+                type);
+    }
+
+    /** Gives up on the reply of {@code f} without waiting (a lent buffer it holds, or will hold, is released). */
+    void discard(final InFlight f) {
+        router.abandon(f.id(), f.reply());
+    }
+
     /** Puts one command on the wire (its reply is already expected). */
     @FunctionalInterface
     private interface Sender {
@@ -164,17 +208,24 @@ final class ClientConnection implements AutoCloseable {
     }
 
     /**
-     * MIG_DATA_READ whose data goes from the reply straight into {@code dst}: the reader receives the reply's
+     * MIG_DATA_READ whose data goes from the reply straight into {@code dst}: the receiver takes the reply's
      * payload into the channel's lent buffer (no frame, no decode copy), this thread copies the data out once.
      *
      * @return the reply's {@code size}: bytes of migration data put into {@code dst}
      * @throws DeviceException as {@link #call}; EPROTO for more data than asked for or than {@code dst} takes
      */
     int migDataReadInto(final MigDataRead request, final ByteBuffer dst) throws DeviceException {
-        final int id = ids.next();
+        return finishMigDataRead(start(request), request, dst);
+    }
+
+    /**
+     * The second half of {@link #migDataReadInto}: waits for the reply of {@code f}, a {@code request} sent by
+     * {@link #start}, and puts its data into {@code dst}.
+     */
+    int finishMigDataRead(final InFlight f, final MigDataRead request, final ByteBuffer dst)
+            throws DeviceException {
         final Command command = request.command();
-        final Incoming in = roundTrip(id, command, () -> channel.send(MessageEncoder.command(id, request),
-                List.of()));
+        final Incoming in = await(f);
         final int n;
         final ByteBuffer data;
         if (in instanceof Incoming.Loaned l) {
@@ -204,6 +255,11 @@ final class ClientConnection implements AutoCloseable {
 
     /** Sends a command and waits for its reply (framed or lent), within the reply timeout. */
     private Incoming roundTrip(final int id, final Command command, final Sender sender) throws DeviceException {
+        return await(start(id, command, sender));
+    }
+
+    /** Expects the reply to {@code id}, then sends the command. */
+    private InFlight start(final int id, final Command command, final Sender sender) throws DeviceException {
         try {
             final CompletableFuture<Incoming> f = router.expect(id);
             try {
@@ -212,17 +268,33 @@ final class ClientConnection implements AutoCloseable {
                 router.cancel(id);
                 throw e;
             } catch (final IllegalStateException e) {
-                // the reader closed the socket (the server broke the framing) between expect and send
+                // the receiver closed the socket (the server broke the framing) between expect and send
                 router.cancel(id);
                 throw new IOException("connection closed: " + e.getMessage(), e);
             }
-            return router.awaitAny(id, f, timeout);
-        } catch (final ReplyRouter.NoReplyException e) {
-            throw new DeviceException(Errno.ETIMEDOUT, command + ": " + e.getMessage()
-                    + (id == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
-                            + " connected?)" : ""), e);
+            return new InFlight(id, command, f);
         } catch (final IOException e) {
             throw new DeviceException(Errno.EIO, command + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Waits for the reply (framed or lent) of a command on the wire, within the reply timeout. */
+    private Incoming await(final InFlight f) throws DeviceException {
+        try {
+            final long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                receiver.readUntil(f.reply(), deadline);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt(); // awaitAny gives up on the reply and reports it
+            }
+            return router.awaitAny(f.id(), f.reply(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                    timeout);
+        } catch (final ReplyRouter.NoReplyException e) {
+            throw new DeviceException(Errno.ETIMEDOUT, f.command() + ": " + e.getMessage()
+                    + (f.id() == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"
+                            + " connected?)" : ""), e);
+        } catch (final IOException e) {
+            throw new DeviceException(Errno.EIO, f.command() + ": " + e.getMessage(), e);
         }
     }
 
@@ -241,85 +313,14 @@ final class ClientConnection implements AutoCloseable {
                 ? "malformed reply: " + x.reason() : "unexpected reply " + d));
     }
 
-    private void readLoop() {
-        while (true) {
-            final Incoming in = channel.receive();
-            switch (in) {
-                case Incoming.Message m when m.frame().header().isReply() -> {
-                    if (!router.complete(m)) {
-                        m.closeFds();
-                        LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", m.frame().header());
-                    }
-                }
-                case Incoming.Message m -> {
-                    m.closeFds();
-                    serve(m.frame());
-                }
-                case Incoming.Loaned l -> {
-                    if (!router.complete(l)) {
-                        l.release();
-                        LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", l.header());
-                    }
-                }
-                case Incoming.Refused r -> {
-                    if (r.header().isReply()) {
-                        router.fail(r.header().msgId(), "reply refused: " + r.reason());
-                    } else {
-                        reply(r.header(), null, r.errno());
-                    }
-                    if (r.fatal()) {
-                        router.closeAll("connection closed: " + r.reason());
-                        close();
-                        return;
-                    }
-                }
-                case Incoming.Closed c -> {
-                    router.closeAll("server closed the connection: " + c.reason());
-                    return;
-                }
-            }
-        }
-    }
-
-    /** The server's DMA_READ / DMA_WRITE (specification "VFIO_USER_DMA_READ/WRITE"), answered from guest memory. */
-    private void serve(final Frame frame) {
-        final DecodeResult d = decoder.decode(frame);
-        switch (d) {
-            case Malformed x -> reply(frame.header(), null, x.errno());
-            case Decoded ok when ok.message() instanceof DmaRead r -> {
-                final byte[] bytes = new byte[(int) r.count()];
-                final int errno = memory.read(r.addr(), MemorySegment.ofArray(bytes));
-                reply(frame.header(), errno == 0 ? new DmaReadReply(r.addr(), Blob.wrap(bytes)) : null, errno);
-            }
-            case Decoded ok when ok.message() instanceof DmaWrite w -> {
-                final int errno = memory.write(w.addr(), MemorySegment.ofBuffer(w.data().asReadOnlyBuffer()));
-                reply(frame.header(), errno == 0 ? DmaWriteReply.of(w) : null, errno);
-            }
-            case Decoded ok -> reply(frame.header(), null, Errno.EINVAL);
-        }
-    }
-
-    private void reply(final Header h, final Reply reply, final int errno) {
-        if (!h.isCommand() || h.noReply()) {
-            return;
-        }
-        try {
-            channel.send(reply != null ? MessageEncoder.reply(h.msgId(), reply) : MessageEncoder.errorFor(h, errno),
-                    List.of());
-        } catch (final IOException e) {
-            LOG.log(Level.DEBUG, "reply to {0} failed: {1}", h, e.getMessage());
-        }
+    /** From now on the server's DMA_READ / DMA_WRITE are served at any time (a DMA map without an fd). */
+    void serveServerRequests() {
+        receiver.startReader();
     }
 
     @Override
     public void close() {
         channel.close();
-        if (Thread.currentThread() != reader) {
-            try {
-                reader.join(5000);
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        receiver.close();
     }
 }

@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * / "VFIO_USER_DMA_WRITE"): an access outside the mapped ranges, or a write to a read-only range, is refused with
  * EFAULT. An access may span adjacent mappings.
  * <p>
- * Thread-safe: the reader thread serves accesses while other threads map and unmap.
+ * Thread-safe: the thread reading the socket serves accesses while other threads map and unmap.
  */
 final class MappedRanges {
     /** One mapped range. */

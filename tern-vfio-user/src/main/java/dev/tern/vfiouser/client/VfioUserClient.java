@@ -46,8 +46,9 @@ import java.util.Optional;
  * <p>
  * Guest memory: {@link #mapDma(long, SharedMemory, boolean)} passes the memfd so the server can mmap it;
  * {@link #mapDmaWithoutFd} makes the server use DMA_READ / DMA_WRITE messages, which this client answers from the
- * memory registered here, on its reader thread, without waiting for anything else (so a server that issues DMA
- * while handling our command cannot deadlock us).
+ * memory registered here as soon as they arrive, without waiting for anything else (so a server that issues DMA
+ * while handling our command cannot deadlock us): from that map on by a reader thread; before it, and while no
+ * such map exists, the caller waiting for a reply reads the socket itself (no thread hop per round trip).
  * <p>
  * Thread-safe: commands from several threads are pipelined and matched to their replies by {@code msg_id}.
  */
@@ -259,6 +260,7 @@ public final class VfioUserClient implements AutoCloseable {
             throws DeviceException {
         final int flags = DmaMap.FLAG_READ | (writable ? DmaMap.FLAG_WRITE : 0);
         this.memory.add(iova, memory, writable);
+        connection.serveServerRequests(); // the server may now send DMA_READ / DMA_WRITE at any time
         try {
             connection.call(DmaMap.of(flags, 0, iova, memory.byteSize(), false), List.of(), Ack.class);
         } catch (final DeviceException e) {
@@ -366,10 +368,42 @@ public final class VfioUserClient implements AutoCloseable {
      *     connection failed, EPROTO for a malformed reply
      */
     public void migDataWrite(final MemorySegment data) throws DeviceException {
+        connection.callGather(Command.MIG_DATA_WRITE, migDataWriteFields(data), data, Ack.class);
+    }
+
+    /**
+     * Sends a MIG_DATA_WRITE like {@link #migDataWrite} without waiting for its reply: {@code data} may be reused
+     * on return (it is in the socket then); the reply is collected by {@link #finishMigDataWrite}.
+     */
+    ClientConnection.InFlight startMigDataWrite(final MemorySegment data) throws DeviceException {
+        return connection.startGather(Command.MIG_DATA_WRITE, migDataWriteFields(data), data);
+    }
+
+    /** @throws DeviceException the server's errno for the MIG_DATA_WRITE {@code f}, or as {@link #migDataWrite} */
+    void finishMigDataWrite(final ClientConnection.InFlight f) throws DeviceException {
+        connection.finish(f, Ack.class);
+    }
+
+    /** Sends a MIG_DATA_READ of {@code size} bytes; its reply is collected by {@link #finishMigDataRead}. */
+    ClientConnection.InFlight startMigDataRead(final int size) throws DeviceException {
+        return connection.start(MigDataRead.of(size));
+    }
+
+    /** The reply of {@code f}, a MIG_DATA_READ of {@code size} bytes, into {@code dst}, as {@link #migDataRead}. */
+    int finishMigDataRead(final ClientConnection.InFlight f, final int size, final ByteBuffer dst)
+            throws DeviceException {
+        return connection.finishMigDataRead(f, MigDataRead.of(size), dst);
+    }
+
+    /** Drops the reply of a command sent ahead (nothing waits for it). */
+    void discard(final ClientConnection.InFlight f) {
+        connection.discard(f);
+    }
+
+    private static ByteBuffer migDataWriteFields(final MemorySegment data) {
         final int size = Math.toIntExact(data.byteSize());
-        final ByteBuffer fields = ByteBuffer.allocate(MigDataRead.SIZE).order(ByteOrder.LITTLE_ENDIAN)
+        return ByteBuffer.allocate(MigDataRead.SIZE).order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(MigDataRead.SIZE + size).putInt(size).flip();
-        connection.callGather(Command.MIG_DATA_WRITE, fields, data, Ack.class);
     }
 
     /** {@return the largest migration data chunk both sides accept} */

@@ -138,6 +138,7 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
     @Override
     public synchronized StateChange setState(final MigrationState target) throws DeviceException {
         final MigrationState before = state;
+        endPipelines(target);
         try {
             client.feature(DeviceFeature.set(Feature.MIG_DEVICE_STATE,
                     new FeaturePayload.MigDeviceState(target.uapi(), -1)));
@@ -161,6 +162,20 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
             current = new RemoteMigrationStream(this, client, target.isSaving());
         }
         return new StateChange(reached, opens ? Optional.<MigrationStream>of(current) : Optional.empty());
+    }
+
+    /** Before a state change: writes in flight awaited (a refused one fails it, unsent), a read ahead dropped. */
+    private void endPipelines(final MigrationState target) throws MigrationException {
+        if (current == null) {
+            return;
+        }
+        try {
+            current.finishWrites();
+        } catch (final DeviceException e) {
+            throw new MigrationException(e.errno(), "SET " + target + " not sent: " + e.getMessage(), state, e);
+        } finally {
+            current.abandon();
+        }
     }
 
     /** Records the state now and ends the stream if the device left its session. */
@@ -243,6 +258,9 @@ public final class VfioUserMigrationTarget implements MigrationTarget {
      */
     @Override
     public synchronized void reset() throws DeviceException {
+        if (current != null) {
+            current.abandon();
+        }
         current = null;
         final List<String> steps = new ArrayList<>();
         for (int attempt = 0; attempt < 2; attempt++) {

@@ -54,6 +54,22 @@ public record MigDataWrite(int argsz, Blob data) implements Request {
         data.writeTo(dst);
     }
 
+    /**
+     * Checks a MIG_DATA_WRITE payload in place (the server's lent buffer) by the rules of its decoder: the data is
+     * exactly what follows the fixed part, and {@code argsz >= 8 + size}.
+     *
+     * @param payload the command's payload, little-endian, position to limit (not consumed)
+     * @return its {@code size}, or -1 if the payload is malformed
+     */
+    public static int dataSize(final ByteBuffer payload) {
+        if (payload.remaining() < MigDataRead.SIZE) {
+            return -1;
+        }
+        final long argsz = Integer.toUnsignedLong(payload.getInt(payload.position()));
+        final long size = Integer.toUnsignedLong(payload.getInt(payload.position() + 4));
+        return size != payload.remaining() - MigDataRead.SIZE || argsz < MigDataRead.SIZE + size ? -1 : (int) size;
+    }
+
     static MigDataWrite decode(final WireReader in, final CodecLimits limits) throws CodecException {
         final int argsz = in.u32("argsz");
         final long size = Integer.toUnsignedLong(in.u32("size"));

@@ -7,10 +7,13 @@ import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Frame;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
+import dev.tern.vfiouser.codec.MigDataRead;
+import dev.tern.vfiouser.codec.MigDataWrite;
 import dev.tern.vfiouser.codec.Negotiation;
 import dev.tern.vfiouser.codec.NegotiationOutcome;
 import dev.tern.vfiouser.codec.Request;
@@ -39,7 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the dispatcher or a device, so a device thread waiting for a DMA reply - even the dispatcher itself, inside a
  * region write that makes the device do DMA - always gets it.</li>
  * <li>Client commands are handled one at a time, in arrival order (specification "Command Concurrency"). A
- * command whose handler never waits ({@link InlineCommands}: region reads, GETs, MIG_DATA_READ) is handled and
+ * command whose handler never waits ({@link InlineCommands}: region reads, GETs, MIG_DATA_READ; MIG_DATA_WRITE when
+ * it was received into the lent buffer) is handled and
  * answered on the reader thread itself when no earlier command is still queued or being handled - one thread per
  * round trip instead of two, and still in order, since the dispatcher counts a command as finished only once its
  * reply is sent. Every other command, and every command behind one, goes to the dispatcher, so a command that may
@@ -186,10 +190,12 @@ final class ClientSession implements Runnable {
                 new FeatureHandler(served, s.tern(), ternProposed, config.faultInjection(),
                         Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize())),
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
+        channel.receiveCommandsDirect(Command.MIG_DATA_WRITE);
+        final CommandRunner runner = new CommandRunner(channel, dispatcher, decoder);
         final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader")
-                .start(() -> readLoopGuarded(dispatcher, decoder));
+                .start(() -> readLoopGuarded(runner));
         try {
-            dispatchLoop(dispatcher, decoder, reader);
+            dispatchLoop(runner, reader);
         } finally {
             channel.close();
             reader.interrupt(); // it may wait for queue space the dispatcher will never free now
@@ -206,9 +212,9 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private void readLoopGuarded(final CommandDispatcher dispatcher, final MessageDecoder decoder) {
+    private void readLoopGuarded(final CommandRunner runner) {
         try {
-            readLoop(dispatcher, decoder);
+            readLoop(runner);
         } catch (final InterruptedException e) {
             // the session ended while the queue was full
         } catch (final Throwable t) { // an Error too: it ends this session, never the server
@@ -217,8 +223,7 @@ final class ClientSession implements Runnable {
         }
     }
 
-    private void readLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder)
-            throws InterruptedException {
+    private void readLoop(final CommandRunner runner) throws InterruptedException {
         while (true) {
             final Incoming in = channel.receive();
             switch (in) {
@@ -228,13 +233,20 @@ final class ClientSession implements Runnable {
                         LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", m.frame().header());
                     }
                 }
+                case Incoming.Loaned l when l.header().isCommand() -> {
+                    if (unfinished.get() == 0) {
+                        runner.handleLent(l);
+                    } else {
+                        enqueue(l.toMessage());
+                    }
+                }
                 case Incoming.Loaned l -> {
                     if (!router.complete(l)) {
                         l.release();
                     }
                 }
                 case Incoming.Message m when unfinished.get() == 0 && InlineCommands.neverBlocks(m.frame()) ->
-                    handle(dispatcher, decoder, m);
+                    runner.handle(m);
                 case Incoming.Message m -> enqueue(m);
                 case Incoming.Refused r -> {
                     if (r.header().isReply()) {
@@ -282,7 +294,7 @@ final class ClientSession implements Runnable {
         return (int) Math.min(m.frame().header().messageSize(), config.maxQueuedBytes());
     }
 
-    private void dispatchLoop(final CommandDispatcher dispatcher, final MessageDecoder decoder, final Thread reader) {
+    private void dispatchLoop(final CommandRunner runner, final Thread reader) {
         while (true) {
             final Work w;
             try {
@@ -308,46 +320,10 @@ final class ClientSession implements Runnable {
                 }
                 case Work.Command c -> {
                     queuedBytes.release(cost(c.message()));
-                    handle(dispatcher, decoder, c.message());
+                    runner.handle(c.message());
                     unfinished.decrementAndGet(); // after the reply went out: see readLoop
                 }
             }
-        }
-    }
-
-    private void handle(final CommandDispatcher dispatcher, final MessageDecoder decoder, final Incoming.Message m) {
-        final Frame frame = m.frame();
-        final ReceivedFds fds = new ReceivedFds(m.fds());
-        Outcome o;
-        try {
-            o = switch (decoder.decode(frame)) {
-                case Malformed x -> Outcome.fail(x.errno(), x.reason());
-                case Decoded ok -> dispatcher.dispatch((Request) ok.message(), fds);
-            };
-        } catch (final DeviceException e) {
-            o = Outcome.fail(e.errno(), e.getMessage());
-        } catch (final RuntimeException e) {
-            LOG.log(Level.WARNING, "handling " + frame.header() + " failed", e);
-            o = Outcome.fail(Errno.EIO, e.toString());
-        } finally {
-            fds.closeUntaken();
-        }
-        if (frame.header().noReply()) {
-            return;
-        }
-        try {
-            switch (o) {
-                case Outcome.Ok ok -> channel.send(MessageEncoder.reply(frame.header().msgId(), ok.reply()), ok.fds());
-                case Outcome.Direct d -> channel.sendReply(frame.header().msgId(), d.command(), d.payload());
-                case Outcome.Fail f -> {
-                    LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", frame.header(), Errno.name(f.errno()),
-                            f.reason());
-                    channel.send(MessageEncoder.errorFor(frame.header(), f.errno()), List.of());
-                }
-            }
-        } catch (final IOException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "reply to {0} failed: {1}", frame.header(), e.getMessage());
-            channel.close();
         }
     }
 

@@ -22,6 +22,7 @@ import dev.tern.vfiouser.codec.RegionWriteMulti;
 import dev.tern.vfiouser.codec.Request;
 import dev.tern.vfiouser.codec.SetIrqs;
 import dev.tern.vfiouser.codec.Version;
+import java.nio.ByteBuffer;
 
 /**
  * The server's command table: one small handler per client command (specification "Commands"). Handlers answer
@@ -69,6 +70,15 @@ final class CommandDispatcher {
             case MigDataRead r -> migrationData.read(r);
             case MigDataWrite w -> migrationData.write(w);
         };
+    }
+
+    /**
+     * MIG_DATA_WRITE whose data was checked in place (the reader's lent buffer), without a decoded record.
+     *
+     * @param data the chunk, position to limit
+     */
+    Outcome migDataWrite(final ByteBuffer data) throws DeviceException {
+        return migrationData.write(data);
     }
 
     /**

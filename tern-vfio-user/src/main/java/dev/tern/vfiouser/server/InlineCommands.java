@@ -10,8 +10,9 @@ import java.util.Set;
 /**
  * Which client commands the reader thread may handle itself ({@link ClientSession}, rule 2): those whose handlers
  * never wait for the client (no DMA_READ/DMA_WRITE to it) nor for long device work. Region writes (a doorbell may
- * start DMA), DMA_MAP/UNMAP, SET_IRQS, DEVICE_RESET, feature SETs (a migration arc runs device hooks) and
- * MIG_DATA_WRITE go to the dispatcher, and so does the one long GET: Tern's CHECKSUM hashes all device state
+ * start DMA), DMA_MAP/UNMAP, SET_IRQS, DEVICE_RESET, feature SETs (a migration arc runs device hooks) and a
+ * framed MIG_DATA_WRITE go to the dispatcher (one received into the lent buffer is handled by the reader: appending
+ * to the RESUMING stream copies into staging memory and runs no device hook, see {@code ClientSession}), and so does the one long GET: Tern's CHECKSUM hashes all device state
  * (tens of ms for hundreds of MiB), during which the reader would not take DMA replies in.
  */
 final class InlineCommands {

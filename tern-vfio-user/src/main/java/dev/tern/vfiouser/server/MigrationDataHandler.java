@@ -29,6 +29,7 @@ import java.util.Optional;
  * WRITE (RESUMING only): the whole chunk is appended, or the device's errno comes back.
  */
 final class MigrationDataHandler {
+    private static final Ack ACK = new Ack(Command.MIG_DATA_WRITE);
     private final ServedDevice served;
     private final long clientMaxDataXfer;
     private ByteBuffer replyBuffer = ByteBuffer.allocateDirect(0);
@@ -75,12 +76,17 @@ final class MigrationDataHandler {
     }
 
     Outcome write(final MigDataWrite w) throws DeviceException {
+        return write(w.data().asReadOnlyBuffer());
+    }
+
+    /** @param data the chunk (position to limit), from a decoded command or straight from the receive buffer */
+    Outcome write(final ByteBuffer data) throws DeviceException {
         final MigrationState state = served.engine().state();
         final Optional<MigrationStream> s = served.stream();
         if (state != MigrationState.RESUMING || s.isEmpty() || s.get().isSaving()) {
             return Outcome.fail(Errno.EINVAL, "MIG_DATA_WRITE in " + state + ": only in RESUMING");
         }
-        s.get().write(w.data().asReadOnlyBuffer());
-        return Outcome.ok(new Ack(Command.MIG_DATA_WRITE));
+        s.get().write(data);
+        return Outcome.ok(ACK);
     }
 }

@@ -52,12 +52,13 @@ public sealed interface Incoming {
     }
 
     /**
-     * A reply whose payload was received straight into the channel's one reusable direct buffer (replies to the
-     * command given to {@link MessageChannel#receiveRepliesDirect}: MIG_DATA_READ), without a frame or a copy.
-     * The buffer is lent: {@link #release()} once read (exactly once); until then later replies take the framed
-     * path. No descriptors come with it (a reply with descriptors is framed).
+     * A message whose payload was received straight into the channel's one reusable direct buffer (replies to the
+     * command given to {@link MessageChannel#receiveRepliesDirect}: MIG_DATA_READ; commands given to
+     * {@link MessageChannel#receiveCommandsDirect}: MIG_DATA_WRITE), without a frame or a copy. The buffer is
+     * lent: {@link #release()} once read (exactly once); until then later messages take the framed path. No
+     * descriptors come with it (a message with descriptors is framed).
      *
-     * @param header  the reply's header
+     * @param header  the message's header
      * @param payload the payload (read-only, little-endian), valid until {@link #release()}
      * @param onRelease gives the buffer back to the channel
      */

@@ -19,7 +19,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -54,13 +53,15 @@ public final class MessageChannel implements AutoCloseable {
     private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private ByteBuffer out = ByteBuffer.allocateDirect(4096);
-    /** The lent buffer of {@link Incoming.Loaned} replies, and whether it is out. */
-    private ByteBuffer loan = ByteBuffer.allocateDirect(0);
-    private final AtomicBoolean loaned = new AtomicBoolean();
+    private final LentBuffer loan = new LentBuffer();
+    private volatile int directReply = -1;
     private volatile int directCommand = -1;
     private volatile CodecLimits limits;
     private FrameDecoder decoder;
     private volatile long messageStarted;
+    /** Scratch of the receiving thread: the descriptors and the header bytes of the message being received. */
+    private final List<Fd> receivedFds = new ArrayList<>();
+    private final byte[] headerBytes = new byte[Header.SIZE];
 
     /**
      * A channel that frames messages over {@code socket}.
@@ -86,6 +87,17 @@ public final class MessageChannel implements AutoCloseable {
      * @param command the command whose replies to lend
      */
     public void receiveRepliesDirect(final Command command) {
+        directReply = command.code();
+    }
+
+    /**
+     * From now on, a {@code command} (not a reply) that carries a payload and no descriptors is received straight
+     * into the lent buffer as {@link Incoming.Loaned} while that buffer is not lent (the server's MIG_DATA_WRITE: no
+     * frame, no {@code Blob}; the handler copies the data once, into the device's stream).
+     *
+     * @param command the command to lend
+     */
+    public void receiveCommandsDirect(final Command command) {
         directCommand = command.code();
     }
 
@@ -111,11 +123,27 @@ public final class MessageChannel implements AutoCloseable {
      * @return the message, a refused message, or the end of the connection
      */
     public Incoming receive() {
-        final List<Fd> fds = new ArrayList<>();
+        final List<Fd> fds = receivedFds;
+        fds.clear(); // copied into the message, or closed, by the previous receive
         try {
             return receive(fds);
         } finally {
             messageStarted = 0;
+        }
+    }
+
+    /**
+     * Waits until a message (or the end of the connection) can be received, for at most {@code nanos}: a receiver
+     * whose wait must stay bounded polls first, then calls {@link #receive()}.
+     *
+     * @param nanos how long to wait; 0 or less only checks
+     * @return true if {@link #receive()} will not wait for a first byte
+     */
+    public boolean awaitReadable(final long nanos) {
+        try {
+            return socket.awaitReadable(nanos);
+        } catch (final IOException | IllegalStateException e) {
+            return true; // a failed or closed socket: the receive reports it
         }
     }
 
@@ -165,7 +193,6 @@ public final class MessageChannel implements AutoCloseable {
             refusal = "more than " + maxFds + " fds (max_msg_fds) with one message";
         }
         header.flip();
-        final byte[] headerBytes = new byte[Header.SIZE];
         header.get(headerBytes);
         final Header h = Header.read(headerBytes, 0);
         if (h.isReply() && h.messageSize() > limits.maxMessageSize()) {
@@ -175,8 +202,8 @@ public final class MessageChannel implements AutoCloseable {
             return new Incoming.Refused(h, Errno.EINVAL, "reply msg_size " + h.messageSize() + " exceeds the maximum "
                     + limits.maxMessageSize(), true);
         }
-        if (lends(h, fds, refusal) && loaned.compareAndSet(false, true)) {
-            return receiveLoaned(h);
+        if (lends(h, fds, refusal) && loan.take()) {
+            return loan.receive(h, socket);
         }
         final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
         if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
@@ -219,36 +246,8 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     private boolean lends(final Header h, final List<Fd> fds, final String refusal) {
-        return h.command() == directCommand && h.isReply() && !h.isError() && fds.isEmpty() && refusal == null
-                && h.messageSize() > Header.SIZE && h.messageSize() <= limits.maxMessageSize();
-    }
-
-    /** The body of a lent reply into the lent buffer; the loan ends here unless the reply is handed on. */
-    private Incoming receiveLoaned(final Header h) throws IOException {
-        boolean handedOn = false;
-        try {
-            final int size = (int) (h.messageSize() - Header.SIZE);
-            if (loan.capacity() < size) {
-                loan = ByteBuffer.allocateDirect(size);
-            }
-            final ByteBuffer b = loan.clear().limit(size);
-            try {
-                socket.receiveExactly(b, 0);
-            } catch (final ControlTruncatedException e) {
-                // the descriptors are closed; a reply with descriptors in its body cannot be trusted to frame
-                return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a reply", true);
-            }
-            if (b.hasRemaining()) {
-                throw new EOFException("peer closed in the middle of a message");
-            }
-            handedOn = true;
-            return new Incoming.Loaned(h, b.flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN),
-                    () -> loaned.set(false));
-        } finally {
-            if (!handedOn) {
-                loaned.set(false);
-            }
-        }
+        return h.command() == (h.isReply() ? directReply : directCommand) && !h.isError() && fds.isEmpty()
+                && refusal == null && h.messageSize() > Header.SIZE && h.messageSize() <= limits.maxMessageSize();
     }
 
     private void finishHeader() throws IOException {
@@ -261,7 +260,7 @@ public final class MessageChannel implements AutoCloseable {
         }
     }
 
-    private static void requireData(final UnixSocket.Received r) throws EOFException {
+    static void requireData(final UnixSocket.Received r) throws EOFException {
         if (r.isEof()) {
             throw new EOFException("peer closed in the middle of a message");
         }

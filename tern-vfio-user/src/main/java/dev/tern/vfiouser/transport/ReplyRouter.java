@@ -146,8 +146,17 @@ public final class ReplyRouter {
      */
     public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final Duration timeout)
             throws IOException {
+        return awaitAny(msgId, future, timeout, timeout);
+    }
+
+    /**
+     * Like {@link #awaitAny(int, CompletableFuture, Duration)}, waiting at most {@code wait}: what is left of
+     * {@code timeout} when the caller spent the rest reading the socket itself; a timeout names {@code timeout}.
+     */
+    public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final Duration wait,
+            final Duration timeout) throws IOException {
         try {
-            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (final TimeoutException e) {
             abandon(msgId, future);
             throw new NoReplyException("no reply within " + seconds(timeout));
@@ -161,11 +170,14 @@ public final class ReplyRouter {
     }
 
     /**
-     * Gives up on a reply. Completing the future first decides the race with the receiver: if the receiver
-     * completes it first, the reply (a lent buffer) is released here; otherwise its {@code complete} returns false
-     * and the receiver releases it.
+     * Gives up on a reply (a timed-out wait, or a command sent ahead whose reply is no longer wanted). Completing
+     * the future first decides the race with the receiver: if the receiver completes it first, the reply (a lent
+     * buffer) is released here; otherwise its {@code complete} returns false and the receiver releases it.
+     *
+     * @param msgId  the command's id
+     * @param future what {@link #expect} returned
      */
-    private void abandon(final int msgId, final CompletableFuture<Incoming> future) {
+    public void abandon(final int msgId, final CompletableFuture<Incoming> future) {
         pending.remove(msgId);
         if (!future.completeExceptionally(new IOException("abandoned")) && future.state() == Future.State.SUCCESS
                 && future.resultNow() instanceof Incoming.Loaned late) {

@@ -9,8 +9,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.RegionHandler;
+import dev.tern.device.migration.StreamHeader;
 import dev.tern.samples.DmaEngine;
 import dev.tern.samples.DmaEngineConfig;
+import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DeviceFeature;
 import dev.tern.vfiouser.codec.DmaMap;
@@ -40,6 +42,7 @@ class FastPathTest {
     /** {@code VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE} and {@code VFIO_DEVICE_STATE_STOP_COPY} (vfio-migration.md). */
     private static final int MIG_DEVICE_STATE = 2;
     private static final int STOP_COPY = 3;
+    private static final int RESUMING = 4;
 
     /** REGION_WRITE then REGION_READ of one register, 300 times, all sent before any reply is read. */
     @Test
@@ -127,6 +130,40 @@ class FastPathTest {
             }
             assertThat(total).isGreaterThan(1L << 20);
             assertThat(shortReplies).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    /**
+     * MIG_DATA_WRITE is received into the reader's lent buffer and checked there as its decoder checks it: a size
+     * that is not what follows, or an argsz below 8 + size, is EINVAL, and the connection goes on; a good one
+     * reaches the stream (here: refused by the device as not a Tern stream, EINVAL too, but at the load); a write
+     * pipelined behind a queued command takes the framed path and is answered in order.
+     */
+    @Test
+    void aMigDataWriteReceivedInPlaceIsCheckedAsItsDecoderWould() throws Exception {
+        try (VfioUserServer server = TestServers.start(TestServers.dir().resolve("mdw.sock"),
+                new DmaEngine(DmaEngineConfig.ofMemory(1L << 20)), ServerConfig.defaults());
+                RawPeer p = RawPeer.negotiated(server.path())) {
+            p.send(command(1, Command.MIG_DATA_WRITE.code(), concat(le(8 + 4, 4), new byte[4])));
+            assertThat(p.reply().errorNo()).as("outside RESUMING").isEqualTo(Errno.EINVAL);
+            p.send(command(2, Command.DEVICE_FEATURE.code(), le(16, DeviceFeature.SET | MIG_DEVICE_STATE, RESUMING,
+                    -1)));
+            assertThat(p.reply().isError()).isFalse();
+            p.send(command(3, Command.MIG_DATA_WRITE.code(), concat(le(8 + 4, 5), new byte[4])));
+            assertThat(p.reply().errorNo()).as("size beyond the payload").isEqualTo(Errno.EINVAL);
+            p.send(command(4, Command.MIG_DATA_WRITE.code(), concat(le(8 + 3, 4), new byte[4])));
+            assertThat(p.reply().errorNo()).as("argsz < 8 + size").isEqualTo(Errno.EINVAL);
+            final byte[] magic = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(StreamHeader.MAGIC)
+                    .array();
+            p.send(concat(command(5, Command.DEVICE_FEATURE.code(), le(16, DeviceFeature.SET | MIG_DEVICE_STATE,
+                    RESUMING, -1)), command(6, Command.MIG_DATA_WRITE.code(), concat(le(8 + 8, 8), magic))));
+            final Header set = p.reply();
+            assertThat(set.msgId()).isEqualTo(5);
+            final Header write = p.reply();
+            assertThat(write.msgId()).isEqualTo(6);
+            assertThat(write.isError()).as("the first bytes of a Tern stream are accepted").isFalse();
+            p.send(command(7, Command.MIG_DATA_WRITE.code(), concat(le(8 + 8, 8), magic)));
+            assertThat(p.reply().isError()).as("a header whose kind is garbage").isTrue();
         }
     }
 

@@ -1,0 +1,117 @@
+package dev.tern.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * The sendmsg(2) half of a {@link UnixSocket}: gather I/O with SCM_RIGHTS on the first call. Its
+ * native scratch (msghdr, iovec array, control buffer for {@link Layouts#SCM_MAX_FD} descriptors,
+ * heap bounce buffer) is allocated once per socket and reused under the socket's send lock, so a
+ * send in steady state allocates no native memory and opens no arena.
+ */
+final class SocketSender {
+  private final Arena arena = Arena.ofAuto();
+  private final MemorySegment msg = arena.allocate(Layouts.MSGHDR);
+  private final MemorySegment controlScratch =
+      arena.allocate(ScmRights.space(Layouts.SCM_MAX_FD), 8);
+  private final int[] raw = new int[Layouts.SCM_MAX_FD];
+  private MemorySegment iov = arena.allocate(Layouts.IOVEC, 4);
+  private MemorySegment bounce = MemorySegment.NULL;
+
+  /**
+   * Sends all {@code total} bytes of {@code data}, {@code fds} with the first byte; partial writes
+   * continue where they stopped. Call under the socket's send lock.
+   *
+   * @param heapBytes how many of the bytes are in heap segments (staged in the bounce buffer)
+   */
+  void sendAll(int sock, List<MemorySegment> data, List<Fd> fds, long total, long heapBytes)
+      throws PosixException {
+    int acquired = 0;
+    try {
+      for (Fd f : fds) {
+        raw[acquired] = f.acquire();
+        acquired++;
+      }
+      MemorySegment control =
+          acquired == 0 ? MemorySegment.NULL : ScmRights.encode(controlScratch, raw, acquired);
+      int iovMax = Math.min(data.size(), Layouts.IOV_MAX);
+      prepare(iovMax, heapBytes);
+      msg.set(ADDRESS, Layouts.MSG_IOV, iov);
+      int segment = 0;
+      long segmentOffset = 0;
+      long sent = 0;
+      while (sent < total) {
+        int iovCount = fill(data, segment, segmentOffset, iovMax);
+        msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, iovCount);
+        msg.set(ADDRESS, Layouts.MSG_CONTROL, sent == 0 ? control : MemorySegment.NULL);
+        msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, sent == 0 ? control.byteSize() : 0);
+        long n = Posix.sendmsg(sock, msg, Layouts.MSG_NOSIGNAL);
+        sent += n;
+        while (n > 0) {
+          long left = data.get(segment).byteSize() - segmentOffset;
+          if (n >= left) {
+            n -= left;
+            segment++;
+            segmentOffset = 0;
+          } else {
+            segmentOffset += n;
+            n = 0;
+          }
+        }
+      }
+    } finally {
+      for (int i = 0; i < acquired; i++) fds.get(i).release();
+    }
+  }
+
+  /** Grows the iovec array and the bounce buffer if this send needs more than earlier ones. */
+  private void prepare(int iovMax, long heapBytes) {
+    if (iov.byteSize() < iovMax * Layouts.IOVEC.byteSize()) {
+      iov = arena.allocate(Layouts.IOVEC, iovMax);
+    }
+    long want = Math.min(heapBytes, Fd.BOUNCE_BYTES);
+    if (bounce.byteSize() < want) {
+      bounce = arena.allocate(Math.min(Fd.BOUNCE_BYTES, Math.max(want, 2 * bounce.byteSize())));
+    }
+  }
+
+  /**
+   * Points the iovec entries at the unsent data from ({@code segment}, {@code from}) on.
+   *
+   * @return the number of entries
+   */
+  private int fill(List<MemorySegment> data, int segment, long segmentOffset, int iovMax) {
+    int iovCount = 0;
+    long bounceUsed = 0;
+    for (int i = segment; i < data.size() && iovCount < iovMax; i++) {
+      MemorySegment s = data.get(i);
+      long from = i == segment ? segmentOffset : 0;
+      long len = s.byteSize() - from;
+      if (len == 0) continue;
+      MemorySegment base;
+      boolean bounceFull = false;
+      if (s.isNative()) {
+        base = s.asSlice(from, len);
+      } else {
+        // Heap bytes are staged in the bounce buffer; once it is full this call must end here, or
+        // later segments would overtake the unstaged rest of this one.
+        len = Math.min(len, bounce.byteSize() - bounceUsed);
+        if (len == 0) break;
+        base = bounce.asSlice(bounceUsed, len);
+        MemorySegment.copy(s, from, base, 0, len);
+        bounceUsed += len;
+        bounceFull = bounceUsed == bounce.byteSize();
+      }
+      long entry = iovCount * Layouts.IOVEC.byteSize();
+      iov.set(ADDRESS, entry + Layouts.IOV_BASE, base);
+      iov.set(JAVA_LONG, entry + Layouts.IOV_LEN, len);
+      iovCount++;
+      if (bounceFull) break;
+    }
+    return iovCount;
+  }
+}
