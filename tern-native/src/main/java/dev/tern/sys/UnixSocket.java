@@ -137,6 +137,9 @@ public final class UnixSocket implements AutoCloseable {
    * SO_RCVTIMEO: a recvmsg(2) that waits longer than {@code timeout} for data fails with EAGAIN
    * (zero: no bound). For a receiver that polls for the first byte of a message ({@link
    * #awaitReadable}) and must not wait forever for the rest.
+   *
+   * @param timeout the bound, at least a microsecond unless zero
+   * @throws PosixException if setsockopt(2) fails
    */
   public void setReceiveTimeout(Duration timeout) throws PosixException {
     int sock = fd.acquire();
@@ -153,6 +156,7 @@ public final class UnixSocket implements AutoCloseable {
    *
    * @param nanos how long to wait; 0 or less only checks
    * @return true if readable
+   * @throws PosixException if poll(2) fails
    */
   public boolean awaitReadable(long nanos) throws PosixException {
     receiveLock.lock();
