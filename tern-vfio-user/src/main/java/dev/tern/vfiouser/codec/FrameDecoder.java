@@ -61,13 +61,26 @@ public final class FrameDecoder {
      * @param fds   file descriptors received together with these bytes
      */
     public List<Framed> feed(final ByteBuffer piece, final int fds) {
+        final List<Framed> out = new ArrayList<>(2);
+        feed(piece, fds, out);
+        return out;
+    }
+
+    /**
+     * Like {@link #feed(ByteBuffer, int)}, appending to {@code out} (a receiver's reused list: nothing allocated
+     * for the pieces of a message but the frame itself).
+     *
+     * @param piece bytes read from the socket; consumed entirely (position moves to limit)
+     * @param fds   file descriptors received together with these bytes
+     * @param out   receives the frames and rejections completed by this piece, in order
+     */
+    public void feed(final ByteBuffer piece, final int fds, final List<Framed> out) {
         if (fds < 0) {
             throw new IllegalArgumentException("fds < 0");
         }
-        final List<Framed> out = new ArrayList<>(2);
         if (failed) {
             piece.position(piece.limit());
-            return out;
+            return;
         }
         pendingFds += fds;
         while (piece.hasRemaining() && !failed) {
@@ -97,7 +110,6 @@ public final class FrameDecoder {
             }
         }
         piece.position(piece.limit());
-        return out;
     }
 
     private void onHeader(final List<Framed> out) {

@@ -1,7 +1,10 @@
 package dev.tern.vfiouser.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -47,6 +50,10 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
     public static final int FLAG_NO_REPLY = 0x10;
     /** Flag: this reply reports an error in {@link #errorNo()}. */
     public static final int FLAG_ERROR = 0x20;
+    private static final VarHandle LE_SHORT = MethodHandles.byteArrayViewVarHandle(short[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class,
+            ByteOrder.LITTLE_ENDIAN);
 
     /** Validates the unsigned ranges of the fields. */
     public Header {
@@ -159,9 +166,12 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
      * @return the header; fields are taken as they are, no validation beyond the u16/u32 ranges
      */
     public static Header read(final byte[] src, final int offset) {
-        final ByteBuffer b = ByteBuffer.wrap(src, offset, SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        return new Header(Short.toUnsignedInt(b.getShort()), Short.toUnsignedInt(b.getShort()),
-                Integer.toUnsignedLong(b.getInt()), b.getInt(), b.getInt());
+        Objects.checkFromIndexSize(offset, SIZE, src.length);
+        // Read in place (no ByteBuffer wrapper: a header is read per message received).
+        return new Header(Short.toUnsignedInt((short) LE_SHORT.get(src, offset)),
+                Short.toUnsignedInt((short) LE_SHORT.get(src, offset + 2)),
+                Integer.toUnsignedLong((int) LE_INT.get(src, offset + 4)), (int) LE_INT.get(src, offset + 8),
+                (int) LE_INT.get(src, offset + 12));
     }
 
     @Override

@@ -63,6 +63,9 @@ public final class MessageChannel implements AutoCloseable {
     /** Scratch of the receiving thread: the descriptors and the header bytes of the message being received. */
     private final List<Fd> receivedFds = new ArrayList<>();
     private final byte[] headerBytes = new byte[Header.SIZE];
+    private final ByteBuffer headerWrap = ByteBuffer.wrap(headerBytes);
+    private final MemorySegment headerSegment = MemorySegment.ofBuffer(header);
+    private final List<Framed> framed = new ArrayList<>(2);
 
     /**
      * A channel that frames messages over {@code socket}.
@@ -223,7 +226,9 @@ public final class MessageChannel implements AutoCloseable {
         if (lends(h, fds, refusal) && loan.take()) {
             return loan.receive(h, socket);
         }
-        final List<Framed> framed = new ArrayList<>(decoder.feed(headerBytes, fds.size()));
+        final List<Framed> framed = this.framed;
+        framed.clear();
+        decoder.feed(headerWrap.clear(), fds.size(), framed);
         if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
             fds.forEach(Fd::close);
             return new Incoming.Refused(h, fr.errno(), fr.reason(), true);
@@ -246,7 +251,7 @@ public final class MessageChannel implements AutoCloseable {
                 throw new EOFException("peer closed in the middle of a message");
             }
             b.flip();
-            framed.addAll(decoder.feed(b, 0));
+            decoder.feed(b, 0, framed);
             remaining -= piece;
         }
         if (framed.size() != 1) {
@@ -266,7 +271,9 @@ public final class MessageChannel implements AutoCloseable {
     /** The first bytes of a message, or null when SO_RCVTIMEO passed before any came (EAGAIN, unix(7)). */
     private UnixSocket.Received firstBytes(final int maxFds) throws IOException {
         try {
-            return socket.receive(header, maxFds);
+            final UnixSocket.Received r = socket.receive(headerSegment, maxFds); // header is empty: the whole segment
+            header.position((int) r.bytes());
+            return r;
         } catch (final PosixException e) {
             if (e.errno() == Errno.EAGAIN && !(e instanceof ControlTruncatedException)) {
                 return null;
