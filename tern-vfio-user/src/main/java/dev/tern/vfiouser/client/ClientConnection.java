@@ -68,7 +68,7 @@ final class ClientConnection implements AutoCloseable {
         this.decoder = new MessageDecoder(channel.inboundLimits());
         this.timeout = timeout;
         channel.receiveRepliesDirect(Command.MIG_DATA_READ);
-        this.receiver = new ClientReceiver(channel, timeout, decoder, router, memory);
+        this.receiver = new ClientReceiver(channel, decoder, router, memory);
     }
 
     /** Bounds the rest of a message once its first byte came (see {@link ClientReceiver}). */

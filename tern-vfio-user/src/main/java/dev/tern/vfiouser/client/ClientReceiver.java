@@ -20,7 +20,6 @@ import dev.tern.vfiouser.transport.ReplyRouter;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <b>No thread hop while nothing else must be served.</b> A caller waiting for its reply reads the socket itself,
  * under one lock (leader/follower: whoever holds it reads and routes every message, its own reply or another
  * caller's; the others wait for the lock or find their reply routed). Every wait is bounded by the caller's
- * deadline: the lock with {@code tryLock}, the first byte of a message by the socket's {@code SO_RCVTIMEO} or a
- * {@code poll(2)} ({@link #receiveBy}); the rest of a message by {@code SO_RCVTIMEO} (a server stalling in the middle of a message ends the connection: the stream
+ * deadline: the lock with {@code tryLock}, the first byte of a message with {@code poll(2)}; the rest of a message
+ * by the socket's {@code SO_RCVTIMEO} (a server stalling in the middle of a message ends the connection: the stream
  * is out of step). A round trip then crosses no thread on this side.
  * <p>
  * <b>A reader thread once the server may send requests at any time</b>: after a DMA map without an fd
@@ -48,11 +47,7 @@ final class ClientReceiver {
     /** How long the reader thread's poll waits before checking again (it ends with the connection). */
     private static final long READER_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    /** How far a blocking first-byte receive may run past the caller's deadline (see {@link #receiveBy}). */
-    private static final long BLOCKING_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
-
     private final MessageChannel channel;
-    private final long receiveTimeoutNanos;
     private final MessageDecoder decoder;
     private final ReplyRouter router;
     private final MappedRanges memory;
@@ -60,11 +55,9 @@ final class ClientReceiver {
     private volatile Thread reader;
     private volatile boolean ended;
 
-    /** @param receiveTimeout the socket's {@code SO_RCVTIMEO}, which the caller set; it bounds a blocking receive */
-    ClientReceiver(final MessageChannel channel, final Duration receiveTimeout, final MessageDecoder decoder,
-            final ReplyRouter router, final MappedRanges memory) {
+    ClientReceiver(final MessageChannel channel, final MessageDecoder decoder, final ReplyRouter router,
+            final MappedRanges memory) {
         this.channel = channel;
-        this.receiveTimeoutNanos = receiveTimeout.toNanos();
         this.decoder = decoder;
         this.router = router;
         this.memory = memory;
@@ -85,32 +78,15 @@ final class ClientReceiver {
                 return;
             }
             try {
-                if (reply.isDone() || reader != null || ended) {
+                if (reply.isDone() || reader != null || ended
+                        || !channel.awaitReadable(deadline - System.nanoTime())) {
                     return;
                 }
-                final Incoming in = receiveBy(deadline);
-                if (in != null) {
-                    dispatch(in);
-                }
+                dispatch(channel.receive());
             } finally {
                 receiving.unlock();
             }
         }
-    }
-
-    /**
-     * The next message, or null if none began by {@code deadline}. With (almost) the whole reply timeout left, as
-     * right after sending, one blocking {@code recvmsg} bounded by {@code SO_RCVTIMEO} (set to that timeout) waits
-     * for it: the round trip is {@code sendmsg} + {@code recvmsg} like a plain socket ping-pong, overrunning the
-     * deadline by at most {@link #BLOCKING_GRACE_NANOS}. With less left (the caller waited for the lock), a
-     * {@code poll(2)} bounded by the deadline comes first.
-     */
-    private Incoming receiveBy(final long deadline) {
-        final long left = deadline - System.nanoTime();
-        if (left + BLOCKING_GRACE_NANOS >= receiveTimeoutNanos) {
-            return channel.receiveWithinTimeout();
-        }
-        return channel.awaitReadable(left) ? channel.receive() : null;
     }
 
     /** From now on a reader thread reads the socket, so the server's requests are served at any time. */

@@ -2,7 +2,6 @@ package dev.tern.vfiouser.transport;
 
 import dev.tern.sys.ControlTruncatedException;
 import dev.tern.sys.Fd;
-import dev.tern.sys.PosixException;
 import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
@@ -127,20 +126,6 @@ public final class MessageChannel implements AutoCloseable {
      * @return the message, a refused message, or the end of the connection
      */
     public Incoming receive() {
-        final Incoming in = receiveWithinTimeout();
-        return in != null ? in : new Incoming.Closed("receive failed: no message within SO_RCVTIMEO", false);
-    }
-
-    /**
-     * Like {@link #receive()}, for a receiver whose socket has a receive timeout ({@code SO_RCVTIMEO}): one
-     * blocking {@code recvmsg} waits for the first byte of the next message, bounded by that timeout, instead of
-     * a {@code poll(2)} first and a {@code recvmsg} after it (one system call less per message). Only one thread
-     * may call this.
-     *
-     * @return the message, a refused message, the end of the connection, or null if no byte of a message came
-     *         within the timeout (nothing was consumed: the stream stays in step)
-     */
-    public Incoming receiveWithinTimeout() {
         final List<Fd> fds = receivedFds;
         fds.clear(); // copied into the message, or closed, by the previous receive
         try {
@@ -192,10 +177,8 @@ public final class MessageChannel implements AutoCloseable {
         try {
             // The first byte is awaited without a deadline (a client may be idle between messages); from then on
             // the message is "in progress" and a watchdog may bound it (messageStartedNanos).
-            final UnixSocket.Received r = firstBytes(maxFds);
-            if (r == null) {
-                return null;
-            }
+            final UnixSocket.Received r = socket.receive(headerSegment, maxFds); // header is empty: all of it
+            header.position((int) r.bytes());
             if (r.isEof()) {
                 return new Incoming.Closed("peer closed the connection", true);
             }
@@ -266,20 +249,6 @@ public final class MessageChannel implements AutoCloseable {
             return new Incoming.Refused(h, Errno.EINVAL, refusal, false);
         }
         return new Incoming.Message((Frame) framed.getFirst(), fds);
-    }
-
-    /** The first bytes of a message, or null when SO_RCVTIMEO passed before any came (EAGAIN, unix(7)). */
-    private UnixSocket.Received firstBytes(final int maxFds) throws IOException {
-        try {
-            final UnixSocket.Received r = socket.receive(headerSegment, maxFds); // header is empty: the whole segment
-            header.position((int) r.bytes());
-            return r;
-        } catch (final PosixException e) {
-            if (e.errno() == Errno.EAGAIN && !(e instanceof ControlTruncatedException)) {
-                return null;
-            }
-            throw e;
-        }
     }
 
     private boolean lends(final Header h, final List<Fd> fds, final String refusal) {
