@@ -169,7 +169,15 @@ public final class DirtyLog {
      * {@code [iova + i * pageSize, iova + (i + 1) * pageSize)}. Bits are only set, never cleared, in the output.
      * Tracked pages only partly inside the range are reported but not cleared, so nothing is lost.
      *
-     * @throws DeviceException see the class comment
+     * @param iova      first IOVA of the range (the uAPI's {@code iova}); need not be aligned to either page size
+     * @param length    bytes of the range (the uAPI's {@code length}), at least 1
+     * @param pageSize  bytes per bit of {@code bitmapOut} (the uAPI's {@code page_size}), a power of two of at least
+     *                  {@value #MIN_PAGE_SIZE}; independent of the page size START chose
+     * @param bitmapOut the caller's bitmap, at least {@code ceil(length / pageSize)} bits; bits are ORed in, so the
+     *                  caller zeroes it first for a plain report
+     * @throws DeviceException EINVAL before START, for a page size below 4096 or not a power of two, an empty range,
+     *                         a range not covered by the tracked ranges or a bitmap too small; EOVERFLOW for a range
+     *                         past 2^63 (nothing is cleared then)
      */
     public void report(final long iova, final long length, final long pageSize, final long[] bitmapOut)
             throws DeviceException {

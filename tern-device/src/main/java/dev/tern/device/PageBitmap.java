@@ -16,7 +16,12 @@ import java.util.function.LongConsumer;
  */
 public final class PageBitmap {
 
-    /** A run of consecutive pages: {@code [first, first + pages)}. */
+    /**
+     * A run of consecutive pages: {@code [first, first + pages)}.
+     *
+     * @param first the run's first page number (page {@code p} covers bytes {@code [p * pageSize, (p + 1) * pageSize)})
+     * @param pages pages in the run, at least 1 when returned by {@link #take} or {@link #forEachRun}
+     */
     public record Run(long first, long pages) {
         /** {@return the first page after the run} */
         public long end() {
@@ -45,7 +50,11 @@ public final class PageBitmap {
         this.words = new long[words(pages)];
     }
 
-    /** {@return the words of a plain bitmap holding {@code pages} bits} */
+    /**
+     * {@return the words of a plain bitmap holding {@code pages} bits}
+     *
+     * @param pages bits the bitmap must hold, 0 to 2^37
+     */
     public static int words(final long pages) {
         return (int) ((pages + 63) >>> 6);
     }
@@ -62,7 +71,13 @@ public final class PageBitmap {
 
     // ---- marking: any thread ----
 
-    /** Marks every page overlapping bytes {@code [offset, offset + length)}; nothing if {@code length <= 0}. */
+    /**
+     * Marks every page overlapping bytes {@code [offset, offset + length)}; nothing if {@code length <= 0}.
+     *
+     * @param offset first byte written, from the start of the tracked memory, at least 0
+     * @param length bytes written
+     * @throws IndexOutOfBoundsException if a byte of the range lies past the last page
+     */
     public void mark(final long offset, final long length) {
         if (length > 0) {
             markPages(offset >>> shift, ((offset + length - 1) >>> shift) - (offset >>> shift) + 1);
@@ -72,6 +87,8 @@ public final class PageBitmap {
     /**
      * Marks pages {@code [first, first + count)}.
      *
+     * @param first first page number, at least 0
+     * @param count pages to mark, at least 0 (0 marks nothing)
      * @throws IndexOutOfBoundsException if they are not all tracked
      */
     public void markPages(final long first, final long count) {
@@ -110,7 +127,12 @@ public final class PageBitmap {
 
     // ---- reading ----
 
-    /** {@return true if page {@code page} is marked} */
+    /**
+     * {@return true if page {@code page} is marked}
+     *
+     * @param page page number, {@code [0, pages())}
+     * @throws IndexOutOfBoundsException if the page is not tracked
+     */
     public boolean test(final long page) {
         check(page, 1);
         return ((long) WORDS.getVolatile(words, (int) (page >>> 6)) & (1L << page)) != 0;
@@ -125,7 +147,12 @@ public final class PageBitmap {
         return n;
     }
 
-    /** Calls {@code run} for each run of marked pages, in order, without clearing them. */
+    /**
+     * Calls {@code run} for each run of marked pages, in order, without clearing them. A page marked during the walk
+     * may or may not be seen.
+     *
+     * @param run called with each maximal run of marked pages, lowest first, on the calling thread
+     */
     public void forEachRun(final java.util.function.Consumer<Run> run) {
         long page = 0;
         while ((page = next(page)) >= 0) {
@@ -138,7 +165,11 @@ public final class PageBitmap {
         }
     }
 
-    /** {@return the first marked page at or after {@code from}, or -1} */
+    /**
+     * {@return the first marked page at or after {@code from}, or -1}
+     *
+     * @param from page number to start at; 0 or more (at or past {@link #pages()} finds nothing)
+     */
     public long next(final long from) {
         for (long page = from; page < pages; ) {
             final int w = (int) (page >>> 6);
@@ -164,6 +195,8 @@ public final class PageBitmap {
      * Takes the first run of marked pages at or after {@code from}, at most {@code max} long, clearing it. Clear
      * before copying the pages: a write racing the copy marks its page again, so it is taken again later.
      *
+     * @param from page number to search from, at least 0
+     * @param max  the longest run to take, in pages, at least 1 (bounds one copy, e.g. a stream record)
      * @return the run, or null if no page at or after {@code from} is marked
      */
     public Run take(final long from, final long max) {
@@ -183,6 +216,7 @@ public final class PageBitmap {
     /**
      * Collects and clears every page into {@code into} (ORed in; same layout, at least {@link #words(long)} words).
      *
+     * @param into the caller's bitmap, {@code words(pages())} words or more; its set bits stay set
      * @return pages collected
      */
     public long collect(final long[] into) {
@@ -200,7 +234,12 @@ public final class PageBitmap {
     /**
      * Visits each marked page of {@code [first, first + count)} in order, clearing it if {@code clear}.
      *
+     * @param first first page number of the range, at least 0
+     * @param count pages in the range, at least 0
+     * @param clear true to clear each visited page (one collector at a time), false to only read
+     * @param page  called with each marked page number, ascending, on the calling thread
      * @return pages visited
+     * @throws IndexOutOfBoundsException if the range is not all tracked
      */
     public long drain(final long first, final long count, final boolean clear, final LongConsumer page) {
         check(first, count);
@@ -224,9 +263,17 @@ public final class PageBitmap {
      * sets every bit whose bytes it overlaps inside {@code [origin, end)} ({@code out} must hold them all); a page
      * outside that range sets none. Bits are only set in {@code out}.
      *
+     * @param first       first page number (of this bitmap) to collect, at least 0
+     * @param count       pages to collect, at least 0
      * @param clear       clear the collected pages (false: report only, e.g. pages only partly inside the range)
-     * @param outPageSize a power of two
-     * @return pages collected
+     * @param out         the caller's bitmap, bit {@code i} covering {@code outPageSize} bytes from
+     *                    {@code origin + i * outPageSize}; bits are ORed in, never cleared
+     * @param origin      the byte address (in this bitmap's address space) that bit 0 of {@code out} starts at
+     * @param end         the first byte address past the reported range; {@code origin <= end}
+     * @param outPageSize bytes per bit of {@code out}, a power of two
+     * @return pages collected (marked pages of the range, whether or not they overlap {@code [origin, end)})
+     * @throws IndexOutOfBoundsException if pages {@code [first, first + count)} are not all tracked, or
+     *                                   {@code out} is too short for the bits to set
      */
     public long collect(final long first, final long count, final boolean clear, final long[] out, final long origin,
             final long end, final long outPageSize) {

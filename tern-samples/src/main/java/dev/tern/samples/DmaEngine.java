@@ -61,6 +61,7 @@ public final class DmaEngine implements PagedDevice {
     /**
      * Creates the device and starts its workload (the device is RUNNING after open).
      *
+     * @param config memory size, default rate and seed of the workload, re-initialisation point; kept as is
      * @throws DeviceException ENOMEM if the memfd cannot be created
      */
     public DmaEngine(final DmaEngineConfig config) throws DeviceException {

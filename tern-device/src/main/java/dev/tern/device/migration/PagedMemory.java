@@ -89,6 +89,8 @@ public final class PagedMemory implements AutoCloseable {
     /**
      * A view of part of the memory, for the device's own accesses that it tracks itself.
      *
+     * @param offset first byte, from the start of the memory
+     * @param length bytes, at least 0
      * @return bytes {@code [offset, offset + length)}; writes through it are not tracked
      * @throws DeviceException EINVAL if the range is outside the memory
      */
@@ -100,7 +102,14 @@ public final class PagedMemory implements AutoCloseable {
         return segment().asSlice(offset, length);
     }
 
-    /** Marks {@code [offset, offset + length)} written. */
+    /**
+     * Marks {@code [offset, offset + length)} written, after the device wrote it through {@link #segment()} or a
+     * {@link #slice}.
+     *
+     * @param offset first byte written, from the start of the memory, at least 0
+     * @param length bytes written; nothing is marked if it is 0 or less
+     * @throws IndexOutOfBoundsException if a byte of the range lies past the memory
+     */
     public void markDirty(final long offset, final long length) {
         dirty.mark(offset, length);
     }
@@ -109,7 +118,10 @@ public final class PagedMemory implements AutoCloseable {
      * A tracked write: copies {@code src} to {@code offset}, then marks the pages (after the copy, so a saving
      * session that took them during the copy takes them again).
      *
-     * @throws DeviceException EINVAL outside the memory
+     * @param offset first byte to write, from the start of the memory
+     * @param src    the bytes, all of them copied; the caller keeps it
+     * @throws DeviceException EINVAL if {@code [offset, offset + src.byteSize())} is outside the memory (nothing is
+     *                         written then)
      */
     public void write(final long offset, final MemorySegment src) throws DeviceException {
         MemorySegment.copy(src, 0, slice(offset, src.byteSize()), 0, src.byteSize());
@@ -119,6 +131,8 @@ public final class PagedMemory implements AutoCloseable {
     /**
      * A guest's window onto the memory.
      *
+     * @param index the region index it is exposed as (vfio-pci: BAR0..5 = 0..5)
+     * @param gate  the device's gate, which freezes the window while the device is stopped
      * @return a BAR of this memory's size whose accesses are loads and tracked stores, frozen while the device is
      *         stopped (a write then would change state after it was saved); trapped, never mmap-able
      */
@@ -142,14 +156,22 @@ public final class PagedMemory implements AutoCloseable {
                 Optional.empty(), gate, true);
     }
 
-    /** {@return {@link StateChecksum} of the memory followed by {@code registers}} */
+    /**
+     * {@return {@link StateChecksum} of the memory followed by {@code registers}}
+     *
+     * @param registers the device's registers ({@link PagedDevice#saveRegisters()}), read, not kept
+     */
     public long checksum(final byte[] registers) {
         return StateChecksum.of(segment(), ByteBuffer.wrap(registers));
     }
 
     // ---- migration ----
 
-    /** {@return a new saving session (the previous one, if any, no longer counts for {@link #stopCopySize})} */
+    /**
+     * {@return a new saving session (the previous one, if any, no longer counts for {@link #stopCopySize})}
+     *
+     * @param device the device owning this memory; the session takes its registers at stop-copy
+     */
     public synchronized PagedSaveSource startSaving(final PagedDevice device) {
         saving = new PagedSaveSource(this, device);
         return saving;
@@ -158,9 +180,12 @@ public final class PagedMemory implements AutoCloseable {
     /**
      * Starts a load (RESUMING) into fresh staging memory, swapped in when the load completes.
      *
+     * @param device the device owning this memory; the sink hands it the stream's registers before the swap
      * @return a sink staging a load; the staging memory is faulted in now, before the state streams in during the
      *         downtime
-     * @throws DeviceException ENOMEM if staging memory cannot be had
+     * @throws DeviceException ENOMEM if the staging memfd cannot be created; the errno of madvise(2)
+     *                         {@code MADV_POPULATE_WRITE} (ENOMEM when the pages cannot be had) if it cannot be
+     *                         faulted in
      */
     public LoadSink startLoading(final PagedDevice device) throws DeviceException {
         final SharedMemory staging = staging();
@@ -172,7 +197,12 @@ public final class PagedMemory implements AutoCloseable {
         return new PagedLoadSink(this, device, staging);
     }
 
-    /** {@return bytes a stop-copy would still carry: the open session's remainder, or a whole stream} */
+    /**
+     * {@return bytes a stop-copy would still carry: the open session's remainder, or a whole stream}
+     *
+     * @param registersSize bytes of the device's registers ({@link PagedDevice#registersSize()}), counted when no
+     *                      session is open
+     */
     public synchronized long stopCopySize(final int registersSize) {
         return saving != null ? saving.remainingBytes() : PagedSaveSource.fullStreamBytes(size, registersSize);
     }
