@@ -1,10 +1,8 @@
 package dev.tern.conformance;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
-import dev.tern.device.Region;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.migration.LoadSink;
 import dev.tern.device.migration.MigratableDevice;
 import dev.tern.device.migration.SaveSource;
@@ -12,11 +10,10 @@ import dev.tern.samples.Uart;
 import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationFlags;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Optional;
 
 /** A deliberately broken device: a uart whose load accepts any bytes and installs nothing. */
-final class ForgetfulUart implements MigratableDevice {
+final class ForgetfulUart implements MigratableDevice, PciDevice {
 
     private final Uart uart = new Uart();
 
@@ -44,23 +41,8 @@ final class ForgetfulUart implements MigratableDevice {
     }
 
     @Override
-    public List<Region> regions() {
-        return uart.regions();
-    }
-
-    @Override
-    public List<Irq> irqs() {
-        return uart.irqs();
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return uart.dma();
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return uart.gate();
+    public PciFunction function() {
+        return uart.function();
     }
 
     @Override

@@ -1,11 +1,9 @@
 package dev.tern.conformance;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
 import dev.tern.device.PciConfigSpace;
-import dev.tern.device.Region;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.PagedDevice;
 import dev.tern.device.migration.PagedMemory;
@@ -13,8 +11,6 @@ import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationFlags;
 import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * A large-state device written against the SDK's public API only: PCI function whose BAR0 is a window onto
@@ -22,30 +18,21 @@ import java.util.List;
  * pre-copy rounds of dirty pages, stop-copy, staged loads, MIG_DATA_SIZE, checksum. Its registers are its config
  * space.
  */
-final class ScratchRam implements PagedDevice {
+final class ScratchRam implements PagedDevice, PciDevice {
 
     static final String KIND = "scratch-ram";
     static final int VENDOR = 0x1b36;
     static final int DEVICE = 0x7e57;
 
-    private final DeviceGate gate = new DeviceGate();
-    private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace pci;
     private final PagedMemory memory;
-    private final List<Region> regions = new ArrayList<>();
+    private final PciFunction function;
 
     /** @param size bytes of RAM, a power of two (it is a BAR) */
     ScratchRam(final long size) throws DeviceException {
         memory = PagedMemory.create(KIND, size);
         pci = new PciConfigSpace(VENDOR, DEVICE, 0x050000, 1).bar(0, size, false);
-        gate.busMaster(pci);
-        for (int i = 0; i < RegionInfo.PCI_NUM_REGIONS; i++) {
-            regions.add(switch (i) {
-                case RegionInfo.PCI_BAR0 -> memory.window(i, gate);
-                case RegionInfo.PCI_CONFIG -> Region.config(pci, gate);
-                default -> Region.absent(i, gate);
-            });
-        }
+        function = PciFunction.builder(pci).region(RegionInfo.PCI_BAR0, memory::window).build();
     }
 
     @Override
@@ -54,23 +41,8 @@ final class ScratchRam implements PagedDevice {
     }
 
     @Override
-    public List<Region> regions() {
-        return List.copyOf(regions);
-    }
-
-    @Override
-    public List<Irq> irqs() {
-        return List.of();
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return dma;
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return gate;
+    public PciFunction function() {
+        return function;
     }
 
     @Override
@@ -125,7 +97,7 @@ final class ScratchRam implements PagedDevice {
 
     @Override
     public void close() {
-        dma.unmapAll();
+        function.dma().unmapAll();
         memory.close();
     }
 }

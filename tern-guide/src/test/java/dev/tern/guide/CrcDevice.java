@@ -1,13 +1,10 @@
 package dev.tern.guide;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
-import dev.tern.device.IrqInfo;
 import dev.tern.device.IrqType;
 import dev.tern.device.PciConfigSpace;
-import dev.tern.device.Region;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.RegionHandler;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.BufferedSink;
@@ -21,7 +18,6 @@ import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32C;
@@ -32,7 +28,7 @@ import java.util.zip.CRC32C;
  * guest memory by DMA and raises INTx. The guide quotes this file between its {@code tag::} markers.
  */
 // tag::class[]
-public final class CrcDevice implements MigratableDevice {
+public final class CrcDevice implements MigratableDevice, PciDevice {
     // end::class[]
     // tag::registers[]
     /** BAR0 register offsets, all 32-bit; RESULT and JOBS are read-only. */
@@ -47,15 +43,11 @@ public final class CrcDevice implements MigratableDevice {
     static final int STATE_SIZE = PciConfigSpace.SIZE + BAR0_SIZE;
 
     // tag::fields[]
-    private final DeviceGate gate = new DeviceGate();
-    private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace config = new PciConfigSpace(0x7E27, 0x0C3C, 0x088000, 1)
             .bar(0, BAR0_SIZE, false)
             .interruptPin(1);
-    private final Irq intx = new Irq(new IrqInfo(IrqType.INTX, 1,
-            IrqInfo.FLAG_EVENTFD | IrqInfo.FLAG_MASKABLE | IrqInfo.FLAG_AUTOMASKED), gate);
+    private final PciFunction function;
     private final int[] regs = new int[BAR0_SIZE / 4];
-    private final List<Region> regions;
     private final Thread worker;
     private boolean running = true;
     private boolean busy;
@@ -64,12 +56,10 @@ public final class CrcDevice implements MigratableDevice {
     // tag::constructor[]
     /** A device in its power-on state, its worker started. */
     public CrcDevice() {
-        gate.busMaster(config); // DMA only while the guest sets Bus Master Enable
-        regions = IntStream.range(0, RegionInfo.PCI_NUM_REGIONS).mapToObj(i -> switch (i) {
-            case RegionInfo.PCI_BAR0 -> Region.registers(i, BAR0_SIZE, new Bar0(), gate);
-            case RegionInfo.PCI_CONFIG -> Region.config(config, gate);
-            default -> Region.absent(i, gate);
-        }).toList();
+        function = PciFunction.builder(config)
+                .registers(RegionInfo.PCI_BAR0, BAR0_SIZE, new Bar0())   // BAR0: trapped registers
+                .irqs(IrqType.INTX)                                        // IRQ index 0 only: INTx
+                .build();
         worker = Thread.ofPlatform().daemon().name("crc-worker").start(this::work);
     }
     // end::constructor[]
@@ -130,7 +120,7 @@ public final class CrcDevice implements MigratableDevice {
                 synchronized (this) {
                     regs[DOORBELL / 4] = status;
                     regs[JOBS / 4]++;
-                    intx.trigger(0); // delivered now, or latched until the guest unmasks it
+                    function.interrupt(); // INTx: delivered now, or latched until the guest unmasks it
                     busy = false;
                     notifyAll();
                 }
@@ -153,11 +143,11 @@ public final class CrcDevice implements MigratableDevice {
                 return STATUS_ERROR;
             }
             final ByteBuffer data = ByteBuffer.allocate(len);
-            dma.read(src, data);           // EFAULT outside the mappings, ENODEV without Bus Master Enable
+            function.dma().read(src, data);         // EFAULT outside the mappings, ENODEV without Bus Master Enable
             final CRC32C crc = new CRC32C();
             crc.update(data.flip());
             final int value = (int) crc.getValue();
-            dma.writeInt(dst, value);      // a DMA write: dirty-logged for the VMM without any code here
+            function.dma().writeInt(dst, value);    // a DMA write: dirty-logged for the VMM without any code here
             synchronized (this) {
                 regs[RESULT / 4] = value;
             }
@@ -272,29 +262,14 @@ public final class CrcDevice implements MigratableDevice {
 
     // tag::accessors[]
     @Override
-    public List<Region> regions() {
-        return regions;
-    }
-
-    @Override
-    public List<Irq> irqs() {
-        return List.of(intx);
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return dma;
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return gate;
+    public PciFunction function() {
+        return function;
     }
 
     @Override
     public void close() {
         worker.interrupt();
-        dma.unmapAll();
+        function.dma().unmapAll();
     }
     // end::accessors[]
 }

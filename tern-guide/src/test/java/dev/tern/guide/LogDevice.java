@@ -1,11 +1,9 @@
 package dev.tern.guide;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
 import dev.tern.device.PciConfigSpace;
-import dev.tern.device.Region;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.RegionHandler;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.PagedDevice;
@@ -17,7 +15,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.List;
 import java.util.stream.IntStream;
 
 /**
@@ -27,20 +24,18 @@ import java.util.stream.IntStream;
  * record number). It migrates with pre-copy through the SDK's paged building blocks.
  */
 // tag::paged-class[]
-public final class LogDevice implements PagedDevice {
+public final class LogDevice implements PagedDevice, PciDevice {
     /** BAR0 register offsets. */
     public static final int CTRL = 0x0, HEAD = 0x4, BAR0_SIZE = 8;
     /** Device memory, BAR2. */
     public static final long MEMORY = 16 << 20;
 
-    private final DeviceGate gate = new DeviceGate();
-    private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace config = new PciConfigSpace(0x7E27, 0x0C3D, 0x088000, 1)
             .bar(0, BAR0_SIZE, false)
             .bar(2, MEMORY, false);
     private final PagedMemory memory = PagedMemory.create("log", MEMORY);   // dirty-tracked, 4 KiB pages
     private final int[] regs = new int[BAR0_SIZE / 4];
-    private final List<Region> regions;
+    private final PciFunction function;
     private final Thread writer;
     private boolean running = true;
     // end::paged-class[]
@@ -52,12 +47,10 @@ public final class LogDevice implements PagedDevice {
      */
     // tag::paged-constructor[]
     public LogDevice() throws DeviceException {
-        regions = IntStream.range(0, RegionInfo.PCI_NUM_REGIONS).mapToObj(i -> switch (i) {
-            case RegionInfo.PCI_BAR0 -> Region.registers(i, BAR0_SIZE, new Bar0(), gate);
-            case 2 -> memory.window(i, gate);   // guest accesses to BAR2: loads and dirty-tracked stores
-            case RegionInfo.PCI_CONFIG -> Region.config(config, gate);
-            default -> Region.absent(i, gate);
-        }).toList();
+        function = PciFunction.builder(config)
+                .registers(RegionInfo.PCI_BAR0, BAR0_SIZE, new Bar0())
+                .region(2, memory::window)   // guest accesses to BAR2: loads and dirty-tracked stores
+                .build();
         writer = Thread.ofPlatform().daemon().name("log-writer").start(this::append);
     }
     // end::paged-constructor[]
@@ -171,23 +164,8 @@ public final class LogDevice implements PagedDevice {
     }
 
     @Override
-    public List<Region> regions() {
-        return regions;
-    }
-
-    @Override
-    public List<Irq> irqs() {
-        return List.of();
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return dma;
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return gate;
+    public PciFunction function() {
+        return function;
     }
 
     @Override

@@ -54,7 +54,7 @@ public final class SharedMemory implements AutoCloseable {
     if (size <= 0) throw new IllegalArgumentException("size must be positive: " + size);
     Fd fd = new Fd(memfd(name));
     try {
-      Posix.ftruncate(fd.value(), size);
+      PosixMemory.ftruncate(fd.value(), size);
       fd.addSeals(SEALS);
       return map(fd, 0, size, true);
     } catch (PosixException | RuntimeException e) {
@@ -84,7 +84,7 @@ public final class SharedMemory implements AutoCloseable {
     MemorySegment raw;
     int v = fd.acquire();
     try {
-      raw = Posix.mmap(size, prot, Layouts.MAP_SHARED, v, offset);
+      raw = PosixMemory.mmap(size, prot, Layouts.MAP_SHARED, v, offset);
     } finally {
       fd.release();
     }
@@ -144,7 +144,7 @@ public final class SharedMemory implements AutoCloseable {
     final MemorySegment s = segment();
     if (s.isReadOnly()) throw new IllegalStateException("populate needs a writable mapping");
     try {
-      Posix.madvise(s.address(), s.byteSize(), Layouts.MADV_POPULATE_WRITE);
+      PosixMemory.madvise(s.address(), s.byteSize(), Layouts.MADV_POPULATE_WRITE);
     } catch (PosixException e) {
       if (e.errno() != Errno.EINVAL) throw e;
       for (long off = 0; off < s.byteSize(); off += 4096) {
@@ -208,16 +208,16 @@ public final class SharedMemory implements AutoCloseable {
 
   private static int memfd(String name) throws PosixException {
     try {
-      return Posix.memfdCreate(name, Layouts.MFD_CLOEXEC | Layouts.MFD_ALLOW_SEALING);
+      return PosixMemory.memfdCreate(name, Layouts.MFD_CLOEXEC | Layouts.MFD_ALLOW_SEALING);
     } catch (PosixException e) {
       if (e.errno() != Errno.EACCES) throw e;
-      return Posix.memfdCreate(name, Layouts.MFD_CLOEXEC | Layouts.MFD_NOEXEC_SEAL);
+      return PosixMemory.memfdCreate(name, Layouts.MFD_CLOEXEC | Layouts.MFD_NOEXEC_SEAL);
     }
   }
 
   private static void unmap(long address, long size) {
     try {
-      Posix.munmap(address, size);
+      PosixMemory.munmap(address, size);
     } catch (PosixException e) {
       LOG.log(System.Logger.Level.ERROR, "munmap failed; address space leaked", e);
     }

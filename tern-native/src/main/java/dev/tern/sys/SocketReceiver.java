@@ -45,7 +45,7 @@ final class SocketReceiver {
     msg.set(JAVA_INT, Layouts.MSG_FLAGS, 0);
     long n;
     try {
-      n = Posix.recvmsg(sock, msg, Layouts.MSG_CMSG_CLOEXEC);
+      n = PosixSockets.recvmsg(sock, msg, Layouts.MSG_CMSG_CLOEXEC);
     } catch (PosixException e) {
       throw fd.isOpen() ? e : UnixSocket.closedWhileBlocked(e);
     }

@@ -49,7 +49,7 @@ final class SocketSender {
         msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, iovCount);
         msg.set(ADDRESS, Layouts.MSG_CONTROL, sent == 0 ? control : MemorySegment.NULL);
         msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, sent == 0 ? control.byteSize() : 0);
-        long n = Posix.sendmsg(sock, msg, Layouts.MSG_NOSIGNAL);
+        long n = PosixSockets.sendmsg(sock, msg, Layouts.MSG_NOSIGNAL);
         sent += n;
         while (n > 0) {
           long left = data.get(segment).byteSize() - segmentOffset;

@@ -62,14 +62,14 @@ public final class UnixServerSocket implements AutoCloseable {
    * @throws IOException EADDRINUSE as said, or the errno of socket(2), bind(2) or listen(2)
    */
   public static UnixServerSocket listen(Path path, int backlog) throws IOException {
-    Fd fd = new Fd(Posix.socket(Layouts.AF_UNIX,
+    Fd fd = new Fd(PosixSockets.socket(Layouts.AF_UNIX,
         Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC | Layouts.SOCK_NONBLOCK, 0));
     boolean bound = false;
     try {
       Posix.fchmod(fd.value(), OWNER_ONLY);
       bindReplacingStale(fd.value(), path);
       bound = true;
-      Posix.listen(fd.value(), backlog);
+      PosixSockets.listen(fd.value(), backlog);
       return new UnixServerSocket(fd, path, fileKey(path));
     } catch (IOException | RuntimeException e) {
       fd.close();
@@ -126,7 +126,7 @@ public final class UnixServerSocket implements AutoCloseable {
         if (!fd.isOpen()) throw new AsynchronousCloseException();
         if ((revents & Layouts.POLLIN) != 0) {
           try {
-            return Optional.of(UnixSocket.wrap(new Fd(Posix.accept4(sock, Layouts.SOCK_CLOEXEC))));
+            return Optional.of(UnixSocket.wrap(new Fd(PosixSockets.accept4(sock, Layouts.SOCK_CLOEXEC))));
           } catch (PosixException e) {
             if (e.errno() != Errno.EAGAIN) throw e;
           }
@@ -163,7 +163,7 @@ public final class UnixServerSocket implements AutoCloseable {
 
   private static void bindReplacingStale(int sock, Path path) throws IOException {
     try {
-      Posix.bind(sock, path);
+      PosixSockets.bind(sock, path);
     } catch (PosixException e) {
       if (e.errno() != Errno.EADDRINUSE || !isSocketFile(path)) throw e;
       if (someoneListens(path)) {
@@ -171,7 +171,7 @@ public final class UnixServerSocket implements AutoCloseable {
             "another server is listening there");
       }
       Files.deleteIfExists(path);
-      Posix.bind(sock, path);
+      PosixSockets.bind(sock, path);
     }
   }
 
@@ -193,9 +193,9 @@ public final class UnixServerSocket implements AutoCloseable {
    * full backlog (EAGAIN) means a live server.
    */
   private static boolean someoneListens(Path path) throws PosixException {
-    try (Fd probe = new Fd(Posix.socket(Layouts.AF_UNIX,
+    try (Fd probe = new Fd(PosixSockets.socket(Layouts.AF_UNIX,
         Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC | Layouts.SOCK_NONBLOCK, 0))) {
-      Posix.connect(probe.value(), path);
+      PosixSockets.connect(probe.value(), path);
       return true;
     } catch (PosixException e) {
       return switch (e.errno()) {

@@ -99,9 +99,9 @@ public final class UnixSocket implements AutoCloseable {
    *     EACCES without write permission on the socket file
    */
   public static UnixSocket connect(Path path) throws PosixException {
-    Fd fd = new Fd(Posix.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
+    Fd fd = new Fd(PosixSockets.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
     try {
-      Posix.connect(fd.value(), path);
+      PosixSockets.connect(fd.value(), path);
       return new UnixSocket(fd);
     } catch (PosixException | RuntimeException e) {
       fd.close();
@@ -121,10 +121,10 @@ public final class UnixSocket implements AutoCloseable {
    *     #connect(Path)}
    */
   public static UnixSocket connect(Path path, Duration timeout) throws PosixException {
-    Fd fd = new Fd(Posix.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
+    Fd fd = new Fd(PosixSockets.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
     try {
       sendTimeout(fd, timeout);
-      Posix.connect(fd.value(), path);
+      PosixSockets.connect(fd.value(), path);
       sendTimeout(fd, Duration.ZERO);
       return new UnixSocket(fd);
     } catch (PosixException | RuntimeException e) {
@@ -184,7 +184,7 @@ public final class UnixSocket implements AutoCloseable {
       long micros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
       tv.set(JAVA_LONG, Layouts.TV_SEC, micros / 1_000_000);
       tv.set(JAVA_LONG, Layouts.TV_USEC, micros % 1_000_000);
-      Posix.setsockopt(sock, Layouts.SOL_SOCKET, option, tv);
+      PosixSockets.setsockopt(sock, Layouts.SOL_SOCKET, option, tv);
     }
   }
 
@@ -203,8 +203,8 @@ public final class UnixSocket implements AutoCloseable {
       v.set(JAVA_INT, 0, bytes);
       int sock = fd.acquire();
       try {
-        Posix.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_SNDBUF, v);
-        Posix.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_RCVBUF, v);
+        PosixSockets.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_SNDBUF, v);
+        PosixSockets.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_RCVBUF, v);
       } finally {
         fd.release();
       }
@@ -218,7 +218,7 @@ public final class UnixSocket implements AutoCloseable {
    * @throws PosixException with the errno socketpair(2) set
    */
   public static Pair pair() throws PosixException {
-    int[] sv = Posix.socketpair(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0);
+    int[] sv = PosixSockets.socketpair(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0);
     return new Pair(new UnixSocket(new Fd(sv[0])), new UnixSocket(new Fd(sv[1])));
   }
 
@@ -404,7 +404,7 @@ public final class UnixSocket implements AutoCloseable {
   public void shutdownOutput() throws PosixException {
     int sock = fd.acquire();
     try {
-      Posix.shutdown(sock, Layouts.SHUT_WR);
+      PosixSockets.shutdown(sock, Layouts.SHUT_WR);
     } finally {
       fd.release();
     }
@@ -423,7 +423,7 @@ public final class UnixSocket implements AutoCloseable {
 
   static void shutdownQuietly(int sock) {
     try {
-      Posix.shutdown(sock, Layouts.SHUT_RDWR);
+      PosixSockets.shutdown(sock, Layouts.SHUT_RDWR);
     } catch (PosixException e) {
       // ENOTCONN: nothing is connected, so nothing is blocked on the connection either.
     }

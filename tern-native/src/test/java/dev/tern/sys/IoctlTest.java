@@ -28,7 +28,7 @@ class IoctlTest {
 
   @Test
   void anIoctlTheFileDoesNotKnowFailsWithENOTTYNamingTheRequest() throws Exception {
-    int fd = Posix.memfdCreate("ioctl-test", Layouts.MFD_CLOEXEC);
+    int fd = PosixMemory.memfdCreate("ioctl-test", Layouts.MFD_CLOEXEC);
     try {
       assertThatThrownBy(() -> Ioctl.ioctl(fd, VFIO_GET_API_VERSION, 0))
           .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTTY))

@@ -37,7 +37,7 @@ class PosixTest {
           assertThat(e.errnoName()).isEqualTo("EBADF");
         })
         .hasMessage("close(fd=-1): EBADF (Bad file descriptor)");
-    assertThatThrownBy(() -> Posix.mmap(4096, Layouts.PROT_READ, Layouts.MAP_SHARED, -1, 0))
+    assertThatThrownBy(() -> PosixMemory.mmap(4096, Layouts.PROT_READ, Layouts.MAP_SHARED, -1, 0))
         .hasMessage("mmap(fd=-1, size=4096, offset=0): EBADF (Bad file descriptor)");
   }
 
@@ -45,10 +45,10 @@ class PosixTest {
   void errnoOfOneCallIsNotConfusedWithAnother() throws Exception {
     int[] pipe = Posix.pipe2(Layouts.O_CLOEXEC);
     try {
-      assertThatThrownBy(() -> Posix.ftruncate(pipe[0], 10))
+      assertThatThrownBy(() -> PosixMemory.ftruncate(pipe[0], 10))
           .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL))
           .hasMessageStartingWith("ftruncate(fd=" + pipe[0] + ", length=10): EINVAL (Invalid argument)");
-      assertThatThrownBy(() -> Posix.connect(pipe[0], Path.of("/nonexistent/tern.sock")))
+      assertThatThrownBy(() -> PosixSockets.connect(pipe[0], Path.of("/nonexistent/tern.sock")))
           .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTSOCK));
     } finally {
       Posix.close(pipe[0]);
@@ -88,7 +88,7 @@ class PosixTest {
         }
       });
       for (int i = 0; i < 1000; i++) {
-        assertThatThrownBy(() -> Posix.ftruncate(pipe[0], 1))
+        assertThatThrownBy(() -> PosixMemory.ftruncate(pipe[0], 1))
             .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
       }
       other.join();

@@ -104,7 +104,7 @@ class SharedMemoryTest {
   void createdMemoryIsSealedSoAPeerCanRelyOnItsPages() throws Exception {
     try (SharedMemory shm = SharedMemory.create("tern-sealed", 8192)) {
       assertThat(shm.fd().seals() & SharedMemory.SEALS).isEqualTo(SharedMemory.SEALS);
-      assertThatThrownBy(() -> Posix.ftruncate(shm.fd().value(), 4096))
+      assertThatThrownBy(() -> PosixMemory.ftruncate(shm.fd().value(), 4096))
           .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));
       assertThatThrownBy(() -> shm.fd().addSeals(Layouts.F_SEAL_WRITE))
           .isInstanceOfSatisfying(PosixException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPERM));

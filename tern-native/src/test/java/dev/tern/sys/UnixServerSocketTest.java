@@ -141,8 +141,8 @@ class UnixServerSocketTest {
 
   /** A socket file nobody listens on, like the one a crashed server leaves behind. */
   private static Path leaveStaleSocket(Path path) throws Exception {
-    try (Fd fd = new Fd(Posix.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0))) {
-      Posix.bind(fd.value(), path);
+    try (Fd fd = new Fd(PosixSockets.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0))) {
+      PosixSockets.bind(fd.value(), path);
     }
     return path;
   }

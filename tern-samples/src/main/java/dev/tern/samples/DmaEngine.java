@@ -1,13 +1,10 @@
 package dev.tern.samples;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
-import dev.tern.device.IrqInfo;
 import dev.tern.device.IrqType;
 import dev.tern.device.PciConfigSpace;
-import dev.tern.device.Region;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.PagedDevice;
 import dev.tern.device.migration.PagedMemory;
@@ -21,8 +18,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The {@code dma-engine} sample: a copy engine with a descriptor ring in guest memory (see
@@ -35,7 +30,7 @@ import java.util.List;
  * round 1 sends all memory, later rounds the pages dirtied since, stop-copy the rest and the registers; loads are
  * staged and swapped in on RESUMING→STOP.
  */
-public final class DmaEngine implements PagedDevice {
+public final class DmaEngine implements PagedDevice, PciDevice {
 
     /** Device kind in streams and on the command line. */
     public static final String KIND = "dma-engine";
@@ -47,14 +42,11 @@ public final class DmaEngine implements PagedDevice {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final DmaEngineConfig config;
-    private final DeviceGate gate = new DeviceGate();
-    private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace pci = new PciConfigSpace(SampleIds.VENDOR, SampleIds.DMA_ENGINE_DEVICE,
             SampleIds.CLASS_SYSTEM_OTHER, 1).bar(0, DmaEngineRegisters.BAR_SIZE, false).interruptPin(1)
             .powerManagement().msi();
     private final DmaEngineRegisters regs;
-    private final List<Region> regions = new ArrayList<>();
-    private final List<Irq> irqs = new ArrayList<>();
+    private final PciFunction function;
     private final DmaEngineWorkload workload = new DmaEngineWorkload(this);
     private final PagedMemory memory;
 
@@ -68,26 +60,9 @@ public final class DmaEngine implements PagedDevice {
         this.config = config;
         this.regs = new DmaEngineRegisters(config.memoryBytes(), config.mutationBytesPerSecond(), config.seed());
         this.memory = PagedMemory.create("tern-dma-engine", config.memoryBytes());
-        gate.busMaster(pci);
-        pci.onSoftReset(() -> {
-            if (gate.running()) {
-                reset();
-            }
-        });
-        for (int i = 0; i < RegionInfo.PCI_NUM_REGIONS; i++) {
-            regions.add(switch (i) {
-                case RegionInfo.PCI_BAR0 -> Region.registers(i, DmaEngineRegisters.BAR_SIZE,
-                        new DmaEngineBar(regs, workload::kick), gate);
-                case RegionInfo.PCI_CONFIG -> Region.config(pci, gate);
-                default -> Region.absent(i, gate);
-            });
-        }
-        irqs.add(new Irq(new IrqInfo(IrqType.INTX, 1,
-                IrqInfo.FLAG_EVENTFD | IrqInfo.FLAG_MASKABLE | IrqInfo.FLAG_AUTOMASKED), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.MSI, 1, IrqInfo.FLAG_EVENTFD | IrqInfo.FLAG_NORESIZE), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.MSIX, 0, IrqInfo.FLAG_EVENTFD), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.ERR, 1, IrqInfo.FLAG_EVENTFD), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.REQ, 1, IrqInfo.FLAG_EVENTFD), gate));
+        this.function = PciFunction.builder(pci)
+                .registers(RegionInfo.PCI_BAR0, DmaEngineRegisters.BAR_SIZE, new DmaEngineBar(regs, workload::kick))
+                .irqs(IrqType.REQ).onSoftReset(this::reset).build();
         workload.start(false);
     }
 
@@ -137,9 +112,8 @@ public final class DmaEngine implements PagedDevice {
             irq = (regs.ctrl & DmaEngineRegisters.CTRL_IRQ) != 0;
         }
         if (irq) {
-            final Irq msi = irqs.get(IrqType.MSI.index());
             try {
-                (msi.hasTrigger(0) ? msi : irqs.get(IrqType.INTX.index())).trigger(0);
+                function.interrupt();
             } catch (final DeviceException e) {
                 throw new IllegalStateException("vector 0 exists", e);
             }
@@ -220,23 +194,8 @@ public final class DmaEngine implements PagedDevice {
     }
 
     @Override
-    public List<Region> regions() {
-        return List.copyOf(regions);
-    }
-
-    @Override
-    public List<Irq> irqs() {
-        return List.copyOf(irqs);
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return dma;
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return gate;
+    public PciFunction function() {
+        return function;
     }
 
     /** {@return true while the workload thread runs (false in the stopped states)} */
@@ -331,7 +290,7 @@ public final class DmaEngine implements PagedDevice {
     @Override
     public synchronized void close() {
         workload.stop();
-        dma.unmapAll();
+        function.dma().unmapAll();
         memory.close();
     }
 }

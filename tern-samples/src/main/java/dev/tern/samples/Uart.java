@@ -1,13 +1,10 @@
 package dev.tern.samples;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
-import dev.tern.device.IrqInfo;
 import dev.tern.device.IrqType;
 import dev.tern.device.PciConfigSpace;
-import dev.tern.device.Region;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.RegionHandler;
 import dev.tern.device.RegionInfo;
 import dev.tern.device.migration.BufferedSink;
@@ -20,8 +17,6 @@ import dev.tern.protocol.MigrationFlags;
 import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.zip.CRC32C;
 
@@ -37,7 +32,7 @@ import java.util.zip.CRC32C;
  * then the register image of {@link Uart16550}; loading checks the length, the PCI identity and every field before
  * installing anything.
  */
-public final class Uart implements MigratableDevice {
+public final class Uart implements MigratableDevice, PciDevice {
 
     /** Device kind in streams and on the command line. */
     public static final String KIND = "uart";
@@ -46,32 +41,17 @@ public final class Uart implements MigratableDevice {
     /** Bytes of state in the stream after the engine's header. */
     public static final int STATE_SIZE = PciConfigSpace.SIZE + Uart16550.STATE_SIZE;
 
-    private final DeviceGate gate = new DeviceGate();
-    private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace config = new PciConfigSpace(SampleIds.VENDOR, SampleIds.UART_DEVICE,
             SampleIds.CLASS_SERIAL_16550, 0x10).bar(0, 8, true).interruptPin(1).powerManagement().msi();
     private final Uart16550 regs = new Uart16550();
-    private final List<Region> regions = new ArrayList<>();
-    private final List<Irq> irqs = new ArrayList<>();
+    private final PciFunction pci;
     private boolean interruptAsserted;
 
     /** A new UART in its power-on state. */
     public Uart() {
-        gate.busMaster(config);
-        config.onSoftReset(this::softReset);
-        for (int i = 0; i < RegionInfo.PCI_NUM_REGIONS; i++) {
-            regions.add(switch (i) {
-                case RegionInfo.PCI_BAR0 -> Region.registers(i, 8, new Bar0(), gate);
-                case RegionInfo.PCI_CONFIG -> Region.config(config, gate);
-                default -> Region.absent(i, gate);
-            });
-        }
-        irqs.add(new Irq(new IrqInfo(IrqType.INTX, 1,
-                IrqInfo.FLAG_EVENTFD | IrqInfo.FLAG_MASKABLE | IrqInfo.FLAG_AUTOMASKED), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.MSI, 1, IrqInfo.FLAG_EVENTFD | IrqInfo.FLAG_NORESIZE), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.MSIX, 0, IrqInfo.FLAG_EVENTFD), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.ERR, 1, IrqInfo.FLAG_EVENTFD), gate));
-        irqs.add(new Irq(new IrqInfo(IrqType.REQ, 1, IrqInfo.FLAG_EVENTFD), gate));
+        // D3hot→D0 (PCI PM soft reset) from the guest: registers to power-on, unless migration froze the device
+        pci = PciFunction.builder(config).registers(RegionInfo.PCI_BAR0, 8, new Bar0()).irqs(IrqType.REQ)
+                .onSoftReset(this::reset).build();
     }
 
     /**
@@ -100,13 +80,6 @@ public final class Uart implements MigratableDevice {
         }
     }
 
-    /** D3hot→D0 (PCI PM soft reset) from the guest: registers to power-on, unless migration froze the device. */
-    private void softReset() {
-        if (gate.running()) {
-            reset();
-        }
-    }
-
     /**
      * The far end of the serial line sends bytes. Refused (0 accepted) while the device is stopped: external state
      * may not change in STOP.
@@ -116,7 +89,7 @@ public final class Uart implements MigratableDevice {
      * @throws DeviceException if the interrupt cannot be raised
      */
     public synchronized int injectRx(final byte[] bytes) throws DeviceException {
-        if (!gate.running()) {
+        if (!pci.gate().running()) {
             return 0;
         }
         int accepted = 0;
@@ -147,7 +120,7 @@ public final class Uart implements MigratableDevice {
      * @throws DeviceException if the interrupt cannot be raised
      */
     public synchronized byte[] takeTx(final int max) throws DeviceException {
-        if (!gate.running()) {
+        if (!pci.gate().running()) {
             return new byte[0];
         }
         final byte[] out = regs.drainTx(max);
@@ -174,8 +147,7 @@ public final class Uart implements MigratableDevice {
     private void updateInterrupt() throws DeviceException {
         final boolean asserted = regs.iir() != Uart16550.IIR_NONE;
         if (asserted && !interruptAsserted) {
-            final Irq msi = irqs.get(IrqType.MSI.index());
-            (msi.hasTrigger(0) ? msi : irqs.get(IrqType.INTX.index())).trigger(0);
+            pci.interrupt();
         }
         interruptAsserted = asserted;
     }
@@ -211,23 +183,8 @@ public final class Uart implements MigratableDevice {
     }
 
     @Override
-    public List<Region> regions() {
-        return List.copyOf(regions);
-    }
-
-    @Override
-    public List<Irq> irqs() {
-        return List.copyOf(irqs);
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return dma;
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return gate;
+    public PciFunction function() {
+        return pci;
     }
 
     @Override
@@ -279,6 +236,6 @@ public final class Uart implements MigratableDevice {
 
     @Override
     public void close() {
-        dma.unmapAll();
+        pci.dma().unmapAll();
     }
 }

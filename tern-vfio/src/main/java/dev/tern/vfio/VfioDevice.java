@@ -6,6 +6,7 @@ import dev.tern.sys.Fd;
 import dev.tern.sys.Ioctl;
 import dev.tern.sys.Layouts;
 import dev.tern.sys.Posix;
+import dev.tern.sys.PosixMemory;
 import dev.tern.sys.PosixException;
 import dev.tern.vfio.uapi.Vfio;
 import dev.tern.vfio.uapi.VfioLayouts;
@@ -207,7 +208,7 @@ public final class VfioDevice implements AutoCloseable {
     }
 
     /**
-     * Maps {@code length} bytes of an MMAP-flagged region at {@code offset}; unmap with {@link Posix#munmap}.
+     * Maps {@code length} bytes of an MMAP-flagged region at {@code offset}; unmap with {@link PosixMemory#munmap}.
      *
      * @param r the region, flagged MMAP
      * @param offset the offset within the region, page-aligned
@@ -223,7 +224,7 @@ public final class VfioDevice implements AutoCloseable {
         try {
             final int prot = Layouts.PROT_READ | ((r.flags() & Vfio.REGION_INFO_FLAG_WRITE) != 0
                     ? Layouts.PROT_WRITE : 0);
-            return Posix.mmap(length, prot, Layouts.MAP_SHARED, fd.value(), r.offset() + offset)
+            return PosixMemory.mmap(length, prot, Layouts.MAP_SHARED, fd.value(), r.offset() + offset)
                     .reinterpret(length);
         } catch (final PosixException e) {
             throw Calls.failed("mmap of region " + r.index(), e);

@@ -1,12 +1,11 @@
 package org.example.counter;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
 import dev.tern.device.IrqInfo;
 import dev.tern.device.IrqType;
 import dev.tern.device.PciConfigSpace;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.Region;
 import dev.tern.device.RegionHandler;
 import dev.tern.device.RegionInfo;
@@ -21,7 +20,6 @@ import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32C;
@@ -31,18 +29,15 @@ import java.util.zip.CRC32C;
  * a device thread adds STEP to COUNT every millisecond and raises INTx when COUNT passes ALARM. The migrated state is
  * the config space and the eight registers (format version 1).
  */
-public final class CounterDevice implements MigratableDevice {
+public final class CounterDevice implements MigratableDevice, PciDevice {
     /** Register offsets in BAR0: COUNT (read-only), CTRL, STEP, ALARM, then four scratch registers. */
     public static final int COUNT = 0x0, CTRL = 0x4, STEP = 0x8, ALARM = 0xC, REGS = 8;
     static final int STATE_SIZE = PciConfigSpace.SIZE + 4 * REGS;
 
-    private final DeviceGate gate = new DeviceGate();
-    private final DmaSpace dma = new DmaSpace(gate);
     private final PciConfigSpace config = new PciConfigSpace(0x7E27, 0x0C01, 0x088000, 1).bar(0, 4 * REGS, false)
             .interruptPin(1);
-    private final Irq intx = new Irq(new IrqInfo(IrqType.INTX, 1, IrqInfo.FLAG_EVENTFD | IrqInfo.FLAG_MASKABLE), gate);
     private final int[] regs = new int[REGS];
-    private final List<Region> regions;
+    private final PciFunction function;
     private final Thread ticker;
     private boolean running = true;
 
@@ -57,7 +52,7 @@ public final class CounterDevice implements MigratableDevice {
 
         @Override
         public void write(final long offset, final ByteBuffer src) throws DeviceException {
-            gate.checkStateChange();
+            function.gate().checkStateChange();
             if (offset % 4 != 0 || src.remaining() != 4 || offset == COUNT) {
                 throw new DeviceException(Errno.EINVAL, "32-bit writes to CTRL..SCRATCH only");
             }
@@ -69,13 +64,11 @@ public final class CounterDevice implements MigratableDevice {
 
     /** A counter in its power-on state (counting disabled), its thread started. */
     public CounterDevice() {
-        gate.busMaster(config);
-        regions = IntStream.range(0, RegionInfo.PCI_NUM_REGIONS).mapToObj(i -> switch (i) {
-            case RegionInfo.PCI_BAR0 -> new Region(new RegionInfo(i, 4 * REGS, RegionInfo.FLAG_READ
-                    | RegionInfo.FLAG_WRITE), bar0, Optional.empty(), gate, false);
-            case RegionInfo.PCI_CONFIG -> Region.config(config, gate);
-            default -> Region.absent(i, gate);
-        }).toList();
+        function = PciFunction.builder(config)
+                .region(RegionInfo.PCI_BAR0, (i, gate) -> new Region(new RegionInfo(i, 4 * REGS,
+                        RegionInfo.FLAG_READ | RegionInfo.FLAG_WRITE), bar0, Optional.empty(), gate, false))
+                .irq(new IrqInfo(IrqType.INTX, 1, IrqInfo.FLAG_EVENTFD | IrqInfo.FLAG_MASKABLE))
+                .build();
         ticker = Thread.ofPlatform().daemon().name("counter").start(this::tick);
     }
 
@@ -90,7 +83,7 @@ public final class CounterDevice implements MigratableDevice {
                         regs[COUNT / 4] += regs[STEP / 4];
                         if (Integer.compareUnsigned(before, regs[ALARM / 4]) < 0
                                 && Integer.compareUnsigned(regs[COUNT / 4], regs[ALARM / 4]) >= 0) {
-                            intx.trigger(0);
+                            function.interrupt();
                         }
                     }
                 }
@@ -141,9 +134,6 @@ public final class CounterDevice implements MigratableDevice {
         Arrays.fill(regs, 0);
         running = true;
     }
-    @Override public List<Region> regions() { return regions; }
-    @Override public List<Irq> irqs() { return List.of(intx); }
-    @Override public DmaSpace dma() { return dma; }
-    @Override public DeviceGate gate() { return gate; }
+    @Override public PciFunction function() { return function; }
     @Override public void close() { ticker.interrupt(); }
 }

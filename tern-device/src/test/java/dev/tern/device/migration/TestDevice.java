@@ -2,26 +2,26 @@ package dev.tern.device.migration;
 
 import dev.tern.device.DeviceException;
 import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
-import dev.tern.device.Region;
+import dev.tern.device.PciConfigSpace;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.protocol.Arc;
 import dev.tern.protocol.MigrationFlags;
 import dev.tern.sys.Errno;
 import java.nio.ByteBuffer;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.CRC32C;
 
 /** A migratable device with a 64-byte state that counts hook calls per arc and can fail a chosen arc. */
-final class TestDevice implements MigratableDevice {
+final class TestDevice implements MigratableDevice, PciDevice {
 
     static final int SIZE = 64;
 
-    final DeviceGate gate = new DeviceGate();
-    final DmaSpace dma = new DmaSpace(gate);
+    /** A function with config space only: no BARs, no IRQs. */
+    final PciFunction function = PciFunction.builder(new PciConfigSpace(0x1b36, 0x7e57, 0xff0000, 0)).build();
+    final DeviceGate gate = function.gate();
     final Map<Arc, Integer> calls = new EnumMap<>(Arc.class);
     final byte[] state = new byte[SIZE];
     private final MigrationFlags flags;
@@ -49,23 +49,8 @@ final class TestDevice implements MigratableDevice {
     }
 
     @Override
-    public List<Region> regions() {
-        return List.of();
-    }
-
-    @Override
-    public List<Irq> irqs() {
-        return List.of();
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return dma;
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return gate;
+    public PciFunction function() {
+        return function;
     }
 
     @Override

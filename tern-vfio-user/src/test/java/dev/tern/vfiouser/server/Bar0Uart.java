@@ -1,9 +1,8 @@
 package dev.tern.vfiouser.server;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DeviceGate;
-import dev.tern.device.DmaSpace;
-import dev.tern.device.Irq;
+import dev.tern.device.PciDevice;
+import dev.tern.device.PciFunction;
 import dev.tern.device.Region;
 import dev.tern.device.RegionHandler;
 import dev.tern.device.migration.LoadSink;
@@ -22,7 +21,7 @@ import java.util.function.Supplier;
  * A uart whose BAR0 is replaced by one 8-byte register with the given behaviour, for tests that need a device to do
  * something specific while a region access is handled (DMA on the dispatcher thread, a failure).
  */
-public final class Bar0Uart implements MigratableDevice {
+public final class Bar0Uart implements MigratableDevice, PciDevice {
     private final Uart uart = new Uart();
     private final String kind;
     private final List<Region> regions;
@@ -59,18 +58,8 @@ public final class Bar0Uart implements MigratableDevice {
     }
 
     @Override
-    public List<Irq> irqs() {
-        return uart.irqs();
-    }
-
-    @Override
-    public DmaSpace dma() {
-        return uart.dma();
-    }
-
-    @Override
-    public DeviceGate gate() {
-        return uart.gate();
+    public PciFunction function() {
+        return uart.function();
     }
 
     @Override

@@ -9,7 +9,7 @@ import dev.tern.sys.EventFd;
 import dev.tern.sys.Fd;
 import dev.tern.sys.Layouts;
 import dev.tern.sys.Pipe;
-import dev.tern.sys.Posix;
+import dev.tern.sys.PosixMemory;
 import dev.tern.sys.SharedMemory;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;
@@ -286,9 +286,9 @@ class HostileClientTest {
     @Test
     void dmaMapOfAMemfdThatMayShrinkIsRefused() throws Exception {
         try (RawPeer p = RawPeer.negotiated(server.path());
-                Fd unsealed = new Fd(Posix.memfdCreate("unsealed", Layouts.MFD_CLOEXEC | Layouts.MFD_ALLOW_SEALING));
+                Fd unsealed = new Fd(PosixMemory.memfdCreate("unsealed", Layouts.MFD_CLOEXEC | Layouts.MFD_ALLOW_SEALING));
                 SharedMemory sealed = SharedMemory.create("guest", 1 << 20)) {
-            Posix.ftruncate(unsealed.value(), 1 << 20);
+            PosixMemory.ftruncate(unsealed.value(), 1 << 20);
             p.send(command(80, Command.DMA_MAP.code(), le(32, 3, 0L, 0x100000L, 0x100000L)), unsealed);
             expectError(p, 80, Command.DMA_MAP.code(), Errno.EINVAL);
             assertThat(server.served().device().dma().mappings()).isEmpty();
