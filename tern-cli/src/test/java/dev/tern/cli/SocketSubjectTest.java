@@ -9,10 +9,11 @@ import dev.tern.protocol.MigrationState;
 import dev.tern.vfiouser.client.ClientOptions;
 import dev.tern.vfiouser.client.VfioUserClient;
 import dev.tern.vfiouser.client.VfioUserMigrationTarget;
-import dev.tern.vfiouser.server.TestServers;
 import dev.tern.vfiouser.server.VfioUserServer;
 import dev.tern.vfiouser.testing.LibvfioUserRelay;
 import dev.tern.vfiouser.testing.LibvfioUserRelay.Behaviour;
+import dev.tern.vfiouser.testing.RelayedServers;
+import dev.tern.vfiouser.testing.RelayedServers.Relayed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,29 +29,19 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class SocketSubjectTest {
-    private final Path dir = TestServers.dir();
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final RelayedServers servers = new RelayedServers();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (final AutoCloseable c : open.reversed()) {
-            c.close();
-        }
+        servers.close();
     }
 
     /** @return a relay in front of its own served dma-engine */
-    private Pair pair(final String name) throws Exception {
-        final VfioUserServer server = TestServers.dmaEngine(dir, name + "-tern.sock");
-        open.add(server);
-        final LibvfioUserRelay relay = LibvfioUserRelay.start(dir.resolve(name + ".sock"), server.path());
-        open.add(relay);
-        return new Pair(server, relay);
+    private Relayed pair(final String name) throws Exception {
+        return servers.dmaEngine(name);
     }
 
-    private record Pair(VfioUserServer server, LibvfioUserRelay relay) {
-    }
-
-    private static VfioUserMigrationTarget target(final Pair p) throws DeviceException {
+    private static VfioUserMigrationTarget target(final Relayed p) throws DeviceException {
         return new VfioUserMigrationTarget(VfioUserClient.connect(p.relay().path(), ClientOptions.defaults()),
                 () -> { });
     }
@@ -58,8 +49,7 @@ class SocketSubjectTest {
     private List<Path> threeTernServers() throws Exception {
         final List<Path> paths = new ArrayList<>();
         for (final String n : List.of("src.sock", "dst.sock", "spare.sock")) {
-            final VfioUserServer s = TestServers.dmaEngine(dir, n);
-            open.add(s);
+            final VfioUserServer s = servers.plainDmaEngine(n);
             paths.add(s.path());
         }
         return paths;
@@ -67,7 +57,7 @@ class SocketSubjectTest {
 
     @Test
     void theConformanceKitCompletesWithSkipsAndLeavesEveryDeviceRunning() throws Exception {
-        final List<Pair> pairs = List.of(pair("k1"), pair("k2"), pair("k3"));
+        final List<Relayed> pairs = List.of(pair("k1"), pair("k2"), pair("k3"));
         final List<CheckResult> results = ConformanceKit.run(new SocketSubject(pairs.stream()
                 .map(p -> p.relay().path()).toList(), ClientOptions.defaults()));
         assertThat(results.stream().filter(Predicate.not(CheckResult::passed)).map(CheckResult::toString))
@@ -76,7 +66,7 @@ class SocketSubjectTest {
                 .anyMatch(r -> r.skipped() && r.name().startsWith("PRECOPY_INFO"))
                 .anyMatch(r -> !r.skipped() && r.name().equals("round trip via PRE_COPY"))
                 .hasSizeGreaterThan(40);
-        for (final Pair p : pairs) {
+        for (final Relayed p : pairs) {
             assertThat(p.server().served().engine().state()).isEqualTo(MigrationState.RUNNING);
         }
         assertThat(pairs.getFirst().relay().seen().get(Behaviour.RESET_REFUSED)).isPositive();
@@ -85,7 +75,7 @@ class SocketSubjectTest {
 
     @Test
     void oneSocketSkipsTheRoundTripsInsteadOfFailing() throws Exception {
-        final Pair p = pair("one");
+        final Relayed p = pair("one");
         final List<CheckResult> results = ConformanceKit.run(new SocketSubject(List.of(p.relay().path()),
                 ClientOptions.defaults()));
         assertThat(results.stream().filter(Predicate.not(CheckResult::passed)).map(CheckResult::toString))
@@ -97,17 +87,14 @@ class SocketSubjectTest {
         }
     }
 
-
     /** Tern's own server, plain: the client proposes no {@code tern} object. */
     @Test
     void aPlainTernServerPassesTheKitWithTheRightSkips() throws Exception {
-        final List<VfioUserServer> servers = new ArrayList<>();
+        final List<VfioUserServer> plain = new ArrayList<>();
         for (final String n : List.of("p1.sock", "p2.sock", "p3.sock")) {
-            final VfioUserServer s = TestServers.dmaEngine(dir, n);
-            open.add(s);
-            servers.add(s);
+            plain.add(servers.plainDmaEngine(n));
         }
-        final List<CheckResult> results = ConformanceKit.run(new SocketSubject(servers.stream()
+        final List<CheckResult> results = ConformanceKit.run(new SocketSubject(plain.stream()
                 .map(VfioUserServer::path).toList(), ClientOptions.plain()));
         assertThat(results.stream().filter(Predicate.not(CheckResult::passed)).map(CheckResult::toString))
                 .isEmpty();
@@ -115,11 +102,10 @@ class SocketSubjectTest {
                 .contains("failing arcs -> ERROR -> reset", "PRECOPY_INFO outside pre-copy is EINVAL");
         assertThat(results).anyMatch(r -> r.name().equals("round trip via STOP_COPY")
                 && r.detail().contains("re-saved streams equal"));
-        for (final VfioUserServer s : servers) {
+        for (final VfioUserServer s : plain) {
             assertThat(s.served().engine().state()).isEqualTo(MigrationState.RUNNING);
         }
     }
-
 
     /**
      * The kit's pre-copy round trips keep a probe target open while they open a source and a destination, so over

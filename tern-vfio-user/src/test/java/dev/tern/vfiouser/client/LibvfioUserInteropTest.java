@@ -12,13 +12,13 @@ import dev.tern.vfiouser.codec.DeviceFeature;
 import dev.tern.vfiouser.codec.Feature;
 import dev.tern.vfiouser.codec.FeaturePayload;
 import dev.tern.vfiouser.server.TestServers;
-import dev.tern.vfiouser.server.VfioUserServer;
 import dev.tern.vfiouser.testing.LibvfioUserRelay;
 import dev.tern.vfiouser.testing.LibvfioUserRelay.Behaviour;
+import dev.tern.vfiouser.testing.RelayedServers;
+import dev.tern.vfiouser.testing.RelayedServers.Relayed;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,39 +30,27 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(120)
 class LibvfioUserInteropTest {
-    private final Path dir = TestServers.dir();
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final RelayedServers servers = new RelayedServers();
+    private final Path dir = servers.dir();
 
     @AfterEach
     void closeAll() throws Exception {
-        for (final AutoCloseable c : open.reversed()) {
-            c.close();
-        }
+        servers.close();
     }
 
     /** @return a relay in front of its own served dma-engine */
-    private Pair pair(final String name) throws Exception {
-        return relayed(name, TestServers.dmaEngine(dir, name + "-tern.sock"));
+    private Relayed pair(final String name) throws Exception {
+        return servers.dmaEngine(name);
     }
 
-    private Pair relayed(final String name, final VfioUserServer server) throws Exception {
-        open.add(server);
-        final LibvfioUserRelay relay = LibvfioUserRelay.start(dir.resolve(name + ".sock"), server.path());
-        open.add(relay);
-        return new Pair(server, relay);
-    }
-
-    private record Pair(VfioUserServer server, LibvfioUserRelay relay) {
-    }
-
-    private static VfioUserMigrationTarget target(final Pair p) throws DeviceException {
+    private static VfioUserMigrationTarget target(final Relayed p) throws DeviceException {
         return new VfioUserMigrationTarget(VfioUserClient.connect(p.relay().path(), ClientOptions.defaults()),
                 () -> { });
     }
 
     @Test
     void theTernExtensionIsNeitherOfferedNorUsed() throws Exception {
-        final Pair p = pair("ver");
+        final Relayed p = pair("ver");
         try (VfioUserMigrationTarget t = target(p)) {
             final VfioUserClient c = t.client();
             assertThat(c.ternAccepted()).isFalse();
@@ -83,7 +71,7 @@ class LibvfioUserInteropTest {
     /** Before the fix, the echo after the error header made every refusal EPROTO "16 unexpected trailing bytes". */
     @Test
     void aRefusedSetKeepsItsErrnoDespiteTheEcho() throws Exception {
-        final Pair p = pair("echo");
+        final Relayed p = pair("echo");
         try (VfioUserMigrationTarget t = target(p)) {
             assertThatThrownBy(() -> t.client().feature(DeviceFeature.set(Feature.MIG_DEVICE_STATE,
                     new FeaturePayload.MigDeviceState(MigrationState.RUNNING_P2P.uapi(), -1))))
@@ -100,7 +88,7 @@ class LibvfioUserInteropTest {
     /** L2: reset refused in STOP / STOP_COPY, keeping RESUMING: reset() still ends RUNNING, as read back. */
     @Test
     void resetWalksTheFsmWhereTheServerKeepsTheState() throws Exception {
-        final Pair p = pair("reset");
+        final Relayed p = pair("reset");
         try (VfioUserMigrationTarget t = target(p)) {
             for (final MigrationState s : List.of(MigrationState.STOP, MigrationState.STOP_COPY,
                     MigrationState.PRE_COPY)) {
@@ -143,8 +131,8 @@ class LibvfioUserInteropTest {
     /** STOP_COPY only (no PRECOPY_INFO, no MIG_DATA_SIZE, no checksum): the device arrives, compared server-side. */
     @Test
     void stopCopyMigrationMovesTheDevice() throws Exception {
-        final Pair a = pair("src");
-        final Pair b = pair("dst");
+        final Relayed a = pair("src");
+        final Relayed b = pair("dst");
         try (VfioUserMigrationTarget src = target(a); VfioUserMigrationTarget dst = target(b)) {
             dst.reset();
             final MigrationStream s = src.setState(MigrationState.STOP_COPY).stream().orElseThrow();
@@ -168,7 +156,7 @@ class LibvfioUserInteropTest {
      */
     @Test
     void aSmallStopCopyCostsLittlePadding() throws Exception {
-        final Pair p = relayed("uart", TestServers.uart(dir, "uart-tern.sock"));
+        final Relayed p = servers.relayed("uart", TestServers.uart(dir, "uart-tern.sock"));
         try (VfioUserMigrationTarget t = target(p)) {
             final byte[] bytes = stopCopy(t);
             assertThat(bytes.length).isLessThan(4096);
@@ -180,8 +168,8 @@ class LibvfioUserInteropTest {
     /** Pre-copy without PRECOPY_INFO: each drain ends at a reply shorter than requested, then read returns 0. */
     @Test
     void preCopyDrainsEndAtAShortReply() throws Exception {
-        final Pair a = pair("pre-src");
-        final Pair b = pair("pre-dst");
+        final Relayed a = pair("pre-src");
+        final Relayed b = pair("pre-dst");
         try (VfioUserMigrationTarget src = target(a); VfioUserMigrationTarget dst = target(b)) {
             dst.reset();
             final MigrationStream s = src.setState(MigrationState.PRE_COPY).stream().orElseThrow();
