@@ -1,15 +1,12 @@
 package dev.tern.migration;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.DmaRange;
+import dev.tern.device.migration.ForwardingTarget;
 import dev.tern.device.migration.MigrationTarget;
 import dev.tern.device.migration.PrecopyInfo;
-import dev.tern.device.migration.StateChange;
 import dev.tern.device.migration.TargetCapabilities;
-import dev.tern.protocol.MigrationFlags;
 import dev.tern.protocol.MigrationState;
 import dev.tern.sys.Errno;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,8 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link MigrationTarget#reset()} contract requires of a target that could not reach RUNNING; the orchestrator
  * must cope with exactly that.
  */
-final class PlainVfioUserTarget implements MigrationTarget {
-    private final MigrationTarget inner;
+final class PlainVfioUserTarget extends ForwardingTarget {
     private final boolean checksum;
     private final boolean dirtyLogging;
     /** Calls to the optional queries this target does not offer (each fails with ENOTTY). */
@@ -36,7 +32,7 @@ final class PlainVfioUserTarget implements MigrationTarget {
      *        (what Debian 6.12's kernel does for mtty, test-vm.md §3)
      */
     PlainVfioUserTarget(final MigrationTarget inner, final boolean checksum, final boolean dirtyLogging) {
-        this.inner = inner;
+        super(inner);
         this.checksum = checksum;
         this.dirtyLogging = dirtyLogging;
     }
@@ -80,36 +76,6 @@ final class PlainVfioUserTarget implements MigrationTarget {
     }
 
     @Override
-    public String kind() {
-        return inner.kind();
-    }
-
-    @Override
-    public int formatVersion() {
-        return inner.formatVersion();
-    }
-
-    @Override
-    public MigrationFlags flags() {
-        return inner.flags();
-    }
-
-    @Override
-    public MigrationState state() {
-        return inner.state();
-    }
-
-    @Override
-    public StateChange setState(final MigrationState target) throws DeviceException {
-        return inner.setState(target);
-    }
-
-    @Override
-    public long startDirtyLogging(final long pageSize, final List<DmaRange> ranges) throws DeviceException {
-        return inner.startDirtyLogging(pageSize, ranges);
-    }
-
-    @Override
     public void reportDirty(final long iova, final long length, final long pageSize, final long[] bitmapOut)
             throws DeviceException {
         if (!dirtyLogging) {
@@ -117,15 +83,5 @@ final class PlainVfioUserTarget implements MigrationTarget {
             throw new DeviceException(Errno.EOPNOTSUPP, "DMA_LOGGING_REPORT: logging unavailable");
         }
         inner.reportDirty(iova, length, pageSize, bitmapOut);
-    }
-
-    @Override
-    public void stopDirtyLogging() throws DeviceException {
-        inner.stopDirtyLogging();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }
