@@ -1,16 +1,12 @@
 package dev.tern.vfiouser.server;
 
 import dev.tern.device.DeviceException;
-import dev.tern.device.PciDevice;
-import dev.tern.device.PciFunction;
 import dev.tern.device.Region;
 import dev.tern.device.RegionHandler;
-import dev.tern.device.migration.LoadSink;
-import dev.tern.device.migration.MigratableDevice;
+import dev.tern.device.migration.ForwardingDevice;
 import dev.tern.device.migration.SaveSource;
 import dev.tern.samples.Uart;
 import dev.tern.protocol.Arc;
-import dev.tern.protocol.MigrationFlags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +17,7 @@ import java.util.function.Supplier;
  * A uart whose BAR0 is replaced by one 8-byte register with the given behaviour, for tests that need a device to do
  * something specific while a region access is handled (DMA on the dispatcher thread, a failure).
  */
-public final class Bar0Uart implements MigratableDevice, PciDevice {
-    private final Uart uart = new Uart();
+public final class Bar0Uart extends ForwardingDevice<Uart> {
     private final String kind;
     private final List<Region> regions;
     private Supplier<SaveSource> stopCopy;
@@ -32,9 +27,10 @@ public final class Bar0Uart implements MigratableDevice, PciDevice {
      * @param bar0 makes the register's handler, given the uart (for its DMA space)
      */
     public Bar0Uart(final String kind, final Function<Uart, RegionHandler> bar0) {
+        super(new Uart());
         this.kind = kind;
-        regions = new ArrayList<>(uart.regions());
-        regions.set(0, Region.registers(0, 8, bar0.apply(uart), uart.gate()));
+        regions = new ArrayList<>(inner.regions());
+        regions.set(0, Region.registers(0, 8, bar0.apply(inner), inner.gate()));
     }
 
     /**
@@ -58,57 +54,7 @@ public final class Bar0Uart implements MigratableDevice, PciDevice {
     }
 
     @Override
-    public PciFunction function() {
-        return uart.function();
-    }
-
-    @Override
-    public MigrationFlags migrationFlags() {
-        return uart.migrationFlags();
-    }
-
-    @Override
-    public int formatVersion() {
-        return uart.formatVersion();
-    }
-
-    @Override
-    public void stop(final Arc arc) throws DeviceException {
-        uart.stop(arc);
-    }
-
-    @Override
-    public void run(final Arc arc) throws DeviceException {
-        uart.run(arc);
-    }
-
-    @Override
     public SaveSource startStopCopy(final Arc arc, final Optional<SaveSource> preCopy) throws DeviceException {
-        return stopCopy != null ? stopCopy.get() : uart.startStopCopy(arc, preCopy);
-    }
-
-    @Override
-    public LoadSink startResuming(final Arc arc) throws DeviceException {
-        return uart.startResuming(arc);
-    }
-
-    @Override
-    public long stopCopySize() {
-        return uart.stopCopySize();
-    }
-
-    @Override
-    public long checksum() {
-        return uart.checksum();
-    }
-
-    @Override
-    public void reset() throws DeviceException {
-        uart.reset();
-    }
-
-    @Override
-    public void close() {
-        uart.close();
+        return stopCopy != null ? stopCopy.get() : inner.startStopCopy(arc, preCopy);
     }
 }
