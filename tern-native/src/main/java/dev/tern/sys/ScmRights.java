@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -46,11 +45,10 @@ final class ScmRights {
   /**
    * Walks the first {@code length} bytes of a received control buffer the way {@code
    * CMSG_FIRSTHDR}/{@code CMSG_NXTHDR} do and takes ownership of every SCM_RIGHTS descriptor;
-   * other message types are skipped.
+   * other message types are skipped. The descriptors are appended to {@code fds}: nothing is
+   * allocated when none came.
    */
-  static List<Fd> decode(MemorySegment control, long length) {
-    if (length == 0) return List.of();
-    List<Fd> fds = new ArrayList<>();
+  static void decode(MemorySegment control, long length, List<Fd> fds) {
     long at = 0;
     while (at + Layouts.CMSGHDR.byteSize() <= length) {
       long cmsgLen = control.get(JAVA_LONG, at + Layouts.CMSG_LEN_FIELD);
@@ -64,6 +62,5 @@ final class ScmRights {
       }
       at += Layouts.cmsgAlign(cmsgLen);
     }
-    return fds;
   }
 }

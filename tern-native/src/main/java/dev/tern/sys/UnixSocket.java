@@ -1,11 +1,7 @@
 package dev.tern.sys;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import java.io.EOFException;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -70,10 +66,9 @@ public final class UnixSocket implements AutoCloseable {
 
   private final Fd fd;
   private final ReentrantLock sendLock = new ReentrantLock();
-  private final ReentrantLock receiveLock = new ReentrantLock();
   /** Native scratch of the sends, used under {@link #sendLock}. */
   private final SocketSender sender = new SocketSender();
-  /** Native scratch of the receives, used under {@link #receiveLock}. */
+  /** The receive half: its lock and native scratch. */
   private final SocketReceiver receiver = new SocketReceiver();
 
   private UnixSocket(Fd fd) {
@@ -123,9 +118,9 @@ public final class UnixSocket implements AutoCloseable {
   public static UnixSocket connect(Path path, Duration timeout) throws PosixException {
     Fd fd = new Fd(PosixSockets.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
     try {
-      sendTimeout(fd, timeout);
+      SocketOptions.sendTimeout(fd, timeout);
       PosixSockets.connect(fd.value(), path);
-      sendTimeout(fd, Duration.ZERO);
+      SocketOptions.sendTimeout(fd, Duration.ZERO);
       return new UnixSocket(fd);
     } catch (PosixException | RuntimeException e) {
       fd.close();
@@ -142,12 +137,7 @@ public final class UnixSocket implements AutoCloseable {
    * @throws PosixException if setsockopt(2) fails
    */
   public void setReceiveTimeout(Duration timeout) throws PosixException {
-    int sock = fd.acquire();
-    try {
-      socketTimeout(sock, Layouts.SO_RCVTIMEO, timeout);
-    } finally {
-      fd.release();
-    }
+    SocketOptions.receiveTimeout(fd, timeout);
   }
 
   /**
@@ -159,33 +149,7 @@ public final class UnixSocket implements AutoCloseable {
    * @throws PosixException if poll(2) fails
    */
   public boolean awaitReadable(long nanos) throws PosixException {
-    receiveLock.lock();
-    try {
-      int sock = fd.acquire();
-      try {
-        return receiver.awaitReadable(sock, nanos);
-      } finally {
-        fd.release();
-      }
-    } finally {
-      receiveLock.unlock();
-    }
-  }
-
-  /** SO_SNDTIMEO; zero means none. A positive timeout below 1 µs is rounded up (zero would mean forever). */
-  private static void sendTimeout(Fd fd, Duration timeout) throws PosixException {
-    socketTimeout(fd.value(), Layouts.SO_SNDTIMEO, timeout);
-  }
-
-  /** SO_SNDTIMEO or SO_RCVTIMEO; zero means none, a positive timeout below 1 µs is rounded up. */
-  private static void socketTimeout(int sock, int option, Duration timeout) throws PosixException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment tv = arena.allocate(Layouts.TIMEVAL);
-      long micros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
-      tv.set(JAVA_LONG, Layouts.TV_SEC, micros / 1_000_000);
-      tv.set(JAVA_LONG, Layouts.TV_USEC, micros % 1_000_000);
-      PosixSockets.setsockopt(sock, Layouts.SOL_SOCKET, option, tv);
-    }
+    return receiver.awaitReadable(fd, nanos);
   }
 
   /**
@@ -198,17 +162,7 @@ public final class UnixSocket implements AutoCloseable {
    * @throws PosixException with the errno setsockopt(2) set
    */
   public void setBufferSizes(int bytes) throws PosixException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment v = arena.allocate(JAVA_INT);
-      v.set(JAVA_INT, 0, bytes);
-      int sock = fd.acquire();
-      try {
-        PosixSockets.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_SNDBUF, v);
-        PosixSockets.setsockopt(sock, Layouts.SOL_SOCKET, Layouts.SO_RCVBUF, v);
-      } finally {
-        fd.release();
-      }
-    }
+    SocketOptions.bufferSizes(fd, bytes);
   }
 
   /**
@@ -308,18 +262,25 @@ public final class UnixSocket implements AutoCloseable {
    * @throws AsynchronousCloseException if another thread closed this socket meanwhile
    */
   public Received receive(MemorySegment dst, int maxFds) throws IOException {
-    checkReceive(dst, maxFds);
-    receiveLock.lock();
-    try {
-      int sock = fd.acquire();
-      try {
-        return receiver.once(fd, sock, dst, maxFds, 0);
-      } finally {
-        fd.release();
-      }
-    } finally {
-      receiveLock.unlock();
-    }
+    List<Fd> fds = new ArrayList<>(0);
+    return new Received(receive(dst, 0, dst.byteSize(), maxFds, fds), fds);
+  }
+
+  /**
+   * One recvmsg(2) into {@code dst[offset, offset + length)} that allocates nothing unless
+   * descriptors come: the bytes are the return value, the descriptors are appended to {@code fds}.
+   *
+   * @param dst receives the bytes
+   * @param offset where in {@code dst}
+   * @param length at most this many bytes
+   * @param maxFds descriptors accepted with these bytes, at most {@link Layouts#SCM_MAX_FD}
+   * @param fds receives the descriptors, now owned by the caller (close-on-exec)
+   * @return the bytes stored, 0 when the peer closed its end
+   * @throws IOException as {@link #receive(MemorySegment, int)}
+   */
+  public long receive(MemorySegment dst, long offset, long length, int maxFds, List<Fd> fds)
+      throws IOException {
+    return receiver.receive(fd, dst, offset, length, maxFds, fds);
   }
 
   /**
@@ -349,37 +310,26 @@ public final class UnixSocket implements AutoCloseable {
    * @throws ControlTruncatedException if the peer attached more than {@code maxFds}
    */
   public Received receiveExactly(MemorySegment dst, int maxFds) throws IOException {
-    checkReceive(dst, maxFds);
-    receiveLock.lock();
-    try {
-      int sock = fd.acquire();
-      List<Fd> fds = List.of(); // a list is made only when descriptors come (most reads carry none)
-      try {
-        long done = 0;
-        while (done < dst.byteSize()) {
-          Received r = receiver.once(fd, sock, dst.asSlice(done), maxFds - fds.size(), done);
-          if (!r.fds().isEmpty() && fds.isEmpty()) {
-            fds = new ArrayList<>(r.fds());
-          } else if (!r.fds().isEmpty()) {
-            fds.addAll(r.fds());
-          }
-          if (r.isEof()) {
-            if (done == 0) return r;
-            throw new EOFException("peer closed " + this + " after " + done + " of "
-                + dst.byteSize() + " bytes");
-          }
-          done += r.bytes();
-        }
-        return new Received(done, fds);
-      } catch (IOException | RuntimeException e) {
-        fds.forEach(Fd::close);
-        throw e;
-      } finally {
-        fd.release();
-      }
-    } finally {
-      receiveLock.unlock();
-    }
+    List<Fd> fds = new ArrayList<>(0);
+    return new Received(receiveExactly(dst, 0, dst.byteSize(), maxFds, fds), fds);
+  }
+
+  /**
+   * {@link #receiveExactly(MemorySegment, int)} into {@code dst[offset, offset + length)},
+   * allocating nothing unless descriptors come (appended to {@code fds}; on an exception those
+   * of this call are closed and removed).
+   *
+   * @param dst receives the bytes
+   * @param offset where in {@code dst}
+   * @param length all of these bytes
+   * @param maxFds descriptors accepted in total
+   * @param fds receives the descriptors, now owned by the caller
+   * @return {@code length}, or 0 if the peer closed before the first byte
+   * @throws IOException as {@link #receiveExactly(MemorySegment, int)}
+   */
+  public long receiveExactly(MemorySegment dst, long offset, long length, int maxFds, List<Fd> fds)
+      throws IOException {
+    return receiver.receiveExactly(fd, dst, offset, length, maxFds, fds);
   }
 
   /**
@@ -426,15 +376,6 @@ public final class UnixSocket implements AutoCloseable {
       PosixSockets.shutdown(sock, Layouts.SHUT_RDWR);
     } catch (PosixException e) {
       // ENOTCONN: nothing is connected, so nothing is blocked on the connection either.
-    }
-  }
-
-  private static void checkReceive(MemorySegment dst, int maxFds) {
-    if (dst.byteSize() == 0) throw new IllegalArgumentException("empty destination");
-    if (dst.isReadOnly()) throw new IllegalArgumentException("read-only destination " + dst);
-    if (maxFds < 0 || maxFds > Layouts.SCM_MAX_FD) {
-      throw new IllegalArgumentException(
-          "maxFds must be within 0.." + Layouts.SCM_MAX_FD + ": " + maxFds);
     }
   }
 
