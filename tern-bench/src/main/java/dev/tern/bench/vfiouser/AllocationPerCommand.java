@@ -13,6 +13,8 @@ import dev.tern.vfiouser.codec.Feature;
 import dev.tern.vfiouser.codec.FeaturePayload;
 import dev.tern.vfiouser.server.ServerConfig;
 import dev.tern.vfiouser.server.VfioUserServer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -25,7 +27,8 @@ import java.util.Map;
  * Bytes allocated per command by each side of a real socket (issue 12: 0 B per REGION_READ and MIG_DATA_READ), per
  * thread ({@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes}): the calling thread is the client (it
  * reads its own reply), the server's session threads are the server. JMH's {@code -prof gc} gives the sum of both
- * ({@link ServedSocketBenchmark}); this harness splits it.
+ * ({@link ServedSocketBenchmark}); this harness splits it. "REGION_READ 4 B" returns a fresh {@code byte[]} (24 B of
+ * the client's figure); "into" reads into a reused segment.
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp tern-bench/target/benchmarks.jar \
  *     dev.tern.bench.vfiouser.AllocationPerCommand [COMMANDS]
@@ -53,6 +56,10 @@ public final class AllocationPerCommand {
             final Op read = () -> c.readRegion(RegionInfo.PCI_CONFIG, 0, 4);
             count("REGION_READ 4 B", read, n);
             count("REGION_READ 4 B", read, n);
+            final MemorySegment four = Arena.ofAuto().allocate(4);
+            final Op into = () -> c.readRegion(RegionInfo.PCI_CONFIG, 0, four);
+            count("REGION_READ 4 B into", into, n);
+            count("REGION_READ 4 B into", into, n);
         }
         try (VfioUserServer dma = VfioUserServer.listen(dir.resolve("dma.sock"),
                 new DmaEngine(DmaEngineConfig.ofMemory(64L << 20)), ServerConfig.defaults()).start();

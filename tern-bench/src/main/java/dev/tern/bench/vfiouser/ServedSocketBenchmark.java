@@ -14,6 +14,9 @@ import dev.tern.vfiouser.codec.FeaturePayload;
 import dev.tern.vfiouser.server.ServerConfig;
 import dev.tern.vfiouser.server.VfioUserServer;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  * <li>{@code regionRead}: REGION_READ of 4 bytes of a uart's config space ({@link VfioUserClient#readRegion}, whose
  * API returns a fresh {@code byte[]}: 24 B of it are the result).</li>
+ * <li>{@code regionReadInto}: the same REGION_READ into the caller's memory ({@link VfioUserClient#readRegion(int,
+ * long, MemorySegment)}): the allocation-free path, 0 B expected.</li>
  * <li>{@code migDataRead}: MIG_DATA_READ of 1 MiB from a 64 MiB dma-engine in STOP_COPY into one direct buffer
  * ({@link VfioUserClient#migDataRead(int, ByteBuffer)}); at the end of the stream the device is walked STOP →
  * RUNNING → STOP_COPY (three SETs every 65 reads, included in the figure).</li>
@@ -58,6 +63,7 @@ public class ServedSocketBenchmark {
     private VfioUserClient uartClient;
     private VfioUserClient dmaClient;
     private final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
+    private final MemorySegment four = Arena.ofAuto().allocate(4);
 
     /** Starts both servers and connects a client to each; the dma-engine is put in STOP_COPY. */
     @Setup(Level.Trial)
@@ -87,6 +93,13 @@ public class ServedSocketBenchmark {
     @Benchmark
     public byte[] regionRead() throws DeviceException {
         return uartClient.readRegion(RegionInfo.PCI_CONFIG, 0, 4);
+    }
+
+    /** @return the 4 bytes read, as an int */
+    @Benchmark
+    public int regionReadInto() throws DeviceException {
+        uartClient.readRegion(RegionInfo.PCI_CONFIG, 0, four);
+        return four.get(ValueLayout.JAVA_INT, 0);
     }
 
     /** @return the bytes of migration data in the reply */

@@ -21,7 +21,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -67,18 +67,18 @@ final class ClientReceiver {
      * Reads and routes messages on the calling thread until {@code reply} is complete, {@code deadline} passes, the
      * connection ends, or a reader thread reads instead (then the caller waits for {@code reply} as usual).
      *
-     * @param reply    what the caller waits for
+     * @param reply    whether what the caller waits for has come (its future's or its slot's {@code isDone})
      * @param deadline {@link System#nanoTime()} by which to give up
      * @throws InterruptedException if interrupted while waiting for another caller to finish reading
      */
-    void readUntil(final Future<?> reply, final long deadline) throws InterruptedException {
-        while (!reply.isDone() && reader == null && !ended) {
+    void readUntil(final BooleanSupplier reply, final long deadline) throws InterruptedException {
+        while (!reply.getAsBoolean() && reader == null && !ended) {
             final long left = deadline - System.nanoTime();
             if (left <= 0 || !receiving.tryLock(left, TimeUnit.NANOSECONDS)) {
                 return;
             }
             try {
-                if (reply.isDone() || reader != null || ended
+                if (reply.getAsBoolean() || reader != null || ended
                         || !channel.awaitReadable(deadline - System.nanoTime())) {
                     return;
                 }
@@ -122,6 +122,12 @@ final class ClientReceiver {
                 m.closeFds();
                 serve(m.frame());
             }
+            case Incoming.InPlace p when p.isReply() -> {
+                if (!router.complete(p)) {
+                    LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", p.header());
+                }
+            }
+            case Incoming.InPlace p -> serve(p.toMessage().frame());
             case Incoming.Loaned l -> {
                 if (!router.complete(l)) {
                     l.release();

@@ -22,15 +22,12 @@ import dev.tern.vfiouser.codec.IrqInfo;
 import dev.tern.vfiouser.codec.MigDataRead;
 import dev.tern.vfiouser.codec.MigDataReadReply;
 import dev.tern.vfiouser.codec.RegionInfoReply;
-import dev.tern.vfiouser.codec.RegionRead;
-import dev.tern.vfiouser.codec.RegionReadReply;
 import dev.tern.vfiouser.codec.RegionWrite;
 import dev.tern.vfiouser.codec.RegionWriteReply;
 import dev.tern.vfiouser.codec.Session;
 import dev.tern.vfiouser.codec.SetIrqs;
 import dev.tern.vfiouser.codec.Version;
 import dev.tern.vfiouser.transport.MessageChannel;
-import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -185,24 +182,31 @@ public final class VfioUserClient implements AutoCloseable {
      *     connection failed, EPROTO for a malformed reply
      */
     public byte[] readRegion(final int region, final long offset, final int count) throws DeviceException {
-        final int piece = (int) Math.min(Integer.MAX_VALUE, connection.maxDataPiece());
-        if (count <= piece) {
-            return readPiece(region, offset, count);
-        }
-        final ByteArrayOutputStream out = new ByteArrayOutputStream(count);
-        for (int done = 0; done < count; done += piece) {
-            out.writeBytes(readPiece(region, offset + done, Math.min(piece, count - done)));
-        }
-        return out.toByteArray();
+        final byte[] out = new byte[count];
+        readRegion(region, offset, MemorySegment.ofArray(out));
+        return out;
     }
 
-    private byte[] readPiece(final int region, final long offset, final int count) throws DeviceException {
-        final RegionReadReply r = connection.call(new RegionRead(offset, region, count), List.of(),
-                RegionReadReply.class).reply();
-        if (r.data().length() != count) {
-            throw new DeviceException(Errno.EPROTO, "REGION_READ returned " + r.data().length() + " of " + count);
-        }
-        return r.data().toArray();
+    /**
+     * REGION_READ into the caller's memory, split into pieces both sides' {@code max_data_xfer_size} allow. Nothing
+     * is allocated per call in steady state: the command is laid out in a reused buffer, the reply received in place
+     * and its data copied once, into {@code dst} (issue 12).
+     *
+     * @param region the region index
+     * @param offset the offset within the region
+     * @param dst receives {@code dst.byteSize()} bytes (at most 2<sup>31</sup>-1)
+     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
+     *     connection failed, EPROTO for a malformed reply
+     */
+    public void readRegion(final int region, final long offset, final MemorySegment dst) throws DeviceException {
+        final int count = Math.toIntExact(dst.byteSize());
+        final int piece = (int) Math.min(Integer.MAX_VALUE, connection.maxDataPiece());
+        int done = 0;
+        do {
+            final int n = Math.min(piece, count - done);
+            connection.readRegionInto(region, offset + done, dst, done, n);
+            done += n;
+        } while (done < count);
     }
 
     /**

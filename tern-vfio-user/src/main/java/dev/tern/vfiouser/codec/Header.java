@@ -1,5 +1,7 @@
 package dev.tern.vfiouser.codec;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -50,6 +52,9 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
     public static final int FLAG_NO_REPLY = 0x10;
     /** Flag: this reply reports an error in {@link #errorNo()}. */
     public static final int FLAG_ERROR = 0x20;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(
+            ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LE_SHORT = MethodHandles.byteArrayViewVarHandle(short[].class,
             ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class,
@@ -172,6 +177,79 @@ public record Header(int msgId, int command, long messageSize, int flags, int er
                 Short.toUnsignedInt((short) LE_SHORT.get(src, offset + 2)),
                 Integer.toUnsignedLong((int) LE_INT.get(src, offset + 4)), (int) LE_INT.get(src, offset + 8),
                 (int) LE_INT.get(src, offset + 12));
+    }
+
+    /**
+     * {@return the u16 {@code msg_id} of the header at the start of {@code s}, read in place}
+     *
+     * @param s at least 16 bytes
+     */
+    public static int msgId(final MemorySegment s) {
+        return Short.toUnsignedInt(s.get(U16, 0));
+    }
+
+    /**
+     * {@return the u16 {@code cmd}, read in place}
+     *
+     * @param s at least 16 bytes
+     */
+    public static int command(final MemorySegment s) {
+        return Short.toUnsignedInt(s.get(U16, 2));
+    }
+
+    /**
+     * {@return the u32 {@code msg_size}, read in place}
+     *
+     * @param s at least 16 bytes
+     */
+    public static long messageSize(final MemorySegment s) {
+        return Integer.toUnsignedLong(s.get(U32, 4));
+    }
+
+    /**
+     * {@return the raw u32 {@code flags}, read in place}
+     *
+     * @param s at least 16 bytes
+     */
+    public static int flags(final MemorySegment s) {
+        return s.get(U32, 8);
+    }
+
+    /**
+     * {@return the raw u32 {@code error_no}, read in place}
+     *
+     * @param s at least 16 bytes
+     */
+    public static int errorNo(final MemorySegment s) {
+        return s.get(U32, 12);
+    }
+
+    /**
+     * {@return the header at the start of {@code s} as a record}
+     *
+     * @param s at least 16 bytes
+     */
+    public static Header read(final MemorySegment s) {
+        return new Header(msgId(s), command(s), messageSize(s), flags(s), errorNo(s));
+    }
+
+    /**
+     * Writes a header in place at the start of {@code s}.
+     *
+     * @param s           at least 16 bytes
+     * @param msgId       u16
+     * @param command     u16 command code
+     * @param messageSize u32, header included
+     * @param flags       u32
+     * @param errorNo     u32
+     */
+    public static void write(final MemorySegment s, final int msgId, final int command, final long messageSize,
+            final int flags, final int errorNo) {
+        s.set(U16, 0, (short) msgId);
+        s.set(U16, 2, (short) command);
+        s.set(U32, 4, (int) messageSize);
+        s.set(U32, 8, flags);
+        s.set(U32, 12, errorNo);
     }
 
     @Override

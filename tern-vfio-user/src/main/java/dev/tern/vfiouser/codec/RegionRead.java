@@ -25,7 +25,7 @@ import java.nio.ByteBuffer;
  */
 public record RegionRead(long offset, int region, int count) implements Request {
     /** Payload size. */
-    public static final int SIZE = 16;
+    public static final int SIZE = RegionAccess.SIZE;
 
     @Override
     public Command command() {
@@ -43,9 +43,8 @@ public record RegionRead(long offset, int region, int count) implements Request 
     }
 
     static RegionRead decode(final WireReader in, final CodecLimits limits) throws CodecException {
-        final RegionRead r = new RegionRead(in.u64("offset"), in.u32("region"), in.u32("count"));
-        in.end();
-        in.countWithin(Integer.toUnsignedLong(r.count), limits, "count");
-        return r;
+        final RegionAccess a = in.regionAccess();
+        in.check(a.readRequestProblem(limits));
+        return new RegionRead(a.offset(), a.region(), a.count());
     }
 }

@@ -50,12 +50,9 @@ public record RegionReadReply(long offset, int region, Blob data) implements Rep
     }
 
     static RegionReadReply decode(final WireReader in, final CodecLimits limits) throws CodecException {
-        final long offset = in.u64("offset");
-        final int region = in.u32("region");
-        final long count = Integer.toUnsignedLong(in.u32("count"));
-        in.countWithin(count, limits, "count");
-        final Blob data = in.blob(count, "data");
-        in.end();
-        return new RegionReadReply(offset, region, data);
+        final RegionAccess a = in.regionAccess();
+        in.check(a.withDataProblem(limits));
+        in.position(RegionAccess.SIZE);
+        return new RegionReadReply(a.offset(), a.region(), in.rest());
     }
 }

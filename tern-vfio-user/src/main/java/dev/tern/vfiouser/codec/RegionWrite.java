@@ -51,12 +51,9 @@ public record RegionWrite(long offset, int region, Blob data) implements Request
     }
 
     static RegionWrite decode(final WireReader in, final CodecLimits limits) throws CodecException {
-        final long offset = in.u64("offset");
-        final int region = in.u32("region");
-        final long count = Integer.toUnsignedLong(in.u32("count"));
-        in.countWithin(count, limits, "count");
-        final Blob data = in.blob(count, "data");
-        in.end();
-        return new RegionWrite(offset, region, data);
+        final RegionAccess a = in.regionAccess();
+        in.check(a.withDataProblem(limits));
+        in.position(RegionAccess.SIZE);
+        return new RegionWrite(a.offset(), a.region(), in.rest());
     }
 }

@@ -40,8 +40,8 @@ public record RegionWriteReply(long offset, int region, int count) implements Re
     }
 
     static RegionWriteReply decode(final WireReader in) throws CodecException {
-        final RegionWriteReply r = new RegionWriteReply(in.u64("offset"), in.u32("region"), in.u32("count"));
-        in.end();
-        return r;
+        final RegionAccess a = in.regionAccess();
+        in.check(a.fixedProblem());
+        return new RegionWriteReply(a.offset(), a.region(), a.count());
     }
 }

@@ -1,5 +1,6 @@
 package dev.tern.vfiouser.codec;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -78,6 +79,18 @@ final class WireReader {
         final byte[] out = new byte[buf.remaining()];
         buf.get(out);
         return Blob.wrap(out);
+    }
+
+    /** @return a flyweight over the unread rest of the payload, which it validates ({@link #check}) */
+    RegionAccess regionAccess() {
+        return new RegionAccess().wrap(MemorySegment.ofBuffer(buf), 0, buf.remaining());
+    }
+
+    /** Fails with EINVAL if a flyweight's validation found a {@code problem}. */
+    void check(final String problem) throws CodecException {
+        if (problem != null) {
+            throw CodecException.invalid(what + ": " + problem);
+        }
     }
 
     void position(final int pos) throws CodecException {

@@ -151,6 +151,7 @@ final class ClientSession implements Runnable {
             }
             case Incoming.Message msg -> m = msg;
             case Incoming.Loaned l -> m = l.toMessage();
+            case Incoming.InPlace p -> m = p.toMessage();
         }
         m.closeFds();
         final Header h = m.frame().header();
@@ -191,6 +192,7 @@ final class ClientSession implements Runnable {
                         Math.min(s.clientMaxDataXferSize(), s.serverMaxDataXferSize())),
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
         channel.receiveCommandsDirect(Command.MIG_DATA_WRITE);
+        channel.receiveInPlace(Command.REGION_READ, false);
         final CommandRunner runner = new CommandRunner(channel, dispatcher, decoder);
         final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader")
                 .start(() -> readLoopGuarded(runner));
@@ -243,6 +245,13 @@ final class ClientSession implements Runnable {
                 case Incoming.Loaned l -> {
                     if (!router.complete(l)) {
                         l.release();
+                    }
+                }
+                case Incoming.InPlace p when !p.isReply() && unfinished.get() == 0 -> runner.handleInPlace(p);
+                case Incoming.InPlace p when !p.isReply() -> enqueue(p.toMessage());
+                case Incoming.InPlace p -> {
+                    if (!router.complete(p.toMessage())) {
+                        LOG.log(Level.DEBUG, "unsolicited reply {0} ignored", p.header());
                     }
                 }
                 case Incoming.Message m when unfinished.get() == 0 && InlineCommands.neverBlocks(m.frame()) ->

@@ -81,6 +81,11 @@ final class CommandDispatcher {
         return migrationData.write(data);
     }
 
+    /** {@return REGION_READ and REGION_WRITE's handler, shared with the in-place path} */
+    RegionIoHandler regions() {
+        return regions;
+    }
+
     /** Once a {@link Outcome.Direct} reply has been sent (MIG_DATA_READ): the next STOP_COPY chunk is read ahead. */
     void directReplySent() {
         migrationData.replied();

@@ -28,11 +28,36 @@ final class CommandRunner {
     private final MessageChannel channel;
     private final CommandDispatcher dispatcher;
     private final MessageDecoder decoder;
+    private final RegionReadInPlace regionReads;
 
     CommandRunner(final MessageChannel channel, final CommandDispatcher dispatcher, final MessageDecoder decoder) {
         this.channel = channel;
         this.dispatcher = dispatcher;
         this.decoder = decoder;
+        this.regionReads = new RegionReadInPlace(channel, dispatcher.regions(), decoder.limits());
+    }
+
+    /**
+     * A REGION_READ received in place ({@link MessageChannel#receiveInPlace}), answered without allocation by
+     * {@link RegionReadInPlace}; its failures are answered as {@link #handle} answers them.
+     */
+    void handleInPlace(final Incoming.InPlace m) {
+        Outcome o;
+        try {
+            o = regionReads.answer(m);
+        } catch (final DeviceException e) {
+            o = Outcome.fail(e.errno(), e.getMessage());
+        } catch (final IOException e) {
+            LOG.log(Level.DEBUG, "reply to {0} failed: {1}", m.header(), e.getMessage());
+            channel.close();
+            return;
+        } catch (final RuntimeException e) {
+            LOG.log(Level.WARNING, "handling " + m.header() + " failed", e);
+            o = Outcome.fail(Errno.EIO, e.toString());
+        }
+        if (o != null) {
+            answer(m.header(), o);
+        }
     }
 
     void handle(final Incoming.Message m) {

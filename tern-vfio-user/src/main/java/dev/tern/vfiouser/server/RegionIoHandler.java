@@ -27,10 +27,17 @@ final class RegionIoHandler {
     }
 
     Outcome read(final RegionRead request) throws DeviceException {
-        final Region r = region(request.region());
         final ByteBuffer dst = ByteBuffer.allocate(request.count()).order(ByteOrder.LITTLE_ENDIAN);
-        r.read(request.offset(), dst);
+        readInto(request.offset(), request.region(), dst);
         return Outcome.ok(new RegionReadReply(request.offset(), request.region(), Blob.wrap(dst.array())));
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes of region {@code index} at {@code offset} into {@code dst} (the decoded
+     * path's buffer, or the reply laid out in place by {@link RegionReadInPlace}).
+     */
+    void readInto(final long offset, final int index, final ByteBuffer dst) throws DeviceException {
+        region(index).read(offset, dst);
     }
 
     Outcome write(final RegionWrite request) throws DeviceException {

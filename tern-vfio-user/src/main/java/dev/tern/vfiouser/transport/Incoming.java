@@ -4,6 +4,8 @@ import dev.tern.sys.Fd;
 import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.Header;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
@@ -81,6 +83,84 @@ public sealed interface Incoming {
             payload.duplicate().get(bytes);
             release();
             return new Message(new Frame(header, Blob.wrap(bytes), 0), List.of());
+        }
+    }
+
+    /**
+     * A message read in place (the commands and replies given to {@link MessageChannel#receiveInPlace}): its header
+     * and payload stay in the channel's receive buffers, nothing is framed or decoded, nothing allocated. A
+     * flyweight the channel reuses: valid only until the next receive on the channel, so the receiving thread
+     * handles it at once or copies it ({@link #toMessage()}). No descriptors come with it (a message with
+     * descriptors is framed).
+     */
+    final class InPlace implements Incoming {
+        private final MemorySegment header;
+        private MemorySegment payload = MemorySegment.NULL;
+        private int payloadSize;
+
+        InPlace(final MemorySegment header) {
+            this.header = header;
+        }
+
+        void set(final MemorySegment buffer, final int size) {
+            this.payload = buffer;
+            this.payloadSize = size;
+        }
+
+        /** {@return the u16 {@code msg_id}} */
+        public int msgId() {
+            return Header.msgId(header);
+        }
+
+        /** {@return the u16 command code} */
+        public int command() {
+            return Header.command(header);
+        }
+
+        /** {@return the raw flags} */
+        public int flags() {
+            return Header.flags(header);
+        }
+
+        /** {@return the raw {@code error_no}} */
+        public int errorNo() {
+            return Header.errorNo(header);
+        }
+
+        /** {@return whether the type is reply} */
+        public boolean isReply() {
+            return (flags() & Header.TYPE_MASK) == Header.TYPE_REPLY;
+        }
+
+        /** {@return whether ERROR is set} */
+        public boolean isError() {
+            return (flags() & Header.FLAG_ERROR) != 0;
+        }
+
+        /** {@return whether NO_REPLY is set} */
+        public boolean noReply() {
+            return (flags() & Header.FLAG_NO_REPLY) != 0;
+        }
+
+        /** {@return the memory holding the payload from offset 0 (it may be longer than the payload)} */
+        public MemorySegment payload() {
+            return payload;
+        }
+
+        /** {@return the payload's length, {@code msg_size - 16}} */
+        public int payloadSize() {
+            return payloadSize;
+        }
+
+        /** {@return the header as a record (allocates: for logs and the general path)} */
+        public Header header() {
+            return Header.read(header);
+        }
+
+        /** {@return the same message framed (a copy), for a receiver that cannot handle it before the next receive} */
+        public Message toMessage() {
+            final byte[] bytes = payload.asSlice(0, payloadSize).toArray(ValueLayout.JAVA_BYTE);
+            return new Message(new Frame(header(), Blob.wrap(bytes), 0), List.of());
         }
     }
 

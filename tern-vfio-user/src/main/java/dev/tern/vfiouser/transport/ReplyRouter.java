@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Routes replies to the commands one side sent, by {@code msg_id} (specification "Header": the reply echoes the
@@ -26,7 +27,11 @@ public final class ReplyRouter {
         }
     }
 
+    /** Slots by {@code msg_id} modulo their number: a caller whose index is taken waits with a future instead. */
+    private static final int SLOTS = 64;
+
     private final Map<Integer, CompletableFuture<Incoming>> pending = new ConcurrentHashMap<>();
+    private final AtomicReferenceArray<ReplySlot> slots = new AtomicReferenceArray<>(SLOTS);
     private volatile String closedReason;
 
     /** A router awaiting no reply, open. */
@@ -51,6 +56,62 @@ public final class ReplyRouter {
             throw new IOException(reason);
         }
         return f;
+    }
+
+    /**
+     * Registers {@code slot} for the reply to {@code msgId}, allocating nothing; call before sending the command.
+     *
+     * @param msgId the command's id
+     * @param slot  the caller's slot, not registered for another command
+     * @return false if another command's slot holds that place (then {@link #expect(int)} instead)
+     * @throws IOException if the connection is already closed
+     */
+    public boolean expect(final int msgId, final ReplySlot slot) throws IOException {
+        slot.arm(msgId);
+        final int i = msgId & (SLOTS - 1);
+        if (!slots.compareAndSet(i, null, slot)) {
+            return false;
+        }
+        final String reason = closedReason;
+        if (reason != null && slots.compareAndSet(i, slot, null)) {
+            throw new IOException(reason);
+        }
+        return true;
+    }
+
+    /**
+     * Withdraws a slot whose reply is no longer awaited (its command could not be sent, or the wait timed out).
+     *
+     * @param slot a registered slot
+     * @return true if withdrawn before anything was handed over; false if a reading thread took it (it is
+     *         {@link ReplySlot#isDone() done}, or about to be: the caller waits for that)
+     */
+    public boolean withdraw(final ReplySlot slot) {
+        return slots.compareAndSet(slot.msgId() & (SLOTS - 1), slot, null);
+    }
+
+    /** @return the slot registered for {@code msgId}, removed from the router, or null */
+    private ReplySlot takeSlot(final int msgId) {
+        final int i = msgId & (SLOTS - 1);
+        final ReplySlot s = slots.get(i);
+        return s != null && s.msgId() == msgId && slots.compareAndSet(i, s, null) ? s : null;
+    }
+
+    /**
+     * Hands a reply received in place to the caller waiting for it: its slot reads it now; a caller waiting with a
+     * future gets a copy.
+     *
+     * @param reply a reply received in place
+     * @return false if nobody waits for this id
+     */
+    public boolean complete(final Incoming.InPlace reply) {
+        final ReplySlot s = takeSlot(reply.msgId());
+        if (s != null) {
+            s.complete(reply);
+            return true;
+        }
+        final CompletableFuture<Incoming> f = pending.remove(reply.msgId());
+        return f != null && f.complete(reply.toMessage());
     }
 
     /**
@@ -83,6 +144,11 @@ public final class ReplyRouter {
     }
 
     private boolean complete(final int msgId, final Incoming reply) {
+        final ReplySlot s = takeSlot(msgId);
+        if (s != null) {
+            s.complete(reply instanceof Incoming.Loaned l ? l.toMessage() : (Incoming.Message) reply);
+            return true;
+        }
         final CompletableFuture<Incoming> f = pending.remove(msgId);
         return f != null && f.complete(reply);
     }
@@ -95,6 +161,11 @@ public final class ReplyRouter {
      * @return false if nobody waits for this id
      */
     public boolean fail(final int msgId, final String reason) {
+        final ReplySlot s = takeSlot(msgId);
+        if (s != null) {
+            s.fail(reason);
+            return true;
+        }
         final CompletableFuture<Incoming> f = pending.remove(msgId);
         return f != null && f.completeExceptionally(new IOException(reason));
     }
@@ -106,6 +177,12 @@ public final class ReplyRouter {
      */
     public void closeAll(final String reason) {
         closedReason = reason;
+        for (int i = 0; i < SLOTS; i++) {
+            final ReplySlot s = slots.getAndSet(i, null);
+            if (s != null) {
+                s.fail(reason);
+            }
+        }
         for (final Integer id : pending.keySet()) {
             final CompletableFuture<Incoming> f = pending.remove(id);
             if (f != null) {
@@ -159,7 +236,7 @@ public final class ReplyRouter {
             return future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (final TimeoutException e) {
             abandon(msgId, future);
-            throw new NoReplyException("no reply within " + seconds(timeout));
+            throw new NoReplyException(noReplyWithin(timeout));
         } catch (final ExecutionException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (final InterruptedException e) {
@@ -183,6 +260,15 @@ public final class ReplyRouter {
                 && future.resultNow() instanceof Incoming.Loaned late) {
             late.release();
         }
+    }
+
+    /**
+     * {@return "no reply within T", the reason of every reply timeout}
+     *
+     * @param timeout the timeout that passed
+     */
+    public static String noReplyWithin(final Duration timeout) {
+        return "no reply within " + seconds(timeout);
     }
 
     private static String seconds(final Duration d) {
