@@ -102,6 +102,11 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
+    /** {@return the connection (for tests of this package: its decoded paths)} */
+    ClientConnection connection() {
+        return connection;
+    }
+
     /** {@return what both sides agreed in VERSION} */
     public Session session() {
         return connection.session();
