@@ -83,11 +83,14 @@ public final class AllocationPerCommand {
 
     private static void count(final String what, final Op op, final int n) throws DeviceException {
         final Map<Thread, Long> before = allocated();
+        final long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             op.run();
         }
+        final long nanos = System.nanoTime() - start;
         final Map<Thread, Long> after = allocated();
-        final StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-20s", what));
+        final StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-20s %7.2f us/op", what,
+                nanos / 1e3 / n));
         after.forEach((t, bytes) -> {
             final long delta = bytes - before.getOrDefault(t, bytes);
             if (delta > 0) {
