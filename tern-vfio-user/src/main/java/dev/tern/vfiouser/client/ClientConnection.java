@@ -7,7 +7,6 @@ import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.vfiouser.codec.ErrorReply;
-import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
@@ -16,9 +15,6 @@ import dev.tern.vfiouser.codec.MigDataReadReply;
 import dev.tern.vfiouser.codec.Negotiation;
 import dev.tern.vfiouser.codec.NegotiationOutcome;
 import dev.tern.vfiouser.codec.Reply;
-import dev.tern.vfiouser.codec.RegionAccess;
-import dev.tern.vfiouser.codec.RegionRead;
-import dev.tern.vfiouser.codec.RegionReadReply;
 import dev.tern.vfiouser.codec.Request;
 import dev.tern.vfiouser.codec.Session;
 import dev.tern.vfiouser.codec.Version;
@@ -32,7 +28,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The client's connection: VERSION first, then commands whose replies are matched by {@code msg_id}; the socket is
@@ -60,8 +55,7 @@ final class ClientConnection implements AutoCloseable {
     private final ReplyRouter router = new ReplyRouter();
     private final MsgIds ids = new MsgIds(VERSION_ID + 1);
     private final ClientReceiver receiver;
-    /** Each calling thread's REGION_READ slot (one command at a time per thread). */
-    private final ThreadLocal<RegionReadSlot> regionReads;
+    private final RegionReads regionReads;
     private volatile Version serverVersion;
     private volatile Session session;
 
@@ -76,8 +70,8 @@ final class ClientConnection implements AutoCloseable {
         this.timeout = timeout;
         channel.receiveRepliesDirect(Command.MIG_DATA_READ);
         channel.receiveInPlace(Command.REGION_READ, true);
-        this.regionReads = ThreadLocal.withInitial(() -> new RegionReadSlot(decoder.limits()));
         this.receiver = new ClientReceiver(channel, decoder, router, memory);
+        this.regionReads = new RegionReads(this, channel, router, ids, receiver, timeout);
     }
 
     /** Bounds the rest of a message once its first byte came (see {@link ClientReceiver}). */
@@ -307,7 +301,7 @@ final class ClientConnection implements AutoCloseable {
         }
     }
 
-    private <R extends Reply> Response<R> decodeReply(final Command command, final Incoming.Message m,
+    <R extends Reply> Response<R> decodeReply(final Command command, final Incoming.Message m,
             final Class<R> type) throws DeviceException {
         final DecodeResult d = decoder.decode(m.frame());
         if (d instanceof Decoded ok && ok.message() instanceof ErrorReply e) {
@@ -324,94 +318,13 @@ final class ClientConnection implements AutoCloseable {
 
     /**
      * REGION_READ of {@code count} bytes (at most {@link #maxDataPiece()}) into {@code dst[at]}, allocating nothing
-     * in steady state: the command is laid out in the channel's send buffer, the reply waited for in this thread's
-     * {@link RegionReadSlot} and received in place, its data copied once, into {@code dst}. Should the slot's place
-     * in the router be taken, or the reply come framed, the decoded path answers instead, with the same errnos.
+     * in steady state ({@link RegionReads}).
      *
      * @throws DeviceException as {@link #call}; EPROTO for a reply of another length than asked for
      */
     void readRegionInto(final int region, final long offset, final MemorySegment dst, final long at, final int count)
             throws DeviceException {
-        final RegionReadSlot slot = regionReads.get();
-        final int id = ids.next();
-        slot.into(dst, at, count);
-        try {
-            if (!router.expect(id, slot)) {
-                copyData(exchange(id, Command.REGION_READ, () -> channel.send(MessageEncoder.command(id,
-                        new RegionRead(offset, region, count)), List.of()), RegionReadReply.class), dst, at, count);
-                return;
-            }
-            sendRegionRead(id, region, offset, count);
-        } catch (final IOException | IllegalStateException e) {
-            router.withdraw(slot);
-            throw new DeviceException(Errno.EIO, "REGION_READ: " + e.getMessage(), e);
-        }
-        awaitSlot(slot, id);
-        if (slot.framed() != null) {
-            copyData(decodeReply(Command.REGION_READ, slot.framed(), RegionReadReply.class), dst, at, count);
-        } else if (slot.errno() != 0) {
-            throw new DeviceException(slot.errno(), slot.reason());
-        }
-    }
-
-    private void sendRegionRead(final int id, final int region, final long offset, final int count)
-            throws IOException {
-        final ByteBuffer out = channel.layOut(RegionAccess.SIZE);
-        try {
-            RegionAccess.write(out, Header.SIZE, offset, region, count);
-            channel.sendLaidOut(id, Command.REGION_READ.code(), Header.TYPE_COMMAND, 0);
-        } finally {
-            channel.endLaidOut();
-        }
-    }
-
-    private static void copyData(final Response<RegionReadReply> r, final MemorySegment dst, final long at,
-            final int count) throws DeviceException {
-        r.fds().forEach(Fd::close);
-        if (r.reply().data().length() != count) {
-            throw new DeviceException(Errno.EPROTO, "REGION_READ returned " + r.reply().data().length() + " of "
-                    + count);
-        }
-        MemorySegment.copy(MemorySegment.ofBuffer(r.reply().data().asReadOnlyBuffer()), 0, dst, at, count);
-    }
-
-    /**
-     * Waits, within the reply timeout, until {@code slot} is done: reading the socket itself when no one else does
-     * (as {@link #await}), else parked until the reading thread hands the reply over.
-     *
-     * @throws DeviceException ETIMEDOUT without a reply in time; EIO if the connection failed or the wait was
-     *                         interrupted
-     */
-    private void awaitSlot(final RegionReadSlot slot, final int id) throws DeviceException {
-        final long deadline = System.nanoTime() + timeout.toNanos();
-        boolean interrupted = false;
-        try {
-            receiver.readUntil(slot.doneCheck(), deadline);
-        } catch (final InterruptedException e) {
-            interrupted = true;
-        }
-        long left;
-        while (!slot.isDone() && !interrupted && (left = deadline - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(slot, left);
-            interrupted = Thread.currentThread().isInterrupted();
-        }
-        if (!slot.isDone() && router.withdraw(slot)) {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-                throw new DeviceException(Errno.EIO, "REGION_READ: interrupted while waiting for the reply to msg_id "
-                        + id);
-            }
-            throw new DeviceException(Errno.ETIMEDOUT, "REGION_READ: " + ReplyRouter.noReplyWithin(timeout));
-        }
-        while (!slot.isDone()) {
-            Thread.onSpinWait(); // a reading thread took the slot: it is copying the reply now
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (slot.failure() != null) {
-            throw new DeviceException(Errno.EIO, "REGION_READ: " + slot.failure());
-        }
+        regionReads.read(region, offset, dst, at, count);
     }
 
     /** From now on the server's DMA_READ / DMA_WRITE are served at any time (a DMA map without an fd). */

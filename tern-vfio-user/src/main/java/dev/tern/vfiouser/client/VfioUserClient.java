@@ -102,7 +102,7 @@ public final class VfioUserClient implements AutoCloseable {
         }
     }
 
-    /** {@return the connection (for tests of this package: its decoded paths)} */
+    /** {@return the connection (for this package's tests of its decoded paths)} */
     ClientConnection connection() {
         return connection;
     }
@@ -177,14 +177,13 @@ public final class VfioUserClient implements AutoCloseable {
     }
 
     /**
-     * REGION_READ, split into pieces both sides' {@code max_data_xfer_size} allow.
+     * {@link #readRegion(int, long, MemorySegment)} into a new array.
      *
      * @param region the region index
      * @param offset the offset within the region
      * @param count bytes to read
      * @return the bytes read
-     * @throws DeviceException the errno of the server's error reply; ETIMEDOUT without a reply in time, EIO if the
-     *     connection failed, EPROTO for a malformed reply
+     * @throws DeviceException as {@link #readRegion(int, long, MemorySegment)}
      */
     public byte[] readRegion(final int region, final long offset, final int count) throws DeviceException {
         final byte[] out = new byte[count];
@@ -206,12 +205,9 @@ public final class VfioUserClient implements AutoCloseable {
     public void readRegion(final int region, final long offset, final MemorySegment dst) throws DeviceException {
         final int count = Math.toIntExact(dst.byteSize());
         final int piece = (int) Math.min(Integer.MAX_VALUE, connection.maxDataPiece());
-        int done = 0;
-        do {
-            final int n = Math.min(piece, count - done);
-            connection.readRegionInto(region, offset + done, dst, done, n);
-            done += n;
-        } while (done < count);
+        for (int done = 0; done == 0 || done < count; done += piece) { // one command even for 0 bytes (EINVAL)
+            connection.readRegionInto(region, offset + done, dst, done, Math.min(piece, count - done));
+        }
     }
 
     /**

@@ -45,16 +45,16 @@ final class RegionReadInPlace {
             return Outcome.fail(Errno.EINVAL, "REGION_READ: " + problem);
         }
         final int count = a.count();
-        final ByteBuffer out = channel.layOut(RegionAccess.SIZE + count);
+        final ByteBuffer out = channel.laidOut().layOut(RegionAccess.SIZE + count);
         try {
             RegionAccess.write(out, Header.SIZE, a.offset(), a.region(), count);
             out.position(Header.SIZE + RegionAccess.SIZE);
             regions.readInto(a.offset(), a.region(), out);
             if (!m.noReply()) {
-                channel.sendLaidOut(m.msgId(), Command.REGION_READ.code(), Header.TYPE_REPLY, 0);
+                channel.laidOut().send(m.msgId(), Command.REGION_READ.code(), Header.TYPE_REPLY, 0);
             }
         } finally {
-            channel.endLaidOut();
+            channel.laidOut().end();
         }
         return null;
     }

@@ -46,7 +46,7 @@ final class LentBuffer {
                 }
                 b.position((int) e.bytesReceived());
                 while (b.hasRemaining()) {
-                    MessageChannel.requireData(socket.receive(b, 0));
+                    MessageChannel.requireData(socket.receive(b, 0).bytes());
                 }
                 return new Incoming.Refused(h, Errno.EINVAL, "fds attached to the body of a message", false);
             }

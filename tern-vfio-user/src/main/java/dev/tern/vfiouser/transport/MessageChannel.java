@@ -13,13 +13,11 @@ import dev.tern.vfiouser.codec.Framed;
 import dev.tern.vfiouser.codec.Header;
 import java.io.EOFException;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -46,8 +44,6 @@ public final class MessageChannel implements AutoCloseable {
     /** The most fixed payload fields {@link #sendCommand} puts before the caller's data. */
     public static final int MAX_PREFIX_FIELDS = 32;
     private static final ByteBuffer NO_FIELDS = ByteBuffer.allocate(0);
-    /** Messages up to this size laid out by {@link #layOut} are sent from a cached slice: nothing allocated. */
-    private static final int CACHED_SLICES = 2048;
 
     private final UnixSocket socket;
     private final ByteBuffer header = ByteBuffer.allocateDirect(Header.SIZE).order(ByteOrder.LITTLE_ENDIAN);
@@ -57,7 +53,8 @@ public final class MessageChannel implements AutoCloseable {
             .order(ByteOrder.LITTLE_ENDIAN);
     private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
     private ByteBuffer body = ByteBuffer.allocateDirect(4096);
-    private ByteBuffer out = ByteBuffer.allocateDirect(4096);
+    private final SendBuffer out = new SendBuffer();
+    private final LaidOutSender laidOut;
     private final LentBuffer loan = new LentBuffer();
     private volatile int directReply = -1;
     private volatile int directCommand = -1;
@@ -70,15 +67,7 @@ public final class MessageChannel implements AutoCloseable {
     private final ByteBuffer headerWrap = ByteBuffer.wrap(headerBytes);
     private final MemorySegment headerSegment = MemorySegment.ofBuffer(header);
     private final List<Framed> framed = new ArrayList<>(2);
-    /** Command codes (bit per code) whose commands, and whose replies, are received in place. */
-    private volatile long inPlaceCommands;
-    private volatile long inPlaceReplies;
-    /** The payload of a message received in place, and the flyweight handed out for it. */
-    private MemorySegment inPlaceBody = Arena.ofAuto().allocate(256, 8);
-    private final Incoming.InPlace inPlace = new Incoming.InPlace(headerSegment);
-    /** Reused slices of the send buffer by length, and one-element lists of them: see {@link #layOut}. */
-    private final List<?>[] outLists = new List<?>[CACHED_SLICES];
-    private MemorySegment outSegment = MemorySegment.ofBuffer(out);
+    private final InPlaceReceiver inPlace = new InPlaceReceiver(headerSegment);
 
     /**
      * A channel that frames messages over {@code socket}.
@@ -88,6 +77,7 @@ public final class MessageChannel implements AutoCloseable {
      */
     public MessageChannel(final UnixSocket socket, final CodecLimits limits) {
         this.socket = Objects.requireNonNull(socket, "socket");
+        this.laidOut = new LaidOutSender(socket, sendLock, out);
         setInboundLimits(limits);
     }
 
@@ -119,20 +109,14 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     /**
-     * From now on, a well-typed message of {@code command} (a command without ERROR, or a reply, as {@code replies}
-     * says) that carries no descriptors and fits the limits is received in place and handed on as the reused
-     * {@link Incoming.InPlace}: no frame, no record, nothing allocated (REGION_READ on the server, its reply on the
-     * client). Its validation is the receiver's, through the codec's flyweights.
+     * From now on, a well-typed {@code command} (or its reply) without descriptors that fits the limits is received
+     * in place as the reused {@link Incoming.InPlace}: no frame, no record, nothing allocated (REGION_READ).
      *
      * @param command the command
      * @param replies true for its replies, false for its commands
      */
     public void receiveInPlace(final Command command, final boolean replies) {
-        if (replies) {
-            inPlaceReplies |= 1L << command.code();
-        } else {
-            inPlaceCommands |= 1L << command.code();
-        }
+        inPlace.accept(command, replies);
     }
 
     /** {@return what {@link #receive()} accepts} */
@@ -208,11 +192,10 @@ public final class MessageChannel implements AutoCloseable {
         try {
             // The first byte is awaited without a deadline (a client may be idle between messages); from then on
             // the message is "in progress" and a watchdog may bound it (messageStartedNanos).
-            final long first = socket.receive(headerSegment, 0, Header.SIZE, maxFds, fds);
-            if (first == 0) {
+            have = (int) socket.receive(headerSegment, 0, Header.SIZE, maxFds, fds);
+            if (have == 0) {
                 return new Incoming.Closed("peer closed the connection", true);
             }
-            have = (int) first;
             messageStarted = System.nanoTime();
             if (have < Header.SIZE) {
                 requireData(socket.receiveExactly(headerSegment, have, Header.SIZE - have, maxFds - fds.size(), fds));
@@ -224,8 +207,8 @@ public final class MessageChannel implements AutoCloseable {
             finishHeader(have + (int) e.bytesReceived());
             refusal = "more than " + maxFds + " fds (max_msg_fds) with one message";
         }
-        if (refusal == null && fds.isEmpty() && inPlace(headerSegment)) {
-            return receiveInPlace();
+        if (refusal == null && fds.isEmpty() && inPlace.wants(limits.maxMessageSize())) {
+            return inPlace.receive(socket, fds);
         }
         MemorySegment.copy(headerSegment, ValueLayout.JAVA_BYTE, 0, headerBytes, 0, Header.SIZE);
         final Header h = Header.read(headerBytes, 0);
@@ -256,7 +239,7 @@ public final class MessageChannel implements AutoCloseable {
             } catch (final ControlTruncatedException e) {
                 b.position((int) e.bytesReceived());
                 while (b.hasRemaining()) {
-                    requireData(socket.receive(b, 0));
+                    requireData(socket.receive(b, 0).bytes());
                 }
                 refusal = "fds attached to the body of a message";
             }
@@ -297,50 +280,6 @@ public final class MessageChannel implements AutoCloseable {
         }
     }
 
-    /**
-     * @return whether the header in {@code h} (native, read in place) is a command or reply to receive in place: a
-     *         well-typed message of a command given to {@link #receiveInPlace}, whose size fits the limits
-     */
-    private boolean inPlace(final MemorySegment h) {
-        final int code = Header.command(h);
-        final int flags = Header.flags(h);
-        final long size = Header.messageSize(h);
-        final long wanted = (flags & (Header.TYPE_MASK | Header.FLAG_ERROR)) == Header.TYPE_COMMAND ? inPlaceCommands
-                : (flags & Header.TYPE_MASK) == Header.TYPE_REPLY ? inPlaceReplies : 0;
-        return code < Long.SIZE && (wanted >>> code & 1) != 0 && size >= Header.SIZE
-                && size <= limits.maxMessageSize();
-    }
-
-    /** Receives the body of the header just read into the reused in-place buffer; see {@link Incoming.InPlace}. */
-    private Incoming receiveInPlace() throws IOException {
-        final int size = (int) (Header.messageSize(headerSegment) - Header.SIZE);
-        if (size > 0) {
-            if (inPlaceBody.byteSize() < size) {
-                inPlaceBody = Arena.ofAuto().allocate(Math.max(size, 2 * inPlaceBody.byteSize()), 8);
-            }
-            try {
-                requireData(socket.receiveExactly(inPlaceBody, 0, size, 0, receivedFds));
-            } catch (final ControlTruncatedException e) {
-                long have = e.bytesReceived();
-                while (have < size) {
-                    try {
-                        have += requireData(socket.receive(inPlaceBody, have, size - have, 0, receivedFds));
-                    } catch (final ControlTruncatedException again) {
-                        have += again.bytesReceived();
-                    }
-                }
-                return new Incoming.Refused(Header.read(headerSegment), Errno.EINVAL,
-                        "fds attached to the body of a message", false);
-            }
-        }
-        inPlace.set(inPlaceBody, size);
-        return inPlace;
-    }
-
-    static void requireData(final UnixSocket.Received r) throws EOFException {
-        requireData(r.bytes());
-    }
-
     /** @return {@code bytes}, unless 0 (the peer closed in the middle of a message) */
     static long requireData(final long bytes) throws EOFException {
         if (bytes == 0) {
@@ -372,74 +311,17 @@ public final class MessageChannel implements AutoCloseable {
         final int size = (int) frame.header().messageSize();
         sendLock.lock();
         try {
-            ensureOut(size);
-            out.clear();
-            frame.writeTo(out);
-            out.flip();
-            socket.send(out, fds.toArray(Fd[]::new));
+            final ByteBuffer b = out.ensure(size).clear();
+            frame.writeTo(b);
+            socket.send(b.flip(), fds.toArray(Fd[]::new));
         } finally {
             sendLock.unlock();
         }
     }
 
-    /**
-     * Lays out a message in the channel's reused send buffer, allocating nothing: returns the buffer
-     * (little-endian) with the header's 16 bytes reserved, position 16, limit {@code 16 + payloadSize}, and holds the
-     * send lock until {@link #endLaidOut()}, which the caller calls in a {@code finally}. The caller writes the
-     * payload, then {@link #sendLaidOut} writes the header in place and sends it. A message up to
-     * {@value #CACHED_SLICES} bytes goes out from a cached slice of the buffer (the socket's send takes a list of
-     * segments; one per length is made once).
-     *
-     * @param payloadSize bytes after the header
-     * @return the send buffer
-     */
-    public ByteBuffer layOut(final int payloadSize) {
-        sendLock.lock();
-        final int size = Header.SIZE + payloadSize;
-        ensureOut(size);
-        out.order(ByteOrder.LITTLE_ENDIAN).clear().limit(size).position(Header.SIZE);
-        return out;
-    }
-
-    /**
-     * Sends the message laid out by {@link #layOut}: its header written in place (message size from the limit).
-     *
-     * @param msgId   u16 id
-     * @param command u16 command code
-     * @param flags   u32 flags (type, NO_REPLY, ERROR)
-     * @param errorNo u32 error_no
-     * @throws IOException if the connection failed
-     */
-    public void sendLaidOut(final int msgId, final int command, final int flags, final int errorNo)
-            throws IOException {
-        final int size = out.limit();
-        Header.write(outSegment, msgId, command, size, flags, errorNo);
-        socket.send(laidOut(size), List.of());
-    }
-
-    /** Releases the send lock taken by {@link #layOut}. */
-    public void endLaidOut() {
-        sendLock.unlock();
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<MemorySegment> laidOut(final int size) {
-        if (size >= CACHED_SLICES) {
-            return List.of(outSegment.asSlice(0, size));
-        }
-        if (outLists[size] == null) {
-            outLists[size] = List.of(outSegment.asSlice(0, size));
-        }
-        return (List<MemorySegment>) outLists[size];
-    }
-
-    /** Grows the send buffer to hold {@code size} bytes (under the send lock); cached slices of the old one go. */
-    private void ensureOut(final int size) {
-        if (out.capacity() < size) {
-            out = ByteBuffer.allocateDirect(Math.max(size, out.capacity() * 2));
-            outSegment = MemorySegment.ofBuffer(out);
-            Arrays.fill(outLists, null);
-        }
+    /** {@return the allocation-free sender of messages laid out in this channel's send buffer} */
+    public LaidOutSender laidOut() {
+        return laidOut;
     }
 
     /**
