@@ -11,13 +11,15 @@ import java.nio.ByteOrder;
  * {@link #IOVA} and writes v + it to {@code IOVA + 8}. With message-based DMA this makes the server send DMA_READ and
  * DMA_WRITE to the client while the client waits for its REGION_WRITE reply, on one socket.
  */
-final class SyncDmaDevice {
-    static final long IOVA = 0x40000;
+public final class SyncDmaDevice {
+    /** Where the device reads its addend (u64) and writes the sum (at + 8). */
+    public static final long IOVA = 0x40000;
 
     private SyncDmaDevice() {
     }
 
-    static Bar0Uart create() {
+    /** @return a new device */
+    public static Bar0Uart create() {
         return new Bar0Uart("sync-dma", uart -> new RegionHandler() {
             @Override
             public void read(final long offset, final ByteBuffer dst) {

@@ -5,8 +5,7 @@ import static dev.tern.vfiouser.server.RawPeer.concat;
 import static dev.tern.vfiouser.server.RawPeer.le;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tern.device.DeviceException;
-import dev.tern.device.RegionHandler;
+import dev.tern.vfiouser.client.SyncDmaDevice;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Decoded;
@@ -20,9 +19,8 @@ import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
 import dev.tern.vfiouser.codec.Blob;
 import dev.tern.vfiouser.transport.Incoming;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -36,14 +34,14 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class RegionReadInPlaceTest {
-    private static final long IOVA = 0x40000;
+    private static final long IOVA = SyncDmaDevice.IOVA;
     private static final int REGION_READ = Command.REGION_READ.code();
     private static final int REGION_WRITE = Command.REGION_WRITE.code();
     private final Path dir = TestServers.dir();
 
     @Test
     void inPlaceRepliesEqualQueuedDecodedReplies() throws Exception {
-        try (VfioUserServer server = TestServers.start(dir.resolve("inplace.sock"), dmaOnWrite(),
+        try (VfioUserServer server = TestServers.start(dir.resolve("inplace.sock"), SyncDmaDevice.create(),
                 ServerConfig.defaults());
                 RawPeer p = RawPeer.negotiated(server.path())) {
             p.send(command(1, Command.DMA_MAP.code(), le(DmaMap.SIZE, DmaMap.FLAG_READ | DmaMap.FLAG_WRITE, 0L, IOVA,
@@ -94,7 +92,7 @@ class RegionReadInPlaceTest {
         final byte[] fields = le(offset, region, count);
         return switch (r.nextInt(12)) {
             case 0 -> new byte[0];
-            case 1 -> java.util.Arrays.copyOf(fields, r.nextInt(16));
+            case 1 -> Arrays.copyOf(fields, r.nextInt(16));
             case 2 -> concat(fields, new byte[1 + r.nextInt(8)]);
             default -> fields;
         };
@@ -117,21 +115,5 @@ class RegionReadInPlaceTest {
     private static Frame frame(final Incoming in) {
         assertThat(in).isInstanceOf(Incoming.Message.class);
         return ((Incoming.Message) in).frame();
-    }
-
-    /** A uart whose BAR0 (8 bytes, reads as zeros) reads the u64 at IOVA by DMA and writes it to IOVA + 8. */
-    private static Bar0Uart dmaOnWrite() {
-        return new Bar0Uart("inplace-dma", uart -> new RegionHandler() {
-            @Override
-            public void read(final long offset, final ByteBuffer dst) {
-                dst.put(new byte[dst.remaining()]);
-            }
-
-            @Override
-            public void write(final long offset, final ByteBuffer src) throws DeviceException {
-                final long v = src.order(ByteOrder.LITTLE_ENDIAN).getLong();
-                uart.dma().writeLong(IOVA + 8, v + uart.dma().readLong(IOVA));
-            }
-        });
     }
 }
