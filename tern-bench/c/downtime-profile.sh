@@ -5,6 +5,7 @@
 # kernel.perf_event_paranoid <= -1); every JVM keeps frame pointers and writes its perf map at exit. Then
 # downtime-profile.py prints the CPU milliseconds of each process inside its run's downtime window, by category.
 #   tern-bench/c/downtime-profile.sh JAR [OUT_DIR]
+# AOT=DIR: every command starts from DIR/<command>.aot (scripts/aot-train.sh JAR DIR trains them).
 set -euo pipefail
 jar=$1; out=${2:-$(mktemp -d)}; mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,21 +15,22 @@ java=(${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java --enable-native-a
 dir=$(mktemp -d); pids=(); roles=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
+aot() { [ -n "${AOT:-}" ] && echo "-XX:AOTCache=$AOT/$1.aot" || true; }
 serve() { # role device socket [options]
-  "${java[@]}" -jar "$jar" serve --device="$2" --socket="$dir/$3" --log-level=warn "${@:4}" >>"$dir/serve.log" 2>&1 &
+  "${java[@]}" $(aot serve) -jar "$jar" serve --device="$2" --socket="$dir/$3" --log-level=warn "${@:4}" >>"$dir/serve.log" 2>&1 &
   pids+=($!); roles+=("$!=$1")
 }
 run() {
-  "${java[@]}" -jar "$jar" demo --no-precopy --json >"$out/demo.json" 2>/dev/null & demo=$!
+  "${java[@]}" $(aot demo) -jar "$jar" demo --no-precopy --json >"$out/demo.json" 2>/dev/null & demo=$!
   wait $demo
   serve src-dma dma-engine sd --memory=256MiB; serve src-uart uart su
   serve dst-dma dma-engine dd --memory=256MiB; serve dst-uart uart du
   for s in sd su dd du; do for _ in $(seq 200); do [ -S "$dir/$s" ] && break; sleep 0.05; done; done
-  "${java[@]}" -jar "$jar" receive --socket="$dir/dd" --socket="$dir/du" --guest-memory=128MiB \
+  "${java[@]}" $(aot receive) -jar "$jar" receive --socket="$dir/dd" --socket="$dir/du" --guest-memory=128MiB \
       --listen=127.0.0.1:0 2>"$dir/recv.log" >/dev/null & recv=$!
   for _ in $(seq 400); do grep -q "listening on" "$dir/recv.log" && break; sleep 0.05; done
   port=$(sed -n 's/.*listening on .*:\([0-9]*\).*/\1/p' "$dir/recv.log" | head -1)
-  "${java[@]}" -jar "$jar" migrate --socket="$dir/sd" --socket="$dir/su" --guest-memory=128MiB \
+  "${java[@]}" $(aot migrate) -jar "$jar" migrate --socket="$dir/sd" --socket="$dir/su" --guest-memory=128MiB \
       --to=127.0.0.1:"$port" --no-precopy --json >"$out/two-process.json" 2>/dev/null & mig=$!
   wait $mig; wait $recv || true
   for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done # TERM: the perf maps are written
@@ -37,6 +39,6 @@ run() {
   pids=()
 }
 echo "load $(cut -d' ' -f1 /proc/loadavg)"
-perf record -a -g -k CLOCK_MONOTONIC -F $hz -o "$out/perf.data" -- bash -c "$(declare -f run serve); $(declare -p java jar out dir pids roles); run" 2>/dev/null
+perf record -a -g -k CLOCK_MONOTONIC -F $hz -o "$out/perf.data" -- bash -c "$(declare -f run serve aot); $(declare -p java jar out dir pids roles); AOT=${AOT:-}; run" 2>/dev/null
 perf script -i "$out/perf.data" -G -F comm,pid,tid,time,ip,sym,dso 2>/dev/null >"$out/samples.txt"
 python3 "$here/downtime-profile.py" "$out/samples.txt" $hz $(cat "$out/runs")
