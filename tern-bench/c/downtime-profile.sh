@@ -6,6 +6,7 @@
 # downtime-profile.py prints the CPU milliseconds of each process inside its run's downtime window, by category.
 #   tern-bench/c/downtime-profile.sh JAR [OUT_DIR]
 # AOT=DIR: every command starts from DIR/<command>.aot (scripts/aot-train.sh JAR DIR trains them).
+# PRECOPY=1: both runs with pre-copy (the default of demo and migrate) instead of --no-precopy.
 set -euo pipefail
 jar=$1; out=${2:-$(mktemp -d)}; mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,8 +21,9 @@ serve() { # role device socket [options]
   "${java[@]}" $(aot serve) -jar "$jar" serve --device="$2" --socket="$dir/$3" --log-level=warn "${@:4}" >>"$dir/serve.log" 2>&1 &
   pids+=($!); roles+=("$!=$1")
 }
+nopre=$([ -n "${PRECOPY:-}" ] || echo --no-precopy)
 run() {
-  "${java[@]}" $(aot demo) -jar "$jar" demo --no-precopy --json >"$out/demo.json" 2>/dev/null & demo=$!
+  "${java[@]}" $(aot demo) -jar "$jar" demo ${nopre} --json >"$out/demo.json" 2>/dev/null & demo=$!
   wait $demo
   serve src-dma dma-engine sd --memory=256MiB; serve src-uart uart su
   serve dst-dma dma-engine dd --memory=256MiB; serve dst-uart uart du
@@ -31,7 +33,7 @@ run() {
   for _ in $(seq 400); do grep -q "listening on" "$dir/recv.log" && break; sleep 0.05; done
   port=$(sed -n 's/.*listening on .*:\([0-9]*\).*/\1/p' "$dir/recv.log" | head -1)
   "${java[@]}" $(aot migrate) -jar "$jar" migrate --socket="$dir/sd" --socket="$dir/su" --guest-memory=128MiB \
-      --to=127.0.0.1:"$port" --no-precopy --json >"$out/two-process.json" 2>/dev/null & mig=$!
+      --to=127.0.0.1:"$port" ${nopre} --json >"$out/two-process.json" 2>/dev/null & mig=$!
   wait $mig; wait $recv || true
   for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done # TERM: the perf maps are written
   echo "demo:$out/demo.json:$demo=demo" >"$out/runs"
@@ -39,6 +41,6 @@ run() {
   pids=()
 }
 echo "load $(cut -d' ' -f1 /proc/loadavg)"
-perf record -a -g -k CLOCK_MONOTONIC -F $hz -o "$out/perf.data" -- bash -c "$(declare -f run serve aot); $(declare -p java jar out dir pids roles); AOT=${AOT:-}; run" 2>/dev/null
+perf record -a -g -k CLOCK_MONOTONIC -F $hz -o "$out/perf.data" -- bash -c "$(declare -f run serve aot); $(declare -p java jar out dir pids roles nopre); AOT=${AOT:-}; run" 2>/dev/null
 perf script -i "$out/perf.data" -G -F comm,pid,tid,time,ip,sym,dso 2>/dev/null >"$out/samples.txt"
 python3 "$here/downtime-profile.py" "$out/samples.txt" $hz $(cat "$out/runs")
