@@ -5,7 +5,8 @@
 # kernel.perf_event_paranoid <= -1); every JVM keeps frame pointers and writes its perf map at exit. Then
 # downtime-profile.py prints the CPU milliseconds of each process inside its run's downtime window, by category.
 #   tern-bench/c/downtime-profile.sh JAR [OUT_DIR]
-# AOT=DIR: every command starts from DIR/<command>.aot (scripts/aot-train.sh JAR DIR trains them).
+# SETTLE=SECONDS: the servers and `receive` run that long before `migrate` starts, as they would in a deployment
+# (started with the VM), so their start-up compilation is over. AOT=DIR: every command starts from DIR/<command>.aot (scripts/aot-train.sh JAR DIR trains them).
 # PRECOPY=1: both runs with pre-copy (the default of demo and migrate) instead of --no-precopy.
 set -euo pipefail
 jar=$1; out=${2:-$(mktemp -d)}; mkdir -p "$out"
@@ -32,6 +33,7 @@ run() {
       --listen=127.0.0.1:0 2>"$dir/recv.log" >/dev/null & recv=$!
   for _ in $(seq 400); do grep -q "listening on" "$dir/recv.log" && break; sleep 0.05; done
   port=$(sed -n 's/.*listening on .*:\([0-9]*\).*/\1/p' "$dir/recv.log" | head -1)
+  sleep "${SETTLE:-0}"
   "${java[@]}" $(aot migrate) -jar "$jar" migrate --socket="$dir/sd" --socket="$dir/su" --guest-memory=128MiB \
       --to=127.0.0.1:"$port" ${nopre} --json >"$out/two-process.json" 2>/dev/null & mig=$!
   wait $mig; wait $recv || true
@@ -41,6 +43,6 @@ run() {
   pids=()
 }
 echo "load $(cut -d' ' -f1 /proc/loadavg)"
-perf record -a -g -k CLOCK_MONOTONIC -F $hz -o "$out/perf.data" -- bash -c "$(declare -f run serve aot); $(declare -p java jar out dir pids roles nopre); AOT=${AOT:-}; run" 2>/dev/null
+perf record -a -g -k CLOCK_MONOTONIC -F $hz -o "$out/perf.data" -- bash -c "$(declare -f run serve aot); $(declare -p java jar out dir pids roles nopre); AOT=${AOT:-}; SETTLE=${SETTLE:-}; run" 2>/dev/null
 perf script -i "$out/perf.data" -G -F comm,pid,tid,time,ip,sym,dso 2>/dev/null >"$out/samples.txt"
 python3 "$here/downtime-profile.py" "$out/samples.txt" $hz $(cat "$out/runs")

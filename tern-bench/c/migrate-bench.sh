@@ -3,7 +3,8 @@
 # side, `tern receive` + `tern migrate --no-precopy`, 128 MiB guest memory) against the in-process
 # `tern demo --no-precopy` (the same devices and memory) in the same round, for each JAR given, alternating.
 #   tern-bench/c/migrate-bench.sh ROUNDS JAR...
-# AOT=DIR: every command starts from DIR/<command>.aot (scripts/aot-train.sh JAR DIR trains them; one JAR then).
+# SETTLE=SECONDS: the servers and `receive` run that long before `migrate` starts, as they would in a deployment
+# (started with the VM), so their start-up compilation is over. AOT=DIR: every command starts from DIR/<command>.aot (scripts/aot-train.sh JAR DIR trains them; one JAR then).
 set -euo pipefail
 rounds=$1; shift
 java=(${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC ${JAVA_EXTRA:-})
@@ -32,6 +33,7 @@ for r in $(seq "$rounds"); do
     recv=$!
     for _ in $(seq 400); do grep -q "listening on" "$dir/recv.log" && break; sleep 0.05; done
     port=$(sed -n 's/.*listening on .*:\([0-9]*\).*/\1/p' "$dir/recv.log" | head -1)
+    sleep "${SETTLE:-0}"
     echo "  2-process downtime_ms $("${java[@]}" $(aot migrate) -jar "$jar" migrate --socket="$dir/src-dma.sock" \
         --socket="$dir/src-uart.sock" --guest-memory=128MiB --to=127.0.0.1:"$port" --no-precopy --json 2>/dev/null \
         | tee -a "${TIMELINE:-/dev/null}" | downtime)"
