@@ -20,7 +20,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *     sender.end();                            // the lock released
  * }
  * </pre>
- * Serialised with the channel's other sends by the same lock.
+ * Serialised with the channel's other sends by the same lock. Its buffer is its own, not the one of the channel's
+ * framed sends: a handler that sends a framed message from the same thread while a reply is laid out (the lock is
+ * reentrant) cannot overwrite it.
  */
 public final class LaidOutSender {
     private final UnixSocket socket;

@@ -77,7 +77,7 @@ public final class MessageChannel implements AutoCloseable {
      */
     public MessageChannel(final UnixSocket socket, final CodecLimits limits) {
         this.socket = Objects.requireNonNull(socket, "socket");
-        this.laidOut = new LaidOutSender(socket, sendLock, out);
+        this.laidOut = new LaidOutSender(socket, sendLock, new SendBuffer());
         setInboundLimits(limits);
     }
 

@@ -6,7 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A {@link MessageChannel}'s reused direct send buffer, used under its send lock. The socket's send takes a list of
+ * A reused direct send buffer of a {@link MessageChannel} (one for its framed sends, one for {@link LaidOutSender}),
+ * used under the channel's send lock. The socket's send takes a list of
  * segments; for a message of up to {@value #CACHED} bytes the one-element list of the buffer's first bytes is made
  * once per length and kept, so sending a small message laid out in place allocates nothing.
  */
