@@ -13,6 +13,7 @@ import dev.tern.sys.Errno;
 import dev.tern.sys.EventFd;
 import dev.tern.sys.UnixServerSocket;
 import dev.tern.sys.UnixSocket;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DeviceFeature;
 import dev.tern.vfiouser.codec.Feature;
 import dev.tern.vfiouser.codec.FeaturePayload;
@@ -21,6 +22,9 @@ import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.server.TestServers;
 import dev.tern.vfiouser.server.VfioUserServer;
 import dev.tern.vfiouser.testing.ScriptedServer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +37,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(30)
 class HostileServerTest {
+    private static final int REGION_READ = Command.REGION_READ.code();
     private static final String CAPS = "{\"capabilities\":{\"max_msg_fds\":8,\"max_data_xfer_size\":1048576}}";
     /** For the tests whose subject is the timeout; the others wait long enough for a loaded machine. */
     private static final ClientOptions FAST = ClientOptions.plain().withReplyTimeout(Duration.ofMillis(500));
@@ -198,6 +203,45 @@ class HostileServerTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
             assertThat(client.migDataRead(2, dst)).isEqualTo(2);
             assertThat(dst.flip()).isEqualTo(ByteBuffer.wrap(new byte[] {5, 6}));
+        }
+    }
+
+    /**
+     * REGION_READ into caller memory ({@link RegionReads}: a reply slot, the reply in place): malformed replies, a
+     * short one, an error reply and another command's reply under the request's id are EPROTO or the server's errno
+     * and leave the caller's memory untouched; a silent server times out in time, its late reply is dropped, and the
+     * next read (the same thread's slot, reused) gets its own reply.
+     */
+    @Test
+    void regionReadRepliesThatBreakTheRulesAreErrnosAndALateOneIsDropped() throws Exception {
+        try (ScriptedServer s = ScriptedServer.start(dir.resolve("slot.sock"), c -> {
+            c.answerVersion(CAPS);
+            Frame f = c.receive();
+            c.send(reply(f.header().msgId(), REGION_READ, concat(le(0, 0, 7, 4), new byte[3]))); // 3 of 4 bytes
+            f = c.receive();
+            c.send(reply(f.header().msgId(), REGION_READ, concat(le(0, 0, 7, 2), new byte[2]))); // 2 bytes for 4
+            f = c.receive();
+            c.send(error(f.header().msgId(), REGION_READ, Errno.EFAULT, new byte[0]));
+            f = c.receive();
+            c.send(reply(f.header().msgId(), Command.REGION_WRITE.code(), le(0, 0, 7, 4))); // another command's
+            final Frame late = c.receive();
+            final Frame next = c.receive(); // sent after the first timed out
+            c.send(reply(late.header().msgId(), REGION_READ, concat(le(0, 0, 7, 4), new byte[] {9, 9, 9, 9})));
+            c.send(reply(next.header().msgId(), REGION_READ, concat(le(0, 0, 7, 4), new byte[] {1, 2, 3, 4})));
+            c.awaitClose();
+        }); VfioUserClient client = VfioUserClient.connect(s.path(), FAST); Arena arena = Arena.ofConfined()) {
+            final MemorySegment dst = arena.allocate(4).fill((byte) 0x5a);
+            expectErrno(() -> client.readRegion(7, 0, dst), Errno.EPROTO, "malformed reply");
+            expectErrno(() -> client.readRegion(7, 0, dst), Errno.EPROTO, "returned 2 of 4");
+            expectErrno(() -> client.readRegion(7, 0, dst), Errno.EFAULT, "refused by the server");
+            expectErrno(() -> client.readRegion(7, 0, dst), Errno.EPROTO, "unexpected reply");
+            assertThat(dst.toArray(ValueLayout.JAVA_BYTE)).as("untouched").containsOnly(0x5a);
+            final long start = System.nanoTime();
+            expectErrno(() -> client.readRegion(7, 0, dst), Errno.ETIMEDOUT, "no reply within");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            client.readRegion(7, 0, dst);
+            assertThat(dst.toArray(ValueLayout.JAVA_BYTE)).containsExactly(1, 2, 3, 4);
+            assertThat(s.failure()).isEmpty();
         }
     }
 }
