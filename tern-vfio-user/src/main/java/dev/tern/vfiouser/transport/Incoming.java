@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What {@link MessageChannel#receive()} yields: a framed message with its descriptors, a reply received into a lent buffer, a message that could not be
- * framed, or the end of the connection. Never an exception for anything the peer sent.
+ * What {@link MessageChannel#receive()} yields: a framed message with its descriptors, a message received into a lent
+ * buffer, a message read in place, a message that could not be framed, or the end of the connection. Never an
+ * exception for anything the peer sent.
  */
 public sealed interface Incoming {
 
