@@ -15,7 +15,7 @@ import java.nio.ByteBuffer;
  * REGION_READ without allocation (issue 12): the request is read in place from the channel's receive buffer
  * ({@link Incoming.InPlace}) through the {@link RegionAccess} flyweight, which validates it as the record decoder
  * does; the device's bytes are read straight into the channel's send buffer after the reply's fixed fields
- * ({@link MessageChannel#layOut}), and the reply goes out from there. A malformed request or a device error is
+ * ({@link MessageChannel#laidOut()}), and the reply goes out from there. A malformed request or a device error is
  * returned as an {@link Outcome.Fail} for {@link CommandRunner} to answer as it answers the decoded path.
  */
 final class RegionReadInPlace {
