@@ -1,10 +1,12 @@
 package dev.tern.sys;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The socket half of the libc facade ({@link Posix} has the rest): AF_UNIX sockets, their options and
@@ -159,6 +161,25 @@ public final class PosixSockets {
       throw Libc.rethrow(t);
     }
     if (rc < 0) throw Libc.fail(st, "setsockopt(fd=" + fd + ", " + level + ", " + name + ")");
+  }
+
+  /**
+   * SO_SNDTIMEO or SO_RCVTIMEO (socket(7)) as a {@code struct timeval}.
+   *
+   * @param fd the socket
+   * @param option {@link Layouts#SO_SNDTIMEO} or {@link Layouts#SO_RCVTIMEO}
+   * @param timeout the bound; zero means none, a positive timeout below 1 µs is rounded up (zero
+   *     would mean forever)
+   * @throws PosixException with the errno setsockopt(2) set
+   */
+  public static void setTimeout(int fd, int option, Duration timeout) throws PosixException {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment tv = arena.allocate(Layouts.TIMEVAL);
+      long micros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
+      tv.set(JAVA_LONG, Layouts.TV_SEC, micros / 1_000_000);
+      tv.set(JAVA_LONG, Layouts.TV_USEC, micros % 1_000_000);
+      setsockopt(fd, Layouts.SOL_SOCKET, option, tv);
+    }
   }
 
   /**

@@ -14,6 +14,20 @@ import java.util.List;
  * send in steady state allocates no native memory and opens no arena.
  */
 final class SocketSender {
+  /** One send on a socket's descriptor (under its send lock). */
+  @FunctionalInterface
+  interface Send {
+    void to(int sock) throws PosixException;
+  }
+
+  /**
+   * What a list of segments carries.
+   *
+   * @param total bytes in all segments
+   * @param heapBytes of them in heap segments (staged in the bounce buffer)
+   */
+  record Totals(long total, long heapBytes) {}
+
   private final Arena arena = Arena.ofAuto();
   private final MemorySegment msg = arena.allocate(Layouts.MSGHDR);
   private final MemorySegment controlScratch =
@@ -21,6 +35,46 @@ final class SocketSender {
   private final int[] raw = new int[Layouts.SCM_MAX_FD];
   private MemorySegment iov = arena.allocate(Layouts.IOVEC, 4);
   private MemorySegment bounce = MemorySegment.NULL;
+
+  /**
+   * Checks a send of {@code data} with {@code fds} ({@link UnixSocket#send(List, List)}).
+   *
+   * @return its byte counts
+   * @throws IllegalArgumentException for more than {@link Layouts#SCM_MAX_FD} fds, or fds without
+   *     data
+   */
+  static Totals check(List<MemorySegment> data, List<Fd> fds) {
+    long total = 0;
+    long heapBytes = 0;
+    for (MemorySegment s : data) {
+      total += s.byteSize();
+      if (!s.isNative()) heapBytes += s.byteSize();
+    }
+    if (fds.size() > Layouts.SCM_MAX_FD) {
+      throw new IllegalArgumentException(
+          fds.size() + " fds exceed SCM_MAX_FD " + Layouts.SCM_MAX_FD);
+    }
+    if (total == 0 && !fds.isEmpty()) {
+      throw new IllegalArgumentException("sending fds needs at least one data byte");
+    }
+    return new Totals(total, heapBytes);
+  }
+
+  /**
+   * Sends every unsent byte of {@code vector}: sendmsg(2) straight from its native iovec array (at
+   * most {@link Layouts#IOV_MAX} entries a call), trimming it after a partial write. Call under the
+   * socket's send lock.
+   */
+  void sendAll(int sock, IoVector vector) throws PosixException {
+    msg.set(ADDRESS, Layouts.MSG_CONTROL, MemorySegment.NULL);
+    msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, 0);
+    while (vector.byteSize() > 0) {
+      // msg_iov is a pointer: written as the 64-bit address it is, without a segment per call
+      msg.set(JAVA_LONG, Layouts.MSG_IOV, vector.unsentAddress());
+      msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, vector.unsentEntries());
+      vector.sent(PosixSockets.sendmsg(sock, msg, Layouts.MSG_NOSIGNAL));
+    }
+  }
 
   /**
    * Sends all {@code total} bytes of {@code data}, {@code fds} with the first byte; partial writes

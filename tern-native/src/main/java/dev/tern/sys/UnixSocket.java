@@ -1,7 +1,6 @@
 package dev.tern.sys;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -123,9 +122,9 @@ public final class UnixSocket implements AutoCloseable {
   public static UnixSocket connect(Path path, Duration timeout) throws PosixException {
     Fd fd = new Fd(PosixSockets.socket(Layouts.AF_UNIX, Layouts.SOCK_STREAM | Layouts.SOCK_CLOEXEC, 0));
     try {
-      sendTimeout(fd, timeout);
+      PosixSockets.setTimeout(fd.value(), Layouts.SO_SNDTIMEO, timeout);
       PosixSockets.connect(fd.value(), path);
-      sendTimeout(fd, Duration.ZERO);
+      PosixSockets.setTimeout(fd.value(), Layouts.SO_SNDTIMEO, Duration.ZERO);
       return new UnixSocket(fd);
     } catch (PosixException | RuntimeException e) {
       fd.close();
@@ -144,7 +143,7 @@ public final class UnixSocket implements AutoCloseable {
   public void setReceiveTimeout(Duration timeout) throws PosixException {
     int sock = fd.acquire();
     try {
-      socketTimeout(sock, Layouts.SO_RCVTIMEO, timeout);
+      PosixSockets.setTimeout(sock, Layouts.SO_RCVTIMEO, timeout);
     } finally {
       fd.release();
     }
@@ -169,22 +168,6 @@ public final class UnixSocket implements AutoCloseable {
       }
     } finally {
       receiveLock.unlock();
-    }
-  }
-
-  /** SO_SNDTIMEO; zero means none. A positive timeout below 1 µs is rounded up (zero would mean forever). */
-  private static void sendTimeout(Fd fd, Duration timeout) throws PosixException {
-    socketTimeout(fd.value(), Layouts.SO_SNDTIMEO, timeout);
-  }
-
-  /** SO_SNDTIMEO or SO_RCVTIMEO; zero means none, a positive timeout below 1 µs is rounded up. */
-  private static void socketTimeout(int sock, int option, Duration timeout) throws PosixException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment tv = arena.allocate(Layouts.TIMEVAL);
-      long micros = timeout.isZero() ? 0 : Math.max(1, timeout.toNanos() / 1000);
-      tv.set(JAVA_LONG, Layouts.TV_SEC, micros / 1_000_000);
-      tv.set(JAVA_LONG, Layouts.TV_USEC, micros % 1_000_000);
-      PosixSockets.setsockopt(sock, Layouts.SOL_SOCKET, option, tv);
     }
   }
 
@@ -268,25 +251,31 @@ public final class UnixSocket implements AutoCloseable {
    *     java.nio.channels.AsynchronousCloseException} if this socket was closed meanwhile
    */
   public void send(List<MemorySegment> data, List<Fd> fds) throws IOException {
-    long total = 0;
-    long heapBytes = 0;
-    for (MemorySegment s : data) {
-      total += s.byteSize();
-      if (!s.isNative()) heapBytes += s.byteSize();
-    }
-    if (fds.size() > Layouts.SCM_MAX_FD) {
-      throw new IllegalArgumentException(
-          fds.size() + " fds exceed SCM_MAX_FD " + Layouts.SCM_MAX_FD);
-    }
-    if (total == 0 && !fds.isEmpty()) {
-      throw new IllegalArgumentException("sending fds needs at least one data byte");
-    }
-    if (total == 0) return;
+    SocketSender.Totals t = SocketSender.check(data, fds);
+    if (t.total() == 0) return;
+    sendLocked(sock -> sender.sendAll(sock, data, fds, t.total(), t.heapBytes()));
+  }
+
+  /**
+   * Sends every unsent byte of {@code vector} (gather I/O straight from its pieces; partial writes
+   * continue where they stopped, trimming the vector as it goes). No descriptors, {@code
+   * MSG_NOSIGNAL}.
+   *
+   * @param vector the pieces, all sent when this returns normally
+   * @throws IOException as {@link #send(List, List)}; EFAULT if a piece's memory was unmapped
+   */
+  public void send(IoVector vector) throws IOException {
+    if (vector.byteSize() == 0) return;
+    sendLocked(sock -> sender.sendAll(sock, vector));
+  }
+
+  /** Runs {@code send} with the socket's descriptor under the send lock. */
+  private void sendLocked(SocketSender.Send send) throws IOException {
     sendLock.lock();
     try {
       int sock = fd.acquire();
       try {
-        sender.sendAll(sock, data, fds, total, heapBytes);
+        send.to(sock);
       } catch (PosixException e) {
         throw fd.isOpen() ? e : closedWhileBlocked(e);
       } finally {
