@@ -101,6 +101,20 @@ public final class IoVector {
   }
 
   /**
+   * Appends an empty entry (0 bytes, no memory) to be {@link #set} later, e.g. the slot of a header
+   * that another layer writes once the pieces after it are known.
+   *
+   * @return its index
+   */
+  public int reserve() {
+    grow();
+    bases[count] = null;
+    entries.set(JAVA_LONG, count * ENTRY + Layouts.IOV_BASE, 0L);
+    entries.set(JAVA_LONG, count * ENTRY + Layouts.IOV_LEN, 0L);
+    return count++;
+  }
+
+  /**
    * Replaces piece {@code index}, e.g. a header slot added first and written once the length of
    * what follows is known.
    *

@@ -23,8 +23,8 @@ class IoVectorTest {
       MemorySegment b = random(arena, 5_000, 2);
       MemorySegment slot = arena.allocate(16).fill((byte) 0x77);
       IoVector v = new IoVector(1);
-      v.add(a, 0, 1); // a placeholder, replaced below
-      v.add(a, 100, 400);
+      assertThat(v.reserve()).isZero(); // a slot, set below
+      v.add(a, 100, 400); // not merged into the slot
       v.add(a, 500, 600); // continues the piece before: merged
       v.add(b, 0, 0); // nothing
       v.addZeros(3);

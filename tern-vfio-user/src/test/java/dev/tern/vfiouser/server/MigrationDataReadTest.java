@@ -25,13 +25,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The server's STOP_COPY read-ahead ({@link ReadAhead}) over real sockets, against a device whose stream is a known
- * byte pattern handed out in pieces of at most 1000 bytes: requests of mixed sizes get the stream's bytes in order,
- * a state change drops what was read ahead with the session, a client that reconnects mid-session loses nothing, and
- * an error raised while reading ahead reaches the request that needed those bytes, as without a read-ahead.
+ * The server's MIG_DATA_READ ({@link MigrationDataHandler}) over real sockets, against a device whose stream is a
+ * known byte pattern handed out in pieces of at most 1000 bytes through the SDK's copying default of
+ * {@code SaveSource.read(Gather, ...)}: requests of mixed sizes get the stream's bytes in order, a state change drops
+ * the session's unread bytes, a client that reconnects mid-session loses nothing, and an error the stream raises
+ * mid-request reaches that request, with at most that request's bytes lost. (These guarantees were pinned when the
+ * server read STOP_COPY one chunk ahead; replies are now gathered on demand and nothing is held between requests.)
  */
 @Timeout(30)
-class ReadAheadTest {
+class MigrationDataReadTest {
     /** {@code VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE} and the v2 states (vfio-migration.md). */
     private static final int MIG_DEVICE_STATE = 2;
     private static final int STOP = 1;
@@ -63,12 +65,12 @@ class ReadAheadTest {
     }
 
     @Test
-    void aStateChangeDropsWhatWasReadAheadWithTheSession() throws Exception {
+    void aStateChangeDropsTheUnreadBytesWithTheSession() throws Exception {
         try (VfioUserServer server = start("change.sock"); RawPeer p = peer(server)) {
             final byte[] whole = drainOnce(p);
             setState(p, STOP);
             setState(p, STOP_COPY);
-            assertThat(read(p, 4096)).isEqualTo(Arrays.copyOf(whole, 4096)); // the next 4096 are read ahead now
+            assertThat(read(p, 4096)).isEqualTo(Arrays.copyOf(whole, 4096)); // the rest is unread
             setState(p, STOP); // ends the session: its unread bytes are gone
             setState(p, STOP_COPY);
             assertThat(read(p, WHOLE)).as("a new session starts from its header").isEqualTo(whole);
@@ -76,7 +78,7 @@ class ReadAheadTest {
     }
 
     @Test
-    void aClientReconnectingMidSessionLosesNothingReadAhead() throws Exception {
+    void aClientReconnectingMidSessionLosesNothing() throws Exception {
         try (VfioUserServer server = start("again.sock")) {
             final byte[] whole;
             final ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -94,7 +96,7 @@ class ReadAheadTest {
     }
 
     @Test
-    void anErrorWhileReadingAheadReachesTheRequestThatNeedsThoseBytes() throws Exception {
+    void aStreamErrorMidRequestReachesThatRequestAndLosesAtMostItsBytes() throws Exception {
         try (VfioUserServer server = start("error.sock"); RawPeer p = peer(server)) {
             final byte[] whole = drainOnce(p);
             setState(p, STOP);
@@ -116,7 +118,7 @@ class ReadAheadTest {
             assertThat(before.size() % 4096).as("full replies before the error").isZero();
             assertThat(before.toByteArray()).isEqualTo(Arrays.copyOf(whole, before.size()));
             assertThat(after).isEqualTo(Arrays.copyOfRange(whole, whole.length - after.length, whole.length));
-            assertThat(lost).as("what the failed request had read is lost, as without a read-ahead")
+            assertThat(lost).as("what the failed request had read is lost with it")
                     .isBetween(1, 4096);
             assertThat(read(p, 4096)).as("the end stays the end").isEmpty();
         }
@@ -169,7 +171,7 @@ class ReadAheadTest {
         return b;
     }
 
-    /** @return the whole stream of a fresh STOP_COPY session, in one request (nothing read ahead) */
+    /** @return the whole stream of a fresh STOP_COPY session, in one request */
     private byte[] drainOnce(final RawPeer p) throws Exception {
         setState(p, STOP_COPY);
         final byte[] whole = read(p, WHOLE);
