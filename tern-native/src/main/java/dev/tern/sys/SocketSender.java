@@ -5,29 +5,27 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The sendmsg(2) half of a {@link UnixSocket}: gather I/O with SCM_RIGHTS on the first call. Its
- * native scratch (msghdr, iovec array, control buffer for {@link Layouts#SCM_MAX_FD} descriptors,
- * heap bounce buffer) is allocated once per socket and reused under the socket's send lock, so a
- * send in steady state allocates no native memory and opens no arena.
+ * The sendmsg(2) half of a {@link UnixSocket}: gather I/O with SCM_RIGHTS on the first call, or
+ * straight from an {@link IoVector}. Concurrent sends are serialised by its lock, so each stays
+ * contiguous on the stream. Its native scratch (msghdr, iovec array, control buffer for {@link
+ * Layouts#SCM_MAX_FD} descriptors, heap bounce buffer) is allocated once per socket and reused
+ * under that lock, so a send in steady state allocates no native memory and opens no arena.
  */
 final class SocketSender {
-  /** One send on a socket's descriptor (under its send lock). */
-  @FunctionalInterface
-  interface Send {
-    void to(int sock) throws PosixException;
-  }
-
   /**
    * What a list of segments carries.
    *
    * @param total bytes in all segments
    * @param heapBytes of them in heap segments (staged in the bounce buffer)
    */
-  record Totals(long total, long heapBytes) {}
+  private record Totals(long total, long heapBytes) {}
 
+  private final ReentrantLock lock = new ReentrantLock();
   private final Arena arena = Arena.ofAuto();
   private final MemorySegment msg = arena.allocate(Layouts.MSGHDR);
   private final MemorySegment controlScratch =
@@ -36,6 +34,39 @@ final class SocketSender {
   private MemorySegment iov = arena.allocate(Layouts.IOVEC, 4);
   private MemorySegment bounce = MemorySegment.NULL;
 
+  /** {@link UnixSocket#send(List, List)} on {@code fd}. */
+  void send(Fd fd, List<MemorySegment> data, List<Fd> fds) throws IOException {
+    Totals t = check(data, fds);
+    if (t.total() > 0) locked(fd, null, data, fds, t);
+  }
+
+  /** {@link UnixSocket#send(IoVector)} on {@code fd}. */
+  void send(Fd fd, IoVector vector) throws IOException {
+    if (vector.byteSize() > 0) locked(fd, vector, List.of(), List.of(), null);
+  }
+
+  /** One send under the lock, of {@code vector} if not null, else of {@code data} and {@code fds}. */
+  private void locked(Fd fd, IoVector vector, List<MemorySegment> data, List<Fd> fds, Totals t)
+      throws IOException {
+    lock.lock();
+    try {
+      int sock = fd.acquire();
+      try {
+        if (vector != null) {
+          sendAll(sock, vector);
+        } else {
+          sendAll(sock, data, fds, t.total(), t.heapBytes());
+        }
+      } catch (PosixException e) {
+        throw fd.isOpen() ? e : UnixSocket.closedWhileBlocked(e);
+      } finally {
+        fd.release();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /**
    * Checks a send of {@code data} with {@code fds} ({@link UnixSocket#send(List, List)}).
    *
@@ -43,7 +74,7 @@ final class SocketSender {
    * @throws IllegalArgumentException for more than {@link Layouts#SCM_MAX_FD} fds, or fds without
    *     data
    */
-  static Totals check(List<MemorySegment> data, List<Fd> fds) {
+  private static Totals check(List<MemorySegment> data, List<Fd> fds) {
     long total = 0;
     long heapBytes = 0;
     for (MemorySegment s : data) {
@@ -65,7 +96,7 @@ final class SocketSender {
    * most {@link Layouts#IOV_MAX} entries a call), trimming it after a partial write. Call under the
    * socket's send lock.
    */
-  void sendAll(int sock, IoVector vector) throws PosixException {
+  private void sendAll(int sock, IoVector vector) throws PosixException {
     msg.set(ADDRESS, Layouts.MSG_CONTROL, MemorySegment.NULL);
     msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, 0);
     while (vector.byteSize() > 0) {
@@ -82,7 +113,7 @@ final class SocketSender {
    *
    * @param heapBytes how many of the bytes are in heap segments (staged in the bounce buffer)
    */
-  void sendAll(int sock, List<MemorySegment> data, List<Fd> fds, long total, long heapBytes)
+  private void sendAll(int sock, List<MemorySegment> data, List<Fd> fds, long total, long heapBytes)
       throws PosixException {
     int acquired = 0;
     try {

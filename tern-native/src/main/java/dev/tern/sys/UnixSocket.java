@@ -68,9 +68,8 @@ public final class UnixSocket implements AutoCloseable {
   }
 
   private final Fd fd;
-  private final ReentrantLock sendLock = new ReentrantLock();
   private final ReentrantLock receiveLock = new ReentrantLock();
-  /** Native scratch of the sends, used under {@link #sendLock}. */
+  /** The sends, serialised by its lock, and their native scratch. */
   private final SocketSender sender = new SocketSender();
   /** Native scratch of the receives, used under {@link #receiveLock}. */
   private final SocketReceiver receiver = new SocketReceiver();
@@ -251,9 +250,7 @@ public final class UnixSocket implements AutoCloseable {
    *     java.nio.channels.AsynchronousCloseException} if this socket was closed meanwhile
    */
   public void send(List<MemorySegment> data, List<Fd> fds) throws IOException {
-    SocketSender.Totals t = SocketSender.check(data, fds);
-    if (t.total() == 0) return;
-    sendLocked(sock -> sender.sendAll(sock, data, fds, t.total(), t.heapBytes()));
+    sender.send(fd, data, fds);
   }
 
   /**
@@ -265,25 +262,7 @@ public final class UnixSocket implements AutoCloseable {
    * @throws IOException as {@link #send(List, List)}; EFAULT if a piece's memory was unmapped
    */
   public void send(IoVector vector) throws IOException {
-    if (vector.byteSize() == 0) return;
-    sendLocked(sock -> sender.sendAll(sock, vector));
-  }
-
-  /** Runs {@code send} with the socket's descriptor under the send lock. */
-  private void sendLocked(SocketSender.Send send) throws IOException {
-    sendLock.lock();
-    try {
-      int sock = fd.acquire();
-      try {
-        send.to(sock);
-      } catch (PosixException e) {
-        throw fd.isOpen() ? e : closedWhileBlocked(e);
-      } finally {
-        fd.release();
-      }
-    } finally {
-      sendLock.unlock();
-    }
+    sender.send(fd, vector);
   }
 
   /**
