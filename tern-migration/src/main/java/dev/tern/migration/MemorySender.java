@@ -63,7 +63,7 @@ final class MemorySender {
             final long length = run.pages() * GuestMemory.PAGE;
             header.clear().putLong(offset).flip();
             bounce.clear().limit((int) length);
-            MemorySegment.ofBuffer(bounce).copyFrom(memory.segment().asSlice(offset, length));
+            memory.shared().copyOut(offset, MemorySegment.ofBuffer(bounce)); // untouched pages stay unallocated
             writer.write(RecordKind.MEMORY_PAGES, channel, header, bounce);
             sent += length;
             dirtyPages += run.pages();

@@ -20,10 +20,13 @@ import java.util.Locale;
  * @param memoryBytes guest memory bytes sent
  * @param spans the timeline
  * @param budget the downtime estimated before the switchover against the target and the hard budget
+ * @param clockOriginNanos the timeline's 0 on the migration's clock ({@link System#nanoTime()}, i.e. Linux's
+ *        {@code CLOCK_MONOTONIC}): with it the spans line up with an outside profile of the same run
+ *        ({@code perf record -k CLOCK_MONOTONIC}, BENCHMARKS.md)
  */
 public record MigrationReport(Verification verification, double downtimeMs, double totalMs, long bytes, int rounds,
         List<RoundStats> roundStats, List<DeviceStats> devices, long memoryBytes, List<Timeline.Span> spans,
-        DowntimeBudget budget) {
+        DowntimeBudget budget, long clockOriginNanos) {
 
     /**
      * What the source expected the downtime to be when it decided to switch over ({@link SwitchoverPolicy}).
@@ -97,7 +100,8 @@ public record MigrationReport(Verification verification, double downtimeMs, doub
     /**
      * {@return the report as one JSON object (keys: verified — true, false or null —, downtime_ms,
      * downtime_estimate_ms, downtime_limit_ms, max_downtime_ms, max_downtime_kept, total_ms, bytes,
-     * rounds, memory_bytes, memory_verification, devices with their verification, …)}
+     * rounds, memory_bytes, memory_verification, devices with their verification, round_stats, clock_origin_ns,
+     * timeline)}
      */
     public String toJson() {
         final StringBuilder sb = new StringBuilder("{");
@@ -130,7 +134,7 @@ public record MigrationReport(Verification verification, double downtimeMs, doub
                     .append(",\"dirty_bytes_per_s\":").append(num(r.dirtyRate()))
                     .append(",\"remaining_bytes\":").append(r.remainingBytes()).append('}');
         }
-        sb.append("],\"timeline\":[");
+        sb.append("],\"clock_origin_ns\":").append(clockOriginNanos).append(",\"timeline\":[");
         for (int i = 0; i < spans.size(); i++) {
             final Timeline.Span s = spans.get(i);
             sb.append(i == 0 ? "" : ",").append("{\"phase\":").append(JsonWriter.quote(s.phase().name())).append(",\"subject\":")

@@ -393,7 +393,7 @@ final class SourceRounds {
         }
         return new MigrationReport(verified, downtimeMs, totalMs, bytes, stats.size(), stats, ds, memoryBytes,
                 spans, new MigrationReport.DowntimeBudget(estimateNanos < 0 ? Double.NaN : estimateNanos / 1e6,
-                        policy.downtimeLimitNanos() / 1e6, policy.maxDowntimeNanos() / 1e6));
+                        policy.downtimeLimitNanos() / 1e6, policy.maxDowntimeNanos() / 1e6), timeline.origin());
     }
 
 }

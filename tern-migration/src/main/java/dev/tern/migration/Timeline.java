@@ -45,6 +45,11 @@ public final class Timeline {
         return clock;
     }
 
+    /** {@return the clock's reading at the migration's start: the 0 of every span} */
+    public long origin() {
+        return origin;
+    }
+
     /** {@return nanoseconds since the migration started} */
     public long now() {
         return clock.nanos() - origin;

@@ -24,10 +24,16 @@ class SourceMigrationTest {
         try (MigrationRig rig = new MigrationRig(8 * MIB, 8 * MIB, 8 * MIB)) {
             final long[] before = rig.sourceChecksums();
             final CompletableFuture<DestinationMigration.Result> dest = rig.receive(OPTIONS, p -> { });
+            final long started = System.nanoTime();
             final MigrationReport report = new SourceMigration(rig.source, rig.sourceMemory,
                     SourceMigration.Guest.NONE, OPTIONS, System::nanoTime).migrate(rig.listener.address(),
                     Optional.empty());
+            final long ended = System.nanoTime();
             final DestinationMigration.Result received = dest.get(10, TimeUnit.SECONDS);
+
+            assertThat(report.clockOriginNanos()).as("the timeline's 0 on the migration's clock")
+                    .isBetween(started, ended);
+            assertThat(report.toJson()).contains("\"clock_origin_ns\":" + report.clockOriginNanos() + ",");
 
             assertThat(report.verified()).isTrue();
             assertThat(report.rounds()).isGreaterThanOrEqualTo(1);

@@ -208,6 +208,27 @@ public final class SharedMemory implements AutoCloseable {
   }
 
   /**
+   * Copies {@code dst.byteSize()} bytes at {@code offset} into {@code dst} without allocating pages never touched:
+   * into native memory with {@link #readInto} (a read through the shared mapping would allocate and zero each
+   * such page: shmem has no shared zero page for {@code MAP_SHARED}), through the mapping otherwise or if
+   * pread(2) fails (same bytes, only slower on untouched pages).
+   *
+   * @param offset the offset within this memory
+   * @param dst receives the bytes, all of it
+   */
+  public void copyOut(long offset, MemorySegment dst) {
+    if (dst.isNative()) {
+      try {
+        readInto(offset, dst);
+        return;
+      } catch (PosixException | IllegalStateException e) {
+        // fall through to the mapping
+      }
+    }
+    MemorySegment.copy(segment(), offset, dst, 0, dst.byteSize());
+  }
+
+  /**
    * Whether the mapping may be written.
    *
    * @return true for a writable mapping

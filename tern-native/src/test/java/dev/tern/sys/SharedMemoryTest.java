@@ -22,6 +22,28 @@ class SharedMemoryTest {
   }
 
   @Test
+  void copyOutReadsUntouchedPagesAsZerosWithoutFaultingThemIn() throws Exception {
+    long size = 64L << 20;
+    try (SharedMemory m = SharedMemory.create("copy-out", size);
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+      m.segment().set(JAVA_LONG, 8, 7L);
+      m.segment().set(JAVA_LONG, size - 8, 9L);
+      MemorySegment dst = arena.allocate(size);
+      dst.fill((byte) 0x5a); // touched now, so only the memfd's pages can grow the RSS below
+      long before = ProcFds.rssKib();
+      m.copyOut(0, dst);
+      assertThat(ProcFds.rssKib() - before).as("RSS growth in KiB").isLessThan(4 * 1024);
+      assertThat(dst.get(JAVA_LONG, 8)).isEqualTo(7L);
+      assertThat(dst.get(JAVA_LONG, size - 8)).isEqualTo(9L);
+      assertThat(dst.asSlice(16, size - 24).mismatch(MemorySegment.ofArray(new byte[(int) (size - 24)])))
+          .isEqualTo(-1L);
+      byte[] heap = new byte[16];
+      m.copyOut(size - 16, MemorySegment.ofArray(heap)); // heap memory: through the mapping
+      assertThat(MemorySegment.ofArray(heap).get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8)).isEqualTo(9L);
+    }
+  }
+
+  @Test
   void createdMemfdIsNamedZeroedAndWritable() throws Exception {
     try (SharedMemory shm = SharedMemory.create("tern-test", 8192)) {
       assertThat(ProcFds.target(shm.fd().value())).startsWith("/memfd:tern-test");

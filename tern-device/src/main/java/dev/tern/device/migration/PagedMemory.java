@@ -213,22 +213,9 @@ public final class PagedMemory implements AutoCloseable {
         }
     }
 
-    /**
-     * Copies memory at {@code offset} into {@code dst}. Into native memory it preads the memfd: a read fault through
-     * the mapping would allocate and zero every page never written, while pread returns zeros for them at memory
-     * speed.
-     */
+    /** Copies memory at {@code offset} into {@code dst}, not allocating pages never written ({@link SharedMemory#copyOut}). */
     void copyOut(final long offset, final MemorySegment dst) {
-        final SharedMemory m = live;
-        if (dst.isNative()) {
-            try {
-                m.readInto(offset, dst);
-                return;
-            } catch (final PosixException | IllegalStateException e) {
-                // fall through to the mapping: same bytes, only slower on untouched pages
-            }
-        }
-        MemorySegment.copy(m.segment(), offset, dst, 0, dst.byteSize());
+        live.copyOut(offset, dst);
     }
 
     /**
