@@ -213,7 +213,7 @@ public final class PagedMemory implements AutoCloseable {
         }
     }
 
-    /** Copies memory at {@code offset} into {@code dst}, not allocating pages never written ({@link SharedMemory#copyOut}). */
+    /** Copies memory at {@code offset} into {@code dst}; pages never written stay unallocated. */
     void copyOut(final long offset, final MemorySegment dst) {
         live.copyOut(offset, dst);
     }
