@@ -14,9 +14,10 @@ import java.util.Objects;
  * largest send, allocates nothing. {@link UnixSocket#send(IoVector)} sends it.
  *
  * <p>The kernel reads the pieces by raw address. The vector keeps every base segment reachable
- * until {@link #clear()}, but it cannot keep a closed arena's memory mapped: a piece of a {@link
- * SharedMemory} closed before the send fails the send with EFAULT (the kernel checks user
- * addresses), it does not crash. Not thread-safe: one owner fills it, then sends it.
+ * until {@link #clear()}, so automatic and GC-managed memory stays allocated, but it cannot keep a
+ * closed arena's memory mapped: do not close a {@link SharedMemory} (or an arena) while a vector
+ * holding a piece of it is unsent (the send would fail with EFAULT, or read whatever was mapped at
+ * that address since). Not thread-safe: one owner fills it, then sends it.
  */
 public final class IoVector {
   /** Bytes of the shared zero mapping: larger zero pieces are split. */
