@@ -4,6 +4,7 @@ import dev.tern.sys.IoVector;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Where a {@link MigrationStream} hands out its next bytes without copying them ({@link
@@ -75,11 +76,12 @@ public final class Gather {
      * Scratch for a source that can only copy: up to {@code length} bytes, appended by {@link #commit(int)}.
      *
      * @param length bytes wanted at most
-     * @return a buffer positioned at 0 with {@code length} bytes of room
+     * @return a buffer positioned at 0 with {@code length} bytes of room, little-endian (as the server's reply
+     *         buffer that sources were handed before)
      */
     ByteBuffer scratch(final int length) {
         room(length);
-        return scratch.slice(staged, length);
+        return scratch.slice(staged, length).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Appends the first {@code n} bytes written into the last {@link #scratch(int)}. */

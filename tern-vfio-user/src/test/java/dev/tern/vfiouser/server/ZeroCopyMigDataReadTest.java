@@ -64,7 +64,8 @@ class ZeroCopyMigDataReadTest {
             }
         }
         final long blocks = allocatedBlocks(mine.get(0));
-        assertThat(blocks * 512).as("6 pages written").isEqualTo(6 * 4096);
+        // 6 pages written: 24 KiB, or up to 4 huge pages where shmem uses transparent huge pages; far from 64 MiB
+        assertThat(blocks * 512).as("bytes allocated before the drain").isBetween(6L * 4096, 16L << 20);
         try (VfioUserServer server = start("holes.sock", device);
                 MigrationPeer p = MigrationPeer.connect(server.path())) {
             p.setState(MigrationPeer.STOP);
