@@ -309,6 +309,14 @@ public final class Layouts {
   public static final int PROT_WRITE = 0x2;
   /** mmap(2): writes are visible to every process mapping the file (guest memory shared with a device process). */
   public static final int MAP_SHARED = 0x1;
+  /** mmap(2): a private copy-on-write mapping (of the zero page, with {@link #MAP_ANONYMOUS}). */
+  public static final int MAP_PRIVATE = 0x2;
+  /** mmap(2): no file behind the mapping; fd -1. Read-only, every page reads as the kernel's zero page. */
+  public static final int MAP_ANONYMOUS = 0x20;
+  /** lseek(2): the next offset at or after the given one that holds data (not a hole). */
+  public static final int SEEK_DATA = 3;
+  /** lseek(2): the next offset at or after the given one that starts a hole (or the end of the file). */
+  public static final int SEEK_HOLE = 4;
   /** madvise: fault in writable page tables for a range in one call (Linux 5.14). */
   public static final int MADV_POPULATE_WRITE = 23;
   /** {@code MAP_FAILED}, i.e. {@code (void *) -1}. */

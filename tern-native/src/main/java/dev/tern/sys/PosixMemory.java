@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The memory half of the libc facade ({@link Posix} has the rest): memfd_create(2) and
- * ftruncate(2) for shareable memory, mmap(2)/madvise(2)/munmap(2) to map it. Same rules as {@link
+ * ftruncate(2) for shareable memory, lseek(2) to find its holes, mmap(2)/madvise(2)/munmap(2) to
+ * map it. Same rules as {@link
  * Posix}: one {@code Libc} handle per call with {@code errno} captured by the linker, failures as
  * {@link PosixException}. {@link SharedMemory} is the owner-level API over these.
  */
@@ -119,5 +120,53 @@ public final class PosixMemory {
       throw Libc.rethrow(t);
     }
     if (rc < 0) throw Libc.fail(st, "munmap(" + Posix.hex(address) + ", size=" + length + ")");
+  }
+
+  /**
+   * lseek(2) with {@link Layouts#SEEK_DATA} or {@link Layouts#SEEK_HOLE}: where the next data or hole
+   * starts at or after {@code offset}. On a memfd (shmem, Linux 3.8+) a hole is a page never written:
+   * reading it through a shared mapping would allocate it, so a reader sends such ranges from
+   * elsewhere. Seeking moves the file offset, which nothing in Tern reads (pread/mmap only).
+   *
+   * @param fd a regular file or memfd
+   * @param offset where to start looking
+   * @param whence {@link Layouts#SEEK_DATA} or {@link Layouts#SEEK_HOLE}
+   * @return the offset found (SEEK_HOLE: the file size if only data follows), or -1 for ENXIO: no
+   *     data at or after {@code offset} (SEEK_DATA), or {@code offset} at or past the end
+   * @throws PosixException with any other errno the call set
+   */
+  public static long seek(int fd, long offset, int whence) throws PosixException {
+    MemorySegment st = Libc.state();
+    long at;
+    try {
+      at = (long) Libc.LSEEK.invokeExact(st, fd, offset, whence);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (at >= 0) return at;
+    if (Libc.errno(st) == Errno.ENXIO) return -1;
+    throw Libc.fail(st, "lseek(fd=" + fd + ", offset=" + offset + ", whence=" + whence + ")");
+  }
+
+  /**
+   * A read-only private anonymous mapping of {@code length} bytes: every page reads as the kernel's
+   * shared zero page, so however much is read, no memory is allocated. Never unmapped (for the
+   * process's one zero source, e.g. the padding of gathered sends).
+   *
+   * @param length bytes, a multiple of the page size
+   * @return the mapping
+   * @throws PosixException with the errno mmap(2) set
+   */
+  public static MemorySegment zeros(long length) throws PosixException {
+    MemorySegment st = Libc.state();
+    MemorySegment addr;
+    try {
+      addr = (MemorySegment) Libc.MMAP.invokeExact(st, MemorySegment.NULL, length, Layouts.PROT_READ,
+          Layouts.MAP_PRIVATE | Layouts.MAP_ANONYMOUS, -1, 0L);
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+    if (addr.address() == Layouts.MAP_FAILED) throw Libc.fail(st, "mmap(anonymous, size=" + length + ")");
+    return addr.reinterpret(length).asReadOnly();
   }
 }

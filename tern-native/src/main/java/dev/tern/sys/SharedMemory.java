@@ -174,6 +174,40 @@ public final class SharedMemory implements AutoCloseable {
   }
 
   /**
+   * Where the next written bytes are: lseek(2) {@code SEEK_DATA} on the fd. A page never written is
+   * a hole: it reads as zeros, and reading it through {@link #segment()} would allocate it.
+   *
+   * @param offset where to start looking, within this memory
+   * @return the offset (within this memory) of the first data byte at or after {@code offset}, or
+   *     {@link #size()} if only holes follow
+   * @throws PosixException with the errno lseek(2) set
+   */
+  public long nextData(long offset) throws PosixException {
+    return seek(offset, Layouts.SEEK_DATA);
+  }
+
+  /**
+   * Where the next hole is: lseek(2) {@code SEEK_HOLE} on the fd (see {@link #nextData}).
+   *
+   * @param offset where to start looking, within this memory
+   * @return the offset (within this memory) of the first hole byte at or after {@code offset}, or
+   *     {@link #size()} if only data follows
+   * @throws PosixException with the errno lseek(2) set
+   */
+  public long nextHole(long offset) throws PosixException {
+    return seek(offset, Layouts.SEEK_HOLE);
+  }
+
+  private long seek(long offset, int whence) throws PosixException {
+    if (offset < 0 || offset > size()) {
+      throw new IndexOutOfBoundsException("offset " + offset + " outside " + size());
+    }
+    if (offset == size()) return size();
+    long at = PosixMemory.seek(fd.value(), this.offset + offset, whence);
+    return at < 0 ? size() : Math.min(at - this.offset, size());
+  }
+
+  /**
    * Copies {@code dst.byteSize()} bytes at {@code offset} into {@code dst} without allocating pages never touched:
    * into native memory with {@link #readInto} (a read through the shared mapping would allocate and zero each
    * such page: shmem has no shared zero page for {@code MAP_SHARED}), through the mapping otherwise or if

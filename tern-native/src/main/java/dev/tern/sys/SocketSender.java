@@ -5,15 +5,27 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The sendmsg(2) half of a {@link UnixSocket}: gather I/O with SCM_RIGHTS on the first call. Its
- * native scratch (msghdr, iovec array, control buffer for {@link Layouts#SCM_MAX_FD} descriptors,
- * heap bounce buffer) is allocated once per socket and reused under the socket's send lock, so a
- * send in steady state allocates no native memory and opens no arena.
+ * The sendmsg(2) half of a {@link UnixSocket}: gather I/O with SCM_RIGHTS on the first call, or
+ * straight from an {@link IoVector}. Concurrent sends are serialised by its lock, so each stays
+ * contiguous on the stream. Its native scratch (msghdr, iovec array, control buffer for {@link
+ * Layouts#SCM_MAX_FD} descriptors, heap bounce buffer) is allocated once per socket and reused
+ * under that lock, so a send in steady state allocates no native memory and opens no arena.
  */
 final class SocketSender {
+  /**
+   * What a list of segments carries.
+   *
+   * @param total bytes in all segments
+   * @param heapBytes of them in heap segments (staged in the bounce buffer)
+   */
+  private record Totals(long total, long heapBytes) {}
+
+  private final ReentrantLock lock = new ReentrantLock();
   private final Arena arena = Arena.ofAuto();
   private final MemorySegment msg = arena.allocate(Layouts.MSGHDR);
   private final MemorySegment controlScratch =
@@ -22,13 +34,86 @@ final class SocketSender {
   private MemorySegment iov = arena.allocate(Layouts.IOVEC, 4);
   private MemorySegment bounce = MemorySegment.NULL;
 
+  /** {@link UnixSocket#send(List, List)} on {@code fd}. */
+  void send(Fd fd, List<MemorySegment> data, List<Fd> fds) throws IOException {
+    Totals t = check(data, fds);
+    if (t.total() > 0) locked(fd, null, data, fds, t);
+  }
+
+  /** {@link UnixSocket#send(IoVector)} on {@code fd}. */
+  void send(Fd fd, IoVector vector) throws IOException {
+    if (vector.byteSize() > 0) locked(fd, vector, List.of(), List.of(), null);
+  }
+
+  /** One send under the lock, of {@code vector} if not null, else of {@code data} and {@code fds}. */
+  private void locked(Fd fd, IoVector vector, List<MemorySegment> data, List<Fd> fds, Totals t)
+      throws IOException {
+    lock.lock();
+    try {
+      int sock = fd.acquire();
+      try {
+        if (vector != null) {
+          sendAll(sock, vector);
+        } else {
+          sendAll(sock, data, fds, t.total(), t.heapBytes());
+        }
+      } catch (PosixException e) {
+        throw fd.isOpen() ? e : UnixSocket.closedWhileBlocked(e);
+      } finally {
+        fd.release();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Checks a send of {@code data} with {@code fds} ({@link UnixSocket#send(List, List)}).
+   *
+   * @return its byte counts
+   * @throws IllegalArgumentException for more than {@link Layouts#SCM_MAX_FD} fds, or fds without
+   *     data
+   */
+  private static Totals check(List<MemorySegment> data, List<Fd> fds) {
+    long total = 0;
+    long heapBytes = 0;
+    for (MemorySegment s : data) {
+      total += s.byteSize();
+      if (!s.isNative()) heapBytes += s.byteSize();
+    }
+    if (fds.size() > Layouts.SCM_MAX_FD) {
+      throw new IllegalArgumentException(
+          fds.size() + " fds exceed SCM_MAX_FD " + Layouts.SCM_MAX_FD);
+    }
+    if (total == 0 && !fds.isEmpty()) {
+      throw new IllegalArgumentException("sending fds needs at least one data byte");
+    }
+    return new Totals(total, heapBytes);
+  }
+
+  /**
+   * Sends every unsent byte of {@code vector}: sendmsg(2) straight from its native iovec array (at
+   * most {@link Layouts#IOV_MAX} entries a call), trimming it after a partial write. Call under the
+   * socket's send lock.
+   */
+  private void sendAll(int sock, IoVector vector) throws PosixException {
+    msg.set(ADDRESS, Layouts.MSG_CONTROL, MemorySegment.NULL);
+    msg.set(JAVA_LONG, Layouts.MSG_CONTROLLEN, 0);
+    while (vector.byteSize() > 0) {
+      // msg_iov is a pointer: written as the 64-bit address it is, without a segment per call
+      msg.set(JAVA_LONG, Layouts.MSG_IOV, vector.unsentAddress());
+      msg.set(JAVA_LONG, Layouts.MSG_IOVLEN, vector.unsentEntries());
+      vector.sent(PosixSockets.sendmsg(sock, msg, Layouts.MSG_NOSIGNAL));
+    }
+  }
+
   /**
    * Sends all {@code total} bytes of {@code data}, {@code fds} with the first byte; partial writes
    * continue where they stopped. Call under the socket's send lock.
    *
    * @param heapBytes how many of the bytes are in heap segments (staged in the bounce buffer)
    */
-  void sendAll(int sock, List<MemorySegment> data, List<Fd> fds, long total, long heapBytes)
+  private void sendAll(int sock, List<MemorySegment> data, List<Fd> fds, long total, long heapBytes)
       throws PosixException {
     int acquired = 0;
     try {

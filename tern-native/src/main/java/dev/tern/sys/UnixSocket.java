@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A connected AF_UNIX stream socket that carries bytes and file descriptors (SCM_RIGHTS, unix(7)),
@@ -65,8 +64,7 @@ public final class UnixSocket implements AutoCloseable {
   }
 
   private final Fd fd;
-  private final ReentrantLock sendLock = new ReentrantLock();
-  /** Native scratch of the sends, used under {@link #sendLock}. */
+  /** The sends, serialised by its lock, and their native scratch. */
   private final SocketSender sender = new SocketSender();
   /** The receive half: its lock and native scratch. */
   private final SocketReceiver receiver = new SocketReceiver();
@@ -222,33 +220,19 @@ public final class UnixSocket implements AutoCloseable {
    *     java.nio.channels.AsynchronousCloseException} if this socket was closed meanwhile
    */
   public void send(List<MemorySegment> data, List<Fd> fds) throws IOException {
-    long total = 0;
-    long heapBytes = 0;
-    for (MemorySegment s : data) {
-      total += s.byteSize();
-      if (!s.isNative()) heapBytes += s.byteSize();
-    }
-    if (fds.size() > Layouts.SCM_MAX_FD) {
-      throw new IllegalArgumentException(
-          fds.size() + " fds exceed SCM_MAX_FD " + Layouts.SCM_MAX_FD);
-    }
-    if (total == 0 && !fds.isEmpty()) {
-      throw new IllegalArgumentException("sending fds needs at least one data byte");
-    }
-    if (total == 0) return;
-    sendLock.lock();
-    try {
-      int sock = fd.acquire();
-      try {
-        sender.sendAll(sock, data, fds, total, heapBytes);
-      } catch (PosixException e) {
-        throw fd.isOpen() ? e : closedWhileBlocked(e);
-      } finally {
-        fd.release();
-      }
-    } finally {
-      sendLock.unlock();
-    }
+    sender.send(fd, data, fds);
+  }
+
+  /**
+   * Sends every unsent byte of {@code vector} (gather I/O straight from its pieces; partial writes
+   * continue where they stopped, trimming the vector as it goes). No descriptors, {@code
+   * MSG_NOSIGNAL}.
+   *
+   * @param vector the pieces, all sent when this returns normally
+   * @throws IOException as {@link #send(List, List)}; EFAULT if a piece's memory was unmapped
+   */
+  public void send(IoVector vector) throws IOException {
+    sender.send(fd, vector);
   }
 
   /**

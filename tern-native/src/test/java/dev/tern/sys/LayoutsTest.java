@@ -101,6 +101,10 @@ class LayoutsTest {
       new Row("PROT_READ", Layouts.PROT_READ, 1),
       new Row("PROT_WRITE", Layouts.PROT_WRITE, 2),
       new Row("MAP_SHARED", Layouts.MAP_SHARED, 1),
+      new Row("MAP_PRIVATE", Layouts.MAP_PRIVATE, 2),
+      new Row("MAP_ANONYMOUS", Layouts.MAP_ANONYMOUS, 0x20),
+      new Row("SEEK_DATA", Layouts.SEEK_DATA, 3),
+      new Row("SEEK_HOLE", Layouts.SEEK_HOLE, 4),
       new Row("(long) MAP_FAILED", Layouts.MAP_FAILED, -1),
       new Row("EPERM", Errno.EPERM, 1), new Row("ENOENT", Errno.ENOENT, 2),
       new Row("ESRCH", Errno.ESRCH, 3), new Row("EINTR", Errno.EINTR, 4),
@@ -147,6 +151,7 @@ class LayoutsTest {
         #include <sys/time.h>
         #include <sys/uio.h>
         #include <sys/un.h>
+        #include <unistd.h>
         #ifndef MFD_NOEXEC_SEAL
         #define MFD_NOEXEC_SEAL 8U /* <linux/memfd.h>, Linux 6.3; older glibc lacks it */
         #endif

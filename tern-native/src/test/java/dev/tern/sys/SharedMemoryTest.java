@@ -136,4 +136,38 @@ class SharedMemoryTest {
       assertThat(pipe.readEnd().seals()).as("a pipe cannot carry seals").isEqualTo(-1);
     }
   }
+
+  @Test
+  void dataAndHolesOfAMemfdAreFoundByLseekWithoutAllocatingTheHoles() throws Exception {
+    long page = 4096;
+    try (SharedMemory m = SharedMemory.create("holes", 256 * page)) {
+      assertThat(m.nextData(0)).as("a fresh memfd is one hole").isEqualTo(m.size());
+      assertThat(m.nextHole(0)).isZero();
+      m.segment().set(JAVA_LONG, 3 * page + 8, 1L);
+      m.segment().set(JAVA_LONG, 100 * page, 2L);
+      m.segment().set(JAVA_LONG, 101 * page + 4000, 3L);
+      m.segment().set(JAVA_LONG, 255 * page, 4L);
+      assertThat(m.nextData(0)).isEqualTo(3 * page);
+      assertThat(m.nextData(3 * page + 17)).as("inside data: where it is").isEqualTo(3 * page + 17);
+      assertThat(m.nextHole(3 * page)).isEqualTo(4 * page);
+      assertThat(m.nextData(4 * page)).isEqualTo(100 * page);
+      assertThat(m.nextHole(100 * page)).isEqualTo(102 * page);
+      assertThat(m.nextHole(255 * page)).as("data up to the end").isEqualTo(m.size());
+      assertThat(m.nextData(m.size())).isEqualTo(m.size());
+      assertThatThrownBy(() -> m.nextData(m.size() + 1)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+    try (SharedMemory m = SharedMemory.create("tail-hole", 8 * page)) {
+      m.segment().set(JAVA_LONG, 0, 1L);
+      assertThat(m.nextData(page)).as("only a hole follows (ENXIO)").isEqualTo(m.size());
+    }
+  }
+
+  @Test
+  void theZeroMappingReadsAsZerosAndCannotBeWritten() throws Exception {
+    MemorySegment z = PosixMemory.zeros(1 << 20);
+    assertThat(z.byteSize()).isEqualTo(1 << 20);
+    assertThat(z.mismatch(MemorySegment.ofArray(new byte[1 << 20]))).isEqualTo(-1);
+    assertThat(z.isReadOnly()).isTrue();
+    PosixMemory.munmap(z.address(), z.byteSize());
+  }
 }

@@ -280,31 +280,14 @@ public final class MigrationEngine implements MigrationTarget {
         }
     }
 
-    int read(final SavingSession s, final ByteBuffer dst) throws DeviceException {
-        lock.lock();
-        try {
-            checkLive(s);
-            int n = 0;
-            if (s.header.hasRemaining()) {
-                n = Math.min(dst.remaining(), s.header.remaining());
-                dst.put(dst.position(), s.header, s.header.position(), n);
-                dst.position(dst.position() + n);
-                s.header.position(s.header.position() + n);
-            }
-            if (!dst.hasRemaining()) {
-                return n;
-            }
-            final boolean stopCopy = state == MigrationState.STOP_COPY;
-            final int r = s.source.read(dst, stopCopy);
-            if (r > 0) {
-                return n + r;
-            }
-            return n > 0 || r == 0 || !stopCopy ? n : -1;
-        } catch (final RuntimeException e) {
-            throw new DeviceException(Errno.EIO, hooks.kind() + ": saving the state failed: " + e, e);
-        } finally {
-            lock.unlock();
-        }
+    /** The lock that serializes requests, stream calls and queries ({@link SavingSession} reads under it). */
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    /** {@return under {@link #lock()}: whether the device is in STOP_COPY (a saving source then ends its stream)} */
+    boolean inStopCopy() {
+        return state == MigrationState.STOP_COPY;
     }
 
     void write(final ResumingSession s, final ByteBuffer src) throws DeviceException {

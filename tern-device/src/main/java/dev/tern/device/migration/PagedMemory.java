@@ -213,22 +213,35 @@ public final class PagedMemory implements AutoCloseable {
         }
     }
 
-    /**
-     * Copies memory at {@code offset} into {@code dst}. Into native memory it preads the memfd: a read fault through
-     * the mapping would allocate and zero every page never written, while pread returns zeros for them at memory
-     * speed.
-     */
+    /** Copies memory at {@code offset} into {@code dst}; pages never written stay unallocated. */
     void copyOut(final long offset, final MemorySegment dst) {
+        live.copyOut(offset, dst);
+    }
+
+    /**
+     * Appends {@code [offset, offset + length)} to {@code out} as views of the mapping, except the ranges never
+     * written (holes of the memfd, found with lseek {@code SEEK_DATA}/{@code SEEK_HOLE}), which are appended as
+     * zeros from the shared zero mapping: the kernel's copy out of a hole through this {@code MAP_SHARED} mapping
+     * would allocate the page (the reason {@link #copyOut} preads). A range written while this runs is data or
+     * hole as lseek saw it; the writer marks it dirty afterwards, so it is sent again.
+     */
+    void gather(final long offset, final long length, final Gather out) {
         final SharedMemory m = live;
-        if (dst.isNative()) {
-            try {
-                m.readInto(offset, dst);
-                return;
-            } catch (final PosixException | IllegalStateException e) {
-                // fall through to the mapping: same bytes, only slower on untouched pages
+        final long end = offset + length;
+        long at = offset;
+        try {
+            while (at < end) {
+                final long data = Math.min(m.nextData(at), end);
+                out.addZeros(data - at);
+                if (data == end) {
+                    return;
+                }
+                at = Math.min(m.nextHole(data), end);
+                out.add(m.segment(), data, at - data);
             }
+        } catch (final PosixException e) {
+            out.add(m.segment(), at, end - at); // lseek on our own memfd does not fail; the mapping has the bytes
         }
-        MemorySegment.copy(m.segment(), offset, dst, 0, dst.byteSize());
     }
 
     private synchronized SharedMemory staging() throws DeviceException {

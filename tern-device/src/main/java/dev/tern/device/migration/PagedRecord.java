@@ -36,7 +36,11 @@ final class PagedRecord {
 
     /** {@return an encoded header, positioned at 0} */
     static ByteBuffer header(final int tag, final long a, final long b) {
-        return ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN).putInt(tag).putInt(0).putLong(a).putLong(b)
-                .flip();
+        return header(ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN), tag, a, b);
+    }
+
+    /** {@return {@code into} (little-endian, {@link #HEADER} bytes or more) holding an encoded header, from 0} */
+    static ByteBuffer header(final ByteBuffer into, final int tag, final long a, final long b) {
+        return into.clear().putInt(tag).putInt(0).putLong(a).putLong(b).flip();
     }
 }

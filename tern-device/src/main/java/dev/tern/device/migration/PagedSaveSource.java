@@ -13,7 +13,8 @@ import java.nio.ByteOrder;
  *
  * <p>A page's bit is cleared <em>before</em> its bytes are copied, so a write racing the copy marks it again and it
  * is resent: the final image is exact once the device stops. Page bytes go straight from device memory into the
- * caller's buffer; a run of up to {@value #MAX_RUN} contiguous dirty pages is one record.
+ * caller's buffer ({@link #read(ByteBuffer, boolean)}) or leave as views of it ({@link #read(Gather, int, boolean)});
+ * a run of up to {@value #MAX_RUN} contiguous dirty pages is one record.
  */
 public final class PagedSaveSource implements SaveSource {
 
@@ -29,13 +30,18 @@ public final class PagedSaveSource implements SaveSource {
     private long cursor;
     /** True until the first sweep (after the start or a re-initialisation) passed the last page. */
     private boolean firstSweep = true;
-    private ByteBuffer header;
+    /** The header of the record in flight (rewritten for each record); empty when none is. */
+    private final ByteBuffer header = ByteBuffer.allocate(PagedRecord.HEADER).order(ByteOrder.LITTLE_ENDIAN).limit(0);
     private long runOffset;
     private long runRemaining;
     /** The record in flight is initial data (the CONFIG header is). */
     private boolean runIsInitial = true;
     private boolean configSent;
     private ByteBuffer trailer;
+    /** The trailer's memory, whole (its views are taken by position). */
+    private MemorySegment trailerSegment;
+    private final CopySink copy = new CopySink();
+    private final ViewSink views = new ViewSink();
     private long pageBytesSent;
     private boolean reinitUnreported;
 
@@ -55,27 +61,54 @@ public final class PagedSaveSource implements SaveSource {
 
     @Override
     public int read(final ByteBuffer dst, final boolean stopCopy) {
+        copy.dst = dst;
+        try {
+            return pump(copy, stopCopy);
+        } finally {
+            copy.dst = null;
+        }
+    }
+
+    /**
+     * Hands out the same bytes as {@link #read(ByteBuffer, boolean)} as views: page runs of the device memory's
+     * mapping, except ranges never written (holes of its memfd, {@link PagedMemory#gather}), which come from the
+     * shared zero mapping, so a drain allocates no page; the trailer as a view of its buffer; the 24-byte record
+     * headers staged in {@code out} (this source rewrites its header buffer for the next record). A run's pages are
+     * taken from the dirty map before any view of them is handed out (see the class documentation).
+     */
+    @Override
+    public int read(final Gather out, final int max, final boolean stopCopy) {
+        views.out = out;
+        views.left = max;
+        try {
+            return pump(views, stopCopy);
+        } finally {
+            views.out = null;
+        }
+    }
+
+    /** The one walk of the stream's records, whichever way the bytes leave. */
+    private int pump(final Sink sink, final boolean stopCopy) {
         int n = 0;
-        while (dst.hasRemaining()) {
-            if (header != null && header.hasRemaining()) {
-                n += put(header, dst);
+        while (sink.room() > 0) {
+            if (header.hasRemaining()) {
+                n += sink.bytes(header);
             } else if (runRemaining > 0) {
-                final int k = (int) Math.min(dst.remaining(), runRemaining);
-                memory.copyOut(runOffset, MemorySegment.ofBuffer(dst).asSlice(0, k));
-                dst.position(dst.position() + k);
+                final int k = (int) Math.min(sink.room(), runRemaining);
+                sink.memory(runOffset, k);
                 runOffset += k;
                 runRemaining -= k;
                 n += k;
             } else if (!configSent) {
-                header = PagedRecord.header(PagedRecord.CONFIG, memory.size(), PAGE);
+                PagedRecord.header(header, PagedRecord.CONFIG, memory.size(), PAGE);
                 configSent = true;
             } else if (trailer != null) {
                 if (!trailer.hasRemaining()) {
                     break;
                 }
-                n += put(trailer, dst);
+                n += sink.bytes(trailer);
             } else if (nextRun()) {
-                header = PagedRecord.header(PagedRecord.PAGES, runOffset, runRemaining);
+                PagedRecord.header(header, PagedRecord.PAGES, runOffset, runRemaining);
                 pageBytesSent += runRemaining;
             } else if (stopCopy) {
                 trailer = trailer();
@@ -86,19 +119,80 @@ public final class PagedSaveSource implements SaveSource {
         return n == 0 && trailer != null && !trailer.hasRemaining() ? -1 : n;
     }
 
-    private ByteBuffer trailer() {
-        final byte[] regs = device.saveRegisters();
-        return ByteBuffer.allocate(2 * PagedRecord.HEADER + regs.length).order(ByteOrder.LITTLE_ENDIAN)
-                .put(PagedRecord.header(PagedRecord.REGS, regs.length, 0)).put(regs)
-                .put(PagedRecord.header(PagedRecord.END, pageBytesSent, 0)).flip();
+    /** Where {@link #pump} puts bytes. */
+    private interface Sink {
+        /** {@return bytes still wanted} */
+        int room();
+
+        /** Takes as much of {@code src} as there is room for. @return bytes taken */
+        int bytes(ByteBuffer src);
+
+        /** Takes {@code k} bytes of device memory at {@code offset}. */
+        void memory(long offset, int k);
     }
 
-    private static int put(final ByteBuffer src, final ByteBuffer dst) {
-        final int k = Math.min(src.remaining(), dst.remaining());
-        dst.put(dst.position(), src, src.position(), k);
-        dst.position(dst.position() + k);
-        src.position(src.position() + k);
-        return k;
+    /** Copies into the caller's buffer. */
+    private final class CopySink implements Sink {
+        private ByteBuffer dst;
+
+        @Override
+        public int room() {
+            return dst.remaining();
+        }
+
+        @Override
+        public int bytes(final ByteBuffer src) {
+            final int k = Math.min(src.remaining(), dst.remaining());
+            dst.put(dst.position(), src, src.position(), k).position(dst.position() + k);
+            src.position(src.position() + k);
+            return k;
+        }
+
+        @Override
+        public void memory(final long offset, final int k) {
+            memory.copyOut(offset, MemorySegment.ofBuffer(dst).asSlice(0, k));
+            dst.position(dst.position() + k);
+        }
+    }
+
+    /** Appends views to a {@link Gather}. */
+    private final class ViewSink implements Sink {
+        private Gather out;
+        private int left;
+
+        @Override
+        public int room() {
+            return left;
+        }
+
+        @Override
+        public int bytes(final ByteBuffer src) {
+            final int k = Math.min(src.remaining(), left);
+            if (src == trailer) {
+                out.add(trailerSegment, src.position(), k); // written once, never changed: a view
+            } else {
+                out.stage(src.array(), src.arrayOffset() + src.position(), k);
+            }
+            src.position(src.position() + k);
+            left -= k;
+            return k;
+        }
+
+        @Override
+        public void memory(final long offset, final int k) {
+            memory.gather(offset, k, out);
+            left -= k;
+        }
+    }
+
+    private ByteBuffer trailer() {
+        final byte[] regs = device.saveRegisters();
+        final ByteBuffer t = ByteBuffer.allocateDirect(2 * PagedRecord.HEADER + regs.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        t.put(PagedRecord.header(PagedRecord.REGS, regs.length, 0)).put(regs)
+                .put(PagedRecord.header(PagedRecord.END, pageBytesSent, 0)).flip();
+        trailerSegment = MemorySegment.ofBuffer(t);
+        return t;
     }
 
     /** Takes the next run of the sweep. @return false if no page is pending now */
@@ -148,7 +242,7 @@ public final class PagedSaveSource implements SaveSource {
     }
 
     private PrecopyInfo counts(final boolean reinit) {
-        final long inFlight = runRemaining + (header != null ? header.remaining() : 0);
+        final long inFlight = runRemaining + header.remaining();
         final long initialBytes = initialPages() * PAGE + (configSent ? 0 : PagedRecord.HEADER)
                 + (runIsInitial ? inFlight : 0);
         final long dirtyPages = Math.max(0, dirty.count() - initialPages());

@@ -86,11 +86,6 @@ final class CommandDispatcher {
         return regions;
     }
 
-    /** Once a {@link Outcome.Direct} reply has been sent (MIG_DATA_READ): the next STOP_COPY chunk is read ahead. */
-    void directReplySent() {
-        migrationData.replied();
-    }
-
     /**
      * DEVICE_RESET (specification "VFIO_USER_DEVICE_RESET") through the migration engine, which also returns the
      * migration state to RUNNING as {@code VFIO_DEVICE_RESET} does for kernel devices and ends any data session

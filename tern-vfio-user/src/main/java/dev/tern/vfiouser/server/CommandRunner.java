@@ -111,10 +111,7 @@ final class CommandRunner {
         try {
             switch (o) {
                 case Outcome.Ok ok -> channel.send(MessageEncoder.reply(h.msgId(), ok.reply()), ok.fds());
-                case Outcome.Direct d -> {
-                    channel.sendReply(h.msgId(), d.command(), d.payload());
-                    dispatcher.directReplySent();
-                }
+                case Outcome.Direct d -> channel.sendReply(h.msgId(), d.command(), d.fields(), d.data());
                 case Outcome.Fail f -> {
                     LOG.log(Level.INFO, "error reply to {0}: {1} ({2})", h, Errno.name(f.errno()), f.reason());
                     channel.send(MessageEncoder.errorFor(h, f.errno()), List.of());

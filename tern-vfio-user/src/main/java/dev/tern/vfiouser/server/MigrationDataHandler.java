@@ -1,6 +1,7 @@
 package dev.tern.vfiouser.server;
 
 import dev.tern.device.DeviceException;
+import dev.tern.device.migration.Gather;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.protocol.MigrationState;
 import dev.tern.vfiouser.codec.Ack;
@@ -8,8 +9,6 @@ import dev.tern.vfiouser.codec.Command;
 import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.MigDataRead;
 import dev.tern.vfiouser.codec.MigDataWrite;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
@@ -21,11 +20,15 @@ import java.util.Optional;
  * READ (PRE_COPY, PRE_COPY_P2P or STOP_COPY only): the reply is filled as far as the stream has data, because a
  * reply shorter than requested means "no more data" to the client: in STOP_COPY the end of the stream, in
  * pre-copy "nothing now". The engine may hand out less than asked at record boundaries, so the handler reads until
- * the buffer is full, the stream ends (-1) or has nothing now (0). The reply is zero-padded to the requested size
- * with {@code argsz = 8 + n}, {@code size = n}, as libvfio-user sends it (its client code treats a shorter reply
- * than the buffer it posted as ECONNRESET). The stream is read straight into one reusable direct buffer that becomes
- * the reply payload ({@link Outcome.Direct}): no Java copy between the device's stream and the socket. In
- * STOP_COPY, after a full chunk the next one is read ahead into that buffer ({@link ReadAhead}).
+ * it has the requested size, the stream ends (-1) or has nothing now (0). The reply is zero-padded to the requested
+ * size with {@code argsz = 8 + n}, {@code size = n}, as libvfio-user sends it (its client code treats a shorter reply
+ * than the buffer it posted as ECONNRESET). Zero copy: the stream hands out views of the device's memory
+ * ({@link MigrationStream#read(Gather, int)}), the padding comes from the shared zero mapping, and the reply leaves
+ * as one gather {@code sendmsg} of [header, argsz, size][views][padding] ({@link Outcome.Direct}); the kernel's copy
+ * into the socket is the only one. The views are valid until the next call on the stream: the reply is sent before
+ * the session's next command is handled. Nothing is held between requests (the bytes of a request that failed, or
+ * whose reply could not be sent, are lost with it, as the kernel's {@code read} of a {@code data_fd} loses them), so
+ * a client that reconnects mid-session continues where the stream is (specification "Client Disconnection").
  * {@code size} above the client's {@code max_data_xfer_size} is EINVAL.
  * <p>
  * WRITE (RESUMING only): the whole chunk is appended, or the device's errno comes back.
@@ -34,10 +37,10 @@ final class MigrationDataHandler {
     private static final Ack ACK = new Ack(Command.MIG_DATA_WRITE);
     private final ServedDevice served;
     private final long clientMaxDataXfer;
-    private static final ValueLayout.OfInt SIZE_FIELD = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** The stream of the last reply if it was a full STOP_COPY chunk (the client will ask for the next), else null. */
-    private MigrationStream lastFull;
-    private int lastSize;
+    /** The reply's pieces and its {@code argsz}, {@code size} fields, reused: a reply allocates nothing. */
+    private final Gather gather = new Gather();
+    private final ByteBuffer fields = ByteBuffer.allocate(MigDataRead.SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    private final Outcome.Direct reply = new Outcome.Direct(Command.MIG_DATA_READ, fields, gather.vector());
 
     MigrationDataHandler(final ServedDevice served, final long clientMaxDataXfer) {
         this.served = served;
@@ -45,7 +48,6 @@ final class MigrationDataHandler {
     }
 
     Outcome read(final MigDataRead r) throws DeviceException {
-        lastFull = null;
         final long size = Integer.toUnsignedLong(r.size());
         if (size > clientMaxDataXfer) {
             return Outcome.fail(Errno.EINVAL, "MIG_DATA_READ: size " + size + " exceeds the client's"
@@ -56,24 +58,25 @@ final class MigrationDataHandler {
         if (!state.isSaving() || s.isEmpty() || !s.get().isSaving()) {
             return Outcome.fail(Errno.EINVAL, "MIG_DATA_READ in " + state + ": only in PRE_COPY or STOP_COPY");
         }
-        final MemorySegment payload = served.readAhead().reply(s.get(), (int) size);
-        if (state == MigrationState.STOP_COPY && payload.get(SIZE_FIELD, 4) == size && size > 0) {
-            lastFull = s.get();
-            lastSize = (int) size;
-        }
-        return new Outcome.Direct(Command.MIG_DATA_READ, payload);
+        gather.clear();
+        gather.vector().reserve(); // the header and fields, written by the channel
+        final int n = gatherUpTo(s.get(), (int) size);
+        gather.addZeros(size - n);
+        fields.clear().putInt(0, MigDataRead.SIZE + n).putInt(4, n);
+        return reply;
     }
 
-    /**
-     * Once a reply of {@link #read} has been sent: after a full STOP_COPY chunk, the next one is read ahead
-     * ({@link ReadAhead}) while the client takes this one.
-     */
-    void replied() {
-        final MigrationStream s = lastFull;
-        lastFull = null;
-        if (s != null && s.isLive()) {
-            served.readAhead().readAhead(s, lastSize);
+    /** Gathers up to {@code size} stream bytes: until full, or the stream has nothing now (0) or ended (-1). */
+    private int gatherUpTo(final MigrationStream stream, final int size) throws DeviceException {
+        int n = 0;
+        while (n < size) {
+            final int k = stream.read(gather, size - n);
+            if (k <= 0) {
+                break;
+            }
+            n += k;
         }
+        return n;
     }
 
     Outcome write(final MigDataWrite w) throws DeviceException {

@@ -3,7 +3,9 @@ package dev.tern.vfiouser.server;
 import dev.tern.sys.Fd;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Reply;
-import java.lang.foreign.MemorySegment;
+import dev.tern.sys.IoVector;
+import dev.tern.vfiouser.transport.MessageChannel;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,17 +27,21 @@ public sealed interface Outcome {
     }
 
     /**
-     * A reply payload already laid out in native memory (e.g. MIG_DATA_READ data read from the device's stream
-     * straight into it); sent after its header with one gather {@code sendmsg}, so it is never copied in Java.
+     * A reply whose data is gathered from native memory (MIG_DATA_READ: views of the device's stream): its header
+     * and fixed fields, then the pieces, leave in one gather {@code sendmsg}, so the data is never copied in Java.
      *
      * @param command the command answered
-     * @param payload the reply payload; valid until the next command of the session is handled
+     * @param fields  the payload's fixed fields, position to limit
+     * @param data    the pieces after them, entry 0 reserved for the header and fields
+     *                ({@link MessageChannel#sendReply(int, Command, java.nio.ByteBuffer, IoVector)}); valid until the
+     *                next command of the session is handled
      */
-    record Direct(Command command, MemorySegment payload) implements Outcome {
+    record Direct(Command command, ByteBuffer fields, IoVector data) implements Outcome {
         /** Checks for null. */
         public Direct {
             Objects.requireNonNull(command, "command");
-            Objects.requireNonNull(payload, "payload");
+            Objects.requireNonNull(fields, "fields");
+            Objects.requireNonNull(data, "data");
         }
     }
 

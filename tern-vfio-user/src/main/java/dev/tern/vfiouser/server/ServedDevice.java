@@ -16,8 +16,6 @@ public final class ServedDevice implements AutoCloseable {
     private final MigratableDevice device;
     private final MigrationEngine engine;
     private MigrationStream stream;
-    /** The MIG_DATA_READ buffer with what was read ahead of the stream: it outlives a connection as the stream does. */
-    private final ReadAhead readAhead = new ReadAhead();
 
     /**
      * A device as the server hosts it, with its own migration engine.
@@ -42,11 +40,6 @@ public final class ServedDevice implements AutoCloseable {
     /** {@return the stream the last state change opened, if it is still live} */
     public Optional<MigrationStream> stream() {
         return Optional.ofNullable(stream).filter(MigrationStream::isLive);
-    }
-
-    /** {@return the MIG_DATA_READ buffer, with the bytes of the stream read ahead} */
-    ReadAhead readAhead() {
-        return readAhead;
     }
 
     /** @param opened the stream a state change opened */

@@ -2,6 +2,7 @@ package dev.tern.vfiouser.transport;
 
 import dev.tern.sys.ControlTruncatedException;
 import dev.tern.sys.Fd;
+import dev.tern.sys.IoVector;
 import dev.tern.sys.UnixSocket;
 import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
@@ -325,16 +326,35 @@ public final class MessageChannel implements AutoCloseable {
     }
 
     /**
-     * Sends a reply whose payload is already in native memory: its header and the payload go out in one gather
-     * {@code sendmsg} (partial writes continue where they stopped), the payload is not copied in Java.
+     * Sends a reply gathered from native memory (MIG_DATA_READ: views of the device's memory, zeros): the header and
+     * {@code fields} are written into the channel's prefix, which becomes entry 0 of {@code data}, and everything
+     * leaves in one gather {@code sendmsg} (partial writes continue where they stopped); the data is not copied in
+     * Java.
      *
      * @param msgId   the request's message ID
      * @param command the command answered
-     * @param payload the reply payload
+     * @param fields  the payload's fixed fields (at most {@value #MAX_PREFIX_FIELDS} bytes), position to limit
+     * @param data    the pieces after them; entry 0 reserved ({@link IoVector#reserve()}) for the prefix. Trimmed as
+     *                it is sent
      * @throws IOException if the connection failed
      */
-    public void sendReply(final int msgId, final Command command, final MemorySegment payload) throws IOException {
-        sendGather(Header.reply(msgId, command, Math.toIntExact(payload.byteSize())), NO_FIELDS, payload);
+    public void sendReply(final int msgId, final Command command, final ByteBuffer fields, final IoVector data)
+            throws IOException {
+        final int n = fields.remaining();
+        if (n > MAX_PREFIX_FIELDS) {
+            throw new IllegalArgumentException(n + " bytes of fixed fields, at most " + MAX_PREFIX_FIELDS);
+        }
+        final Header h = Header.reply(msgId, command, Math.toIntExact(n + data.byteSize()));
+        sendLock.lock();
+        try {
+            prefix.clear();
+            h.writeTo(prefix);
+            prefix.put(prefix.position(), fields, fields.position(), n).position(prefix.position() + n);
+            data.set(0, prefixSegment, 0, prefix.position());
+            socket.send(data);
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     /**
