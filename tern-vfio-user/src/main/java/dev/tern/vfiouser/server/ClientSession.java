@@ -193,6 +193,7 @@ final class ClientSession implements Runnable {
                 new MigrationDataHandler(served, s.clientMaxDataXferSize()));
         channel.receiveCommandsDirect(Command.MIG_DATA_WRITE);
         channel.receiveInPlace(Command.REGION_READ, false);
+        channel.receiveInPlace(Command.MIG_DATA_READ, false);
         final CommandRunner runner = new CommandRunner(channel, dispatcher, decoder);
         final Thread reader = Thread.ofPlatform().daemon().name("vfio-user-reader")
                 .start(() -> readLoopGuarded(runner));

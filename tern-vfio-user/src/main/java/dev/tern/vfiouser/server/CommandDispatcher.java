@@ -81,6 +81,15 @@ final class CommandDispatcher {
         return migrationData.write(data);
     }
 
+    /**
+     * MIG_DATA_READ checked in place (the reader's receive buffer), without a decoded record.
+     *
+     * @param size the request's u32 {@code size}, raw bits
+     */
+    Outcome migDataRead(final int size) throws DeviceException {
+        return migrationData.read(size);
+    }
+
     /** {@return REGION_READ and REGION_WRITE's handler, shared with the in-place path} */
     RegionIoHandler regions() {
         return regions;

@@ -2,6 +2,7 @@ package dev.tern.vfiouser.server;
 
 import dev.tern.device.DeviceException;
 import dev.tern.sys.Errno;
+import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.vfiouser.codec.Frame;
 import dev.tern.vfiouser.codec.Header;
@@ -15,6 +16,7 @@ import dev.tern.vfiouser.transport.Incoming;
 import dev.tern.vfiouser.transport.MessageChannel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -38,13 +40,14 @@ final class CommandRunner {
     }
 
     /**
-     * A REGION_READ received in place ({@link MessageChannel#receiveInPlace}), answered without allocation by
-     * {@link RegionReadInPlace}; its failures are answered as {@link #handle} answers them.
+     * A REGION_READ or MIG_DATA_READ received in place ({@link MessageChannel#receiveInPlace}), answered without
+     * allocation by {@link RegionReadInPlace} or {@link #migDataRead}; its failures are answered as {@link #handle}
+     * answers them.
      */
     void handleInPlace(final Incoming.InPlace m) {
         Outcome o;
         try {
-            o = regionReads.answer(m);
+            o = m.command() == Command.MIG_DATA_READ.code() ? migDataRead(m) : regionReads.answer(m);
         } catch (final DeviceException e) {
             o = Outcome.fail(e.errno(), e.getMessage());
         } catch (final IOException e) {
@@ -58,6 +61,29 @@ final class CommandRunner {
         if (o != null) {
             answer(m.header(), o);
         }
+    }
+
+    /**
+     * MIG_DATA_READ in place: checked through {@link MigDataRead#problem} as its decoder checks it, answered by the
+     * handler's zero-copy reply ({@link Outcome.Direct}) sent at once, before the next receive.
+     *
+     * @return null once answered (or for NO_REPLY, once read), else the failure to answer with
+     */
+    private Outcome migDataRead(final Incoming.InPlace m) throws DeviceException, IOException {
+        final MemorySegment p = m.payload();
+        final int size = MigDataRead.sizeAt(p);
+        final String problem = MigDataRead.problem(m.payloadSize(), MigDataRead.argszAt(p), size, decoder.limits());
+        if (problem != null) {
+            return Outcome.fail(Errno.EINVAL, "MIG_DATA_READ: " + problem);
+        }
+        final Outcome o = dispatcher.migDataRead(size);
+        if (!(o instanceof Outcome.Direct d)) {
+            return o;
+        }
+        if (!m.noReply()) {
+            channel.sendReply(m.msgId(), d.command(), d.fields(), d.data());
+        }
+        return null;
     }
 
     void handle(final Incoming.Message m) {

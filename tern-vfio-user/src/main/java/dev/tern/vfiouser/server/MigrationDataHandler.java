@@ -48,7 +48,15 @@ final class MigrationDataHandler {
     }
 
     Outcome read(final MigDataRead r) throws DeviceException {
-        final long size = Integer.toUnsignedLong(r.size());
+        return read(r.size());
+    }
+
+    /**
+     * @param rawSize the request's u32 {@code size}, raw bits (from a decoded record or read in place)
+     * @return the reused {@link Outcome.Direct} reply, valid until the next call, or the failure
+     */
+    Outcome read(final int rawSize) throws DeviceException {
+        final long size = Integer.toUnsignedLong(rawSize);
         if (size > clientMaxDataXfer) {
             return Outcome.fail(Errno.EINVAL, "MIG_DATA_READ: size " + size + " exceeds the client's"
                     + " max_data_xfer_size " + clientMaxDataXfer);

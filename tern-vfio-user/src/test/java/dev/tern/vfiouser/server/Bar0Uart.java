@@ -7,6 +7,7 @@ import dev.tern.device.migration.ForwardingDevice;
 import dev.tern.device.migration.SaveSource;
 import dev.tern.samples.Uart;
 import dev.tern.protocol.Arc;
+import dev.tern.protocol.MigrationFlags;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,6 +22,7 @@ public final class Bar0Uart extends ForwardingDevice<Uart> {
     private final String kind;
     private final List<Region> regions;
     private Supplier<SaveSource> stopCopy;
+    private Supplier<SaveSource> preCopy;
 
     /**
      * @param kind the device kind
@@ -41,6 +43,33 @@ public final class Bar0Uart extends ForwardingDevice<Uart> {
     public Bar0Uart stopCopyFrom(final Supplier<SaveSource> source) {
         this.stopCopy = source;
         return this;
+    }
+
+    /**
+     * From now on the device has PRE_COPY, whose sessions save what {@code source} makes (a fresh source per session).
+     *
+     * @return this device
+     */
+    public Bar0Uart preCopyFrom(final Supplier<SaveSource> source) {
+        this.preCopy = source;
+        return this;
+    }
+
+    @Override
+    public MigrationFlags migrationFlags() {
+        return preCopy != null ? MigrationFlags.PRE_COPY : inner.migrationFlags();
+    }
+
+    @Override
+    public SaveSource startPreCopy(final Arc arc) throws DeviceException {
+        return preCopy != null ? preCopy.get() : inner.startPreCopy(arc);
+    }
+
+    @Override
+    public void endPreCopy(final Arc arc, final SaveSource source) throws DeviceException {
+        if (preCopy == null) {
+            inner.endPreCopy(arc, source);
+        }
     }
 
     @Override

@@ -99,7 +99,7 @@ class RegionReadInPlaceTest {
     }
 
     /** Answers the server's DMA request of kind {@code kind} from zeroed memory. */
-    private static void answerDma(final RawPeer p, final Command kind) throws Exception {
+    static void answerDma(final RawPeer p, final Command kind) throws Exception {
         final Frame f = frame(p.receive());
         assertThat(f.header().command()).isEqualTo(kind.code());
         final Decoded d = (Decoded) new MessageDecoder(CodecLimits.defaults()).decode(f);
@@ -112,7 +112,7 @@ class RegionReadInPlaceTest {
         p.send(reply.toBytes());
     }
 
-    private static Frame frame(final Incoming in) {
+    static Frame frame(final Incoming in) {
         assertThat(in).isInstanceOf(Incoming.Message.class);
         return ((Incoming.Message) in).frame();
     }
