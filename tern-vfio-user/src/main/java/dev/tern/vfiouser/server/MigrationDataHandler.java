@@ -62,13 +62,13 @@ final class MigrationDataHandler {
                     + " max_data_xfer_size " + clientMaxDataXfer);
         }
         final MigrationState state = served.engine().state();
-        final Optional<MigrationStream> s = served.stream();
-        if (!state.isSaving() || s.isEmpty() || !s.get().isSaving()) {
+        final MigrationStream s = served.liveStream();
+        if (!state.isSaving() || s == null || !s.isSaving()) {
             return Outcome.fail(Errno.EINVAL, "MIG_DATA_READ in " + state + ": only in PRE_COPY or STOP_COPY");
         }
         gather.clear();
         gather.vector().reserve(); // the header and fields, written by the channel
-        final int n = gatherUpTo(s.get(), (int) size);
+        final int n = gatherUpTo(s, (int) size);
         gather.addZeros(size - n);
         fields.clear().putInt(0, MigDataRead.SIZE + n).putInt(4, n);
         return reply;

@@ -39,7 +39,13 @@ public final class ServedDevice implements AutoCloseable {
 
     /** {@return the stream the last state change opened, if it is still live} */
     public Optional<MigrationStream> stream() {
-        return Optional.ofNullable(stream).filter(MigrationStream::isLive);
+        return Optional.ofNullable(liveStream());
+    }
+
+    /** {@return the stream the last state change opened if it is still live, else null (no Optional per call)} */
+    MigrationStream liveStream() {
+        final MigrationStream s = stream;
+        return s != null && s.isLive() ? s : null;
     }
 
     /** @param opened the stream a state change opened */

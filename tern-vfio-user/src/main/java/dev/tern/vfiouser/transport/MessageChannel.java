@@ -344,11 +344,12 @@ public final class MessageChannel implements AutoCloseable {
         if (n > MAX_PREFIX_FIELDS) {
             throw new IllegalArgumentException(n + " bytes of fixed fields, at most " + MAX_PREFIX_FIELDS);
         }
-        final Header h = Header.reply(msgId, command, Math.toIntExact(n + data.byteSize()));
+        final int payload = Math.toIntExact(n + data.byteSize());
         sendLock.lock();
         try {
-            prefix.clear();
-            h.writeTo(prefix);
+            // the header straight into the prefix (no Header record: a MIG_DATA_READ reply allocates nothing)
+            Header.write(prefixSegment, msgId, command.code(), Header.SIZE + payload, Header.TYPE_REPLY, 0);
+            prefix.clear().position(Header.SIZE);
             prefix.put(prefix.position(), fields, fields.position(), n).position(prefix.position() + n);
             data.set(0, prefixSegment, 0, prefix.position());
             socket.send(data);
