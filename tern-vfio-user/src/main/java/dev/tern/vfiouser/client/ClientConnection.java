@@ -7,6 +7,7 @@ import dev.tern.vfiouser.codec.Command;
 import dev.tern.vfiouser.codec.DecodeResult;
 import dev.tern.vfiouser.codec.Decoded;
 import dev.tern.vfiouser.codec.ErrorReply;
+import dev.tern.vfiouser.codec.Header;
 import dev.tern.vfiouser.codec.Malformed;
 import dev.tern.vfiouser.codec.MessageDecoder;
 import dev.tern.vfiouser.codec.MessageEncoder;
@@ -218,7 +219,26 @@ final class ClientConnection implements AutoCloseable {
      * @throws DeviceException as {@link #call}; EPROTO for more data than asked for or than {@code dst} takes
      */
     int migDataReadInto(final MigDataRead request, final ByteBuffer dst) throws DeviceException {
-        return finishMigDataRead(start(request), request, dst);
+        return finishMigDataRead(startMigDataRead(request.size()), request, dst);
+    }
+
+    /**
+     * Sends a MIG_DATA_READ of {@code size} bytes without waiting for its reply, laid out in the channel's reused
+     * send buffer ({@link dev.tern.vfiouser.transport.LaidOutSender}: no frame, no array).
+     */
+    InFlight startMigDataRead(final int size) throws DeviceException {
+        final int id = ids.next();
+        return start(id, Command.MIG_DATA_READ, () -> sendMigDataRead(id, size));
+    }
+
+    private void sendMigDataRead(final int id, final int size) throws IOException {
+        final ByteBuffer out = channel.laidOut().layOut(MigDataRead.SIZE);
+        try {
+            MigDataRead.write(out, Header.SIZE, size);
+            channel.laidOut().send(id, Command.MIG_DATA_READ.code(), Header.TYPE_COMMAND, 0);
+        } finally {
+            channel.laidOut().end();
+        }
     }
 
     /**
@@ -230,30 +250,30 @@ final class ClientConnection implements AutoCloseable {
         final Command command = request.command();
         final Incoming in = await(f);
         final int n;
-        final ByteBuffer data;
         if (in instanceof Incoming.Loaned l) {
             try {
                 n = MigDataReadReply.dataSize(l.payload());
-                data = n < 0 ? null : l.payload().slice(MigDataRead.SIZE, n);
-                checkAndPut(command, request, n, data, dst);
+                check(command, request, n, dst);
+                // absolute: no slice of the lent buffer (its position is 0, the data after the 8 bytes of fields)
+                dst.put(dst.position(), l.payload(), MigDataRead.SIZE, n).position(dst.position() + n);
             } finally {
                 l.release();
             }
         } else {
             final MigDataReadReply r = decodeReply(command, (Incoming.Message) in, MigDataReadReply.class).reply();
             n = r.size();
-            checkAndPut(command, request, n, r.data().asReadOnlyBuffer().limit(Math.max(0, n)), dst);
+            check(command, request, n, dst);
+            dst.put(r.data().asReadOnlyBuffer().limit(n));
         }
         return n;
     }
 
-    private static void checkAndPut(final Command command, final MigDataRead request, final int n,
-            final ByteBuffer data, final ByteBuffer dst) throws DeviceException {
+    private static void check(final Command command, final MigDataRead request, final int n, final ByteBuffer dst)
+            throws DeviceException {
         if (n < 0 || n > request.size() || n > dst.remaining()) {
             throw new DeviceException(Errno.EPROTO, command + ": " + (n < 0 ? "malformed reply"
                     : "reply of " + n + " bytes for " + request.size()));
         }
-        dst.put(data);
     }
 
     /** Sends a command and waits for its reply (framed or lent), within the reply timeout. */

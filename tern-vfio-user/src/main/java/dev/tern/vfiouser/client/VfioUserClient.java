@@ -391,7 +391,7 @@ public final class VfioUserClient implements AutoCloseable {
 
     /** Sends a MIG_DATA_READ of {@code size} bytes; its reply is collected by {@link #finishMigDataRead}. */
     ClientConnection.InFlight startMigDataRead(final int size) throws DeviceException {
-        return connection.start(MigDataRead.of(size));
+        return connection.startMigDataRead(size);
     }
 
     /** The reply of {@code f}, a MIG_DATA_READ of {@code size} bytes, into {@code dst}, as {@link #migDataRead}. */

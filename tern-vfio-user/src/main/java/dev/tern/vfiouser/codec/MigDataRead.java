@@ -57,6 +57,18 @@ public record MigDataRead(int argsz, int size) implements Request {
     }
 
     /**
+     * Writes the payload of a request for {@code size} bytes ({@code argsz = 8 + size}) at index {@code at}
+     * (absolute: the buffer's position does not move), without a record.
+     *
+     * @param dst  a little-endian buffer with 8 bytes from {@code at}
+     * @param at   where
+     * @param size u32 bytes wanted
+     */
+    public static void write(final ByteBuffer dst, final int at, final int size) {
+        dst.putInt(at, SIZE + size).putInt(at + 4, size);
+    }
+
+    /**
      * {@return the u32 {@code argsz} of a payload in place, raw bits}
      *
      * @param payload memory holding at least 8 bytes of payload from offset 0
