@@ -310,8 +310,7 @@ final class ClientConnection implements AutoCloseable {
             } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt(); // awaitAny gives up on the reply and reports it
             }
-            return router.awaitAny(f.id(), f.reply(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-                    timeout);
+            return router.awaitAny(f.id(), f.reply(), deadline - System.nanoTime(), timeout);
         } catch (final ReplyRouter.NoReplyException e) {
             throw new DeviceException(Errno.ETIMEDOUT, f.command() + ": " + e.getMessage()
                     + (f.id() == VERSION_ID ? " (a vfio-user server serves one client at a time: is another client"

@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class LentBuffer {
     private ByteBuffer buffer = ByteBuffer.allocateDirect(0);
+    /** The read-only little-endian view lent each time (one loan at a time: re-pointed per message, not made anew). */
+    private ByteBuffer view = buffer.asReadOnlyBuffer();
     private final AtomicBoolean out = new AtomicBoolean();
+    private final Runnable release = () -> out.set(false);
 
     /** @return true if the buffer was free and is now taken by the receiving thread */
     boolean take() {
@@ -36,6 +39,7 @@ final class LentBuffer {
             final int size = (int) (h.messageSize() - Header.SIZE);
             if (buffer.capacity() < size) {
                 buffer = ByteBuffer.allocateDirect(size);
+                view = buffer.asReadOnlyBuffer();
             }
             final ByteBuffer b = buffer.clear().limit(size);
             try {
@@ -54,8 +58,7 @@ final class LentBuffer {
                 throw new EOFException("peer closed in the middle of a message");
             }
             handedOn = true;
-            return new Incoming.Loaned(h, b.flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN),
-                    () -> out.set(false));
+            return new Incoming.Loaned(h, view.clear().limit(size).order(ByteOrder.LITTLE_ENDIAN), release);
         } finally {
             if (!handedOn) {
                 out.set(false);

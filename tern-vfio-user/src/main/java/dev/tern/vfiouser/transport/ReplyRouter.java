@@ -232,8 +232,14 @@ public final class ReplyRouter {
      */
     public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final Duration wait,
             final Duration timeout) throws IOException {
+        return awaitAny(msgId, future, wait.toNanos(), timeout);
+    }
+
+    /** Like {@link #awaitAny(int, CompletableFuture, Duration, Duration)}, the wait in nanoseconds (no Duration). */
+    public Incoming awaitAny(final int msgId, final CompletableFuture<Incoming> future, final long waitNanos,
+            final Duration timeout) throws IOException {
         try {
-            return future.get(wait.toNanos(), TimeUnit.NANOSECONDS);
+            return future.get(Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
         } catch (final TimeoutException e) {
             abandon(msgId, future);
             throw new NoReplyException(noReplyWithin(timeout));
