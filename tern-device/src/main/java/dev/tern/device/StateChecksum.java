@@ -1,7 +1,10 @@
 package dev.tern.device;
 
+import dev.tern.sys.PosixException;
+import dev.tern.sys.SharedMemory;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.function.LongUnaryOperator;
 import java.util.stream.LongStream;
 import java.util.zip.CRC32C;
 
@@ -25,13 +28,58 @@ public final class StateChecksum {
      * @param tail bytes appended after the image (from position to limit), or {@code null}
      */
     public static long of(final MemorySegment memory, final ByteBuffer tail) {
-        final long chunks = (memory.byteSize() + CHUNK - 1) / CHUNK;
-        final long[] crcs = LongStream.range(0, chunks).parallel().map(i -> {
+        return combine(memory.byteSize(), i -> {
             final CRC32C crc = new CRC32C();
             final long off = i * CHUNK;
             crc.update(memory.asSlice(off, Math.min(CHUNK, memory.byteSize() - off)).asByteBuffer());
             return crc.getValue();
-        }).toArray();
+        }, tail);
+    }
+
+    /**
+     * {@return the checksum of {@code memory}'s mapping, followed by {@code tail}: equal to {@link
+     * #of(MemorySegment, ByteBuffer)} of its segment, but the holes of the file (pages never written, found with
+     * lseek(2) {@code SEEK_DATA}/{@code SEEK_HOLE}) are hashed from {@link SharedMemory#zeros()}, so a sparse
+     * memfd is not faulted in (a read through a {@code MAP_SHARED} mapping allocates every page it touches)}
+     *
+     * @param memory the image, a mapping of a file that supports {@code SEEK_DATA} (memfd, tmpfs)
+     * @param tail bytes appended after the image (from position to limit), or {@code null}
+     */
+    public static long of(final SharedMemory memory, final ByteBuffer tail) {
+        final MemorySegment all = memory.segment();
+        return combine(all.byteSize(), i -> sparseChunk(memory, all, i), tail);
+    }
+
+    /** The CRC32C of chunk {@code i}: its data read through the mapping, its holes from the zero source. */
+    private static long sparseChunk(final SharedMemory memory, final MemorySegment all, final long i) {
+        final CRC32C crc = new CRC32C();
+        final long end = Math.min((i + 1) * CHUNK, all.byteSize());
+        for (long off = i * CHUNK; off < end;) {
+            final long data = Math.min(next(memory, off, true), end);
+            for (long z = off; z < data; z += SharedMemory.ZEROS_BYTES) {
+                crc.update(SharedMemory.zeros().asSlice(0, Math.min(SharedMemory.ZEROS_BYTES, data - z))
+                        .asByteBuffer());
+            }
+            final long hole = data < end ? Math.min(next(memory, data, false), end) : end;
+            crc.update(all.asSlice(data, hole - data).asByteBuffer());
+            off = hole;
+        }
+        return crc.getValue();
+    }
+
+    /** @return the next data (or hole) offset; if lseek(2) fails, data from {@code off} on (same bytes, read) */
+    private static long next(final SharedMemory memory, final long off, final boolean data) {
+        try {
+            return data ? memory.nextData(off) : memory.nextHole(off);
+        } catch (final PosixException e) {
+            return data ? off : memory.size();
+        }
+    }
+
+    /** CRC32C over the chunks' CRC32Cs (computed in parallel), then {@code tail}. */
+    private static long combine(final long size, final LongUnaryOperator chunkCrc, final ByteBuffer tail) {
+        final long chunks = (size + CHUNK - 1) / CHUNK;
+        final long[] crcs = LongStream.range(0, chunks).parallel().map(chunkCrc).toArray();
         final ByteBuffer all = ByteBuffer.allocate(crcs.length * 8);
         for (final long c : crcs) {
             all.putLong(c);

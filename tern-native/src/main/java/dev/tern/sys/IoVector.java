@@ -20,8 +20,6 @@ import java.util.Objects;
  * that address since). Not thread-safe: one owner fills it, then sends it.
  */
 public final class IoVector {
-  /** Bytes of the shared zero mapping: larger zero pieces are split. */
-  static final long ZEROS_BYTES = 4L << 20;
 
   private static final long ENTRY = Layouts.IOVEC.byteSize();
 
@@ -88,9 +86,9 @@ public final class IoVector {
    */
   public void addZeros(long length) {
     if (length < 0) throw new IllegalArgumentException("negative length: " + length);
-    MemorySegment zeros = Zeros.SEGMENT;
+    MemorySegment zeros = SharedMemory.zeros();
     for (long left = length; left > 0; ) {
-      long k = Math.min(left, ZEROS_BYTES);
+      long k = Math.min(left, SharedMemory.ZEROS_BYTES);
       grow();
       bases[count] = zeros;
       entries.set(JAVA_LONG, count * ENTRY + Layouts.IOV_BASE, zeros.address());
@@ -204,18 +202,5 @@ public final class IoVector {
     larger.copyFrom(entries);
     entries = larger;
     bases = Arrays.copyOf(bases, capacity);
-  }
-
-  /** The process's zero source, mapped on first use. */
-  private static final class Zeros {
-    static final MemorySegment SEGMENT = map();
-
-    private static MemorySegment map() {
-      try {
-        return PosixMemory.zeros(ZEROS_BYTES);
-      } catch (PosixException e) {
-        throw new IllegalStateException("cannot map " + ZEROS_BYTES + " bytes of zeros", e);
-      }
-    }
   }
 }

@@ -229,6 +229,33 @@ public final class SharedMemory implements AutoCloseable {
   }
 
   /**
+   * The process's one source of zeros: a read-only anonymous mapping of {@value #ZEROS_BYTES} bytes
+   * ({@link PosixMemory#zeros}) whose every page is the kernel's zero page, so reading it (a gathered send of
+   * padding, a checksum over a hole) allocates and writes nothing. Mapped on first use, never unmapped.
+   *
+   * @return the zeros
+   * @throws IllegalStateException if it cannot be mapped
+   */
+  public static MemorySegment zeros() {
+    return Zeros.SEGMENT;
+  }
+
+  /** Bytes of {@link #zeros()}: larger runs of zeros are taken in pieces. */
+  public static final long ZEROS_BYTES = 4L << 20;
+
+  private static final class Zeros {
+    static final MemorySegment SEGMENT = map();
+
+    private static MemorySegment map() {
+      try {
+        return PosixMemory.zeros(ZEROS_BYTES);
+      } catch (PosixException e) {
+        throw new IllegalStateException("cannot map " + ZEROS_BYTES + " bytes of zeros", e);
+      }
+    }
+  }
+
+  /**
    * Whether the mapping may be written.
    *
    * @return true for a writable mapping

@@ -5,7 +5,6 @@ import dev.tern.vfiouser.codec.Header;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -60,7 +59,7 @@ public final class LaidOutSender {
     public void send(final int msgId, final int command, final int flags, final int errorNo) throws IOException {
         final int size = out.ensure(0).limit();
         Header.write(out.segment(), msgId, command, size, flags, errorNo);
-        socket.send(out.first(size), List.of());
+        socket.send(out.first(size));
     }
 
     /** Releases the send lock taken by {@link #layOut}. */
