@@ -18,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.AsynchronousCloseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -180,9 +181,12 @@ public final class MessageChannel implements AutoCloseable {
         } catch (final EOFException e) {
             fds.forEach(Fd::close);
             return new Incoming.Closed("peer closed the connection in the middle of a message", false);
+        } catch (final AsynchronousCloseException e) {
+            fds.forEach(Fd::close);
+            return new Incoming.Closed("the connection was closed on this side", false);
         } catch (final IOException | RuntimeException e) {
             fds.forEach(Fd::close);
-            return new Incoming.Closed("receive failed: " + e.getMessage(), false);
+            return new Incoming.Closed("receive failed: " + e, false);
         }
     }
 
