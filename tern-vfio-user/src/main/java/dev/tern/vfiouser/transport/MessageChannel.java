@@ -8,9 +8,6 @@ import dev.tern.vfiouser.codec.CodecLimits;
 import dev.tern.vfiouser.codec.Command;
 import dev.tern.sys.Errno;
 import dev.tern.vfiouser.codec.Frame;
-import dev.tern.vfiouser.codec.FrameDecoder;
-import dev.tern.vfiouser.codec.FrameRejected;
-import dev.tern.vfiouser.codec.Framed;
 import dev.tern.vfiouser.codec.Header;
 import java.io.EOFException;
 import java.io.IOException;
@@ -31,16 +28,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * its own with a control buffer for at most {@code max_msg_fds} descriptors, then exactly {@code msg_size - 16}
  * body bytes without one. A sender attaches its descriptors to the first byte of its {@code sendmsg}, i.e. to the
  * header, so they are never attributed to the wrong message; descriptors arriving with body bytes, or more than
- * allowed, make the message a {@link Incoming.Refused} (EINVAL) and are closed. The pieces go through a
- * {@link FrameDecoder}, which enforces the {@code msg_size} bounds: a message above the limit is read and dropped
- * in 64 KiB pieces without being buffered, so the stream stays in step; an oversized <i>reply</i> is fatal at once
- * (a reply is never larger than what was asked for).
+ * allowed, make the message a {@link Incoming.Refused} (EINVAL) and are closed. The body is framed by a
+ * {@link FramedReceiver}, which enforces the {@code msg_size} bounds (a message above the limit is read and dropped
+ * without being buffered, so the stream stays in step); an oversized <i>reply</i> is fatal at once (a reply is never
+ * larger than what was asked for).
  * <p>
  * Threads: one thread receives, any number send ({@link #send} is serialised and writes each message with one
  * gather {@code sendmsg}, descriptors attached to its first byte).
  */
 public final class MessageChannel implements AutoCloseable {
-    private static final int SKIP_PIECE = 64 * 1024;
     /** The largest socket buffer {@link #sizeBuffersFor} asks for (per direction, before the kernel doubles it). */
     public static final int MAX_SOCKET_BUFFER = 4 << 20;
     /** The most fixed payload fields {@link #sendCommand} puts before the caller's data. */
@@ -54,21 +50,19 @@ public final class MessageChannel implements AutoCloseable {
     private final ByteBuffer prefix = ByteBuffer.allocateDirect(Header.SIZE + MAX_PREFIX_FIELDS)
             .order(ByteOrder.LITTLE_ENDIAN);
     private final MemorySegment prefixSegment = MemorySegment.ofBuffer(prefix);
-    private ByteBuffer body = ByteBuffer.allocateDirect(4096);
     private final SendBuffer out = new SendBuffer();
     private final LaidOutSender laidOut;
     private final LentBuffer loan = new LentBuffer();
     private volatile int directReply = -1;
     private volatile int directCommand = -1;
     private volatile CodecLimits limits;
-    private FrameDecoder decoder;
+    private FramedReceiver framedReceiver;
     private volatile long messageStarted;
     /** Scratch of the receiving thread: the descriptors and the header bytes of the message being received. */
     private final List<Fd> receivedFds = new ArrayList<>();
     private final byte[] headerBytes = new byte[Header.SIZE];
     private final ByteBuffer headerWrap = ByteBuffer.wrap(headerBytes);
     private final MemorySegment headerSegment = MemorySegment.ofBuffer(header);
-    private final List<Framed> framed = new ArrayList<>(2);
     private final InPlaceReceiver inPlace = new InPlaceReceiver(headerSegment);
 
     /**
@@ -134,7 +128,7 @@ public final class MessageChannel implements AutoCloseable {
      */
     public void setInboundLimits(final CodecLimits limits) {
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.decoder = new FrameDecoder(limits.maxMessageSize());
+        this.framedReceiver = new FramedReceiver(limits.maxMessageSize());
     }
 
     /**
@@ -227,46 +221,7 @@ public final class MessageChannel implements AutoCloseable {
         if (lends(h, fds, refusal) && loan.take()) {
             return loan.receive(h, socket);
         }
-        final List<Framed> framed = this.framed;
-        framed.clear();
-        decoder.feed(headerWrap.clear(), fds.size(), framed);
-        if (!framed.isEmpty() && framed.getFirst() instanceof FrameRejected fr && fr.fatal()) {
-            fds.forEach(Fd::close);
-            return new Incoming.Refused(h, fr.errno(), fr.reason(), true);
-        }
-        long remaining = h.messageSize() - Header.SIZE;
-        while (remaining > 0) {
-            final int piece = (int) Math.min(remaining, h.messageSize() > limits.maxMessageSize() ? SKIP_PIECE
-                    : remaining);
-            final ByteBuffer b = bodyBuffer(piece);
-            try {
-                socket.receiveExactly(b, 0);
-            } catch (final ControlTruncatedException e) {
-                b.position((int) e.bytesReceived());
-                while (b.hasRemaining()) {
-                    requireData(socket.receive(b, 0).bytes());
-                }
-                refusal = "fds attached to the body of a message";
-            }
-            if (b.hasRemaining()) {
-                throw new EOFException("peer closed in the middle of a message");
-            }
-            b.flip();
-            decoder.feed(b, 0, framed);
-            remaining -= piece;
-        }
-        if (framed.size() != 1) {
-            throw new IllegalStateException("expected one frame per message, got " + framed.size());
-        }
-        if (framed.getFirst() instanceof FrameRejected fr) {
-            fds.forEach(Fd::close);
-            return new Incoming.Refused(h, fr.errno(), fr.reason(), false);
-        }
-        if (refusal != null) {
-            fds.forEach(Fd::close);
-            return new Incoming.Refused(h, Errno.EINVAL, refusal, false);
-        }
-        return new Incoming.Message((Frame) framed.getFirst(), fds);
+        return framedReceiver.receive(socket, h, headerWrap.clear(), fds, refusal);
     }
 
     private boolean lends(final Header h, final List<Fd> fds, final String refusal) {
@@ -293,13 +248,6 @@ public final class MessageChannel implements AutoCloseable {
         return bytes;
     }
 
-    private ByteBuffer bodyBuffer(final int size) {
-        if (body.capacity() < size) {
-            body = ByteBuffer.allocateDirect(Math.max(size, body.capacity() * 2));
-        }
-        body.clear().limit(size);
-        return body;
-    }
 
     /**
      * Sends one message with one gather write; {@code fds} travel with its first byte.
