@@ -1,6 +1,5 @@
 package dev.tern.device;
 
-import dev.tern.sys.PosixException;
 import dev.tern.sys.SharedMemory;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -53,27 +52,22 @@ public final class StateChecksum {
     /** The CRC32C of chunk {@code i}: its data read through the mapping, its holes from the zero source. */
     private static long sparseChunk(final SharedMemory memory, final MemorySegment all, final long i) {
         final CRC32C crc = new CRC32C();
-        final long end = Math.min((i + 1) * CHUNK, all.byteSize());
-        for (long off = i * CHUNK; off < end;) {
-            final long data = Math.min(next(memory, off, true), end);
-            for (long z = off; z < data; z += SharedMemory.ZEROS_BYTES) {
-                crc.update(SharedMemory.zeros().asSlice(0, Math.min(SharedMemory.ZEROS_BYTES, data - z))
-                        .asByteBuffer());
+        final long off = i * CHUNK;
+        memory.visitRuns(off, Math.min(CHUNK, all.byteSize() - off), new SharedMemory.RunVisitor() {
+            @Override
+            public void data(final MemorySegment mapping, final long from, final long to) {
+                crc.update(mapping.asSlice(from, to - from).asByteBuffer());
             }
-            final long hole = data < end ? Math.min(next(memory, data, false), end) : end;
-            crc.update(all.asSlice(data, hole - data).asByteBuffer());
-            off = hole;
-        }
-        return crc.getValue();
-    }
 
-    /** @return the next data (or hole) offset; if lseek(2) fails, data from {@code off} on (same bytes, read) */
-    private static long next(final SharedMemory memory, final long off, final boolean data) {
-        try {
-            return data ? memory.nextData(off) : memory.nextHole(off);
-        } catch (final PosixException e) {
-            return data ? off : memory.size();
-        }
+            @Override
+            public void hole(final long from, final long to) {
+                for (long z = from; z < to; z += SharedMemory.ZEROS_BYTES) {
+                    crc.update(SharedMemory.zeros().asSlice(0, Math.min(SharedMemory.ZEROS_BYTES, to - z))
+                            .asByteBuffer());
+                }
+            }
+        });
+        return crc.getValue();
     }
 
     /** CRC32C over the chunks' CRC32Cs (computed in parallel), then {@code tail}. */

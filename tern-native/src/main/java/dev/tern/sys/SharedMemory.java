@@ -198,6 +198,54 @@ public final class SharedMemory implements AutoCloseable {
     return seek(offset, Layouts.SEEK_HOLE);
   }
 
+  /** What {@link #visitRuns} hands out, in order: the data and hole runs of a range. */
+  public interface RunVisitor {
+    /**
+     * Bytes {@code [from, to)} hold data.
+     *
+     * @param mapping the whole mapping, to read them through
+     * @param from first byte, within this memory
+     * @param to end, exclusive
+     */
+    void data(MemorySegment mapping, long from, long to);
+
+    /**
+     * Bytes {@code [from, to)} are a hole: they read as zeros, and reading them through the mapping
+     * would allocate them ({@link #zeros()} has the same bytes).
+     *
+     * @param from first byte, within this memory
+     * @param to end, exclusive
+     */
+    void hole(long from, long to);
+  }
+
+  /**
+   * Walks {@code [offset, offset + length)} as its runs of data and holes ({@link #nextData}, {@link
+   * #nextHole}), each once and in order. If lseek(2) fails (not expected on a memfd) the rest of the
+   * range is reported as data: the mapping has those bytes too, it only allocates untouched pages.
+   *
+   * @param offset first byte, within this memory
+   * @param length bytes
+   * @param visitor receives the runs
+   */
+  public void visitRuns(long offset, long length, RunVisitor visitor) {
+    long end = offset + length;
+    long at = offset;
+    try {
+      while (at < end) {
+        long data = Math.min(nextData(at), end);
+        if (data > at) visitor.hole(at, data);
+        at = data;
+        if (at == end) return;
+        long hole = Math.min(nextHole(at), end);
+        visitor.data(segment(), at, hole);
+        at = hole;
+      }
+    } catch (PosixException e) {
+      visitor.data(segment(), at, end);
+    }
+  }
+
   private long seek(long offset, int whence) throws PosixException {
     if (offset < 0 || offset > size()) {
       throw new IndexOutOfBoundsException("offset " + offset + " outside " + size());

@@ -138,6 +138,37 @@ class SharedMemoryTest {
   }
 
   @Test
+  void visitRunsReportsEachDataAndHoleRunOfARangeOnceInOrder() throws Exception {
+    long page = 4096;
+    try (SharedMemory m = SharedMemory.create("runs", 16 * page)) {
+      m.segment().set(JAVA_LONG, 3 * page, 1L);
+      m.segment().set(JAVA_LONG, 4 * page, 2L);
+      m.segment().set(JAVA_LONG, 9 * page, 3L);
+      java.util.List<String> runs = new java.util.ArrayList<>();
+      SharedMemory.RunVisitor record = new SharedMemory.RunVisitor() {
+        @Override
+        public void data(MemorySegment mapping, long from, long to) {
+          assertThat(mapping.byteSize()).isEqualTo(m.size());
+          runs.add("data " + from / page + "-" + to / page);
+        }
+
+        @Override
+        public void hole(long from, long to) {
+          runs.add("hole " + from / page + "-" + to / page);
+        }
+      };
+      m.visitRuns(0, m.size(), record);
+      assertThat(runs).containsExactly("hole 0-3", "data 3-5", "hole 5-9", "data 9-10", "hole 10-16");
+      runs.clear();
+      m.visitRuns(4 * page, 6 * page, record); // starts inside data, ends inside data
+      assertThat(runs).containsExactly("data 4-5", "hole 5-9", "data 9-10");
+      runs.clear();
+      m.visitRuns(6 * page, 0, record);
+      assertThat(runs).isEmpty();
+    }
+  }
+
+  @Test
   void dataAndHolesOfAMemfdAreFoundByLseekWithoutAllocatingTheHoles() throws Exception {
     long page = 4096;
     try (SharedMemory m = SharedMemory.create("holes", 256 * page)) {

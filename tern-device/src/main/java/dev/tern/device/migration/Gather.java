@@ -1,6 +1,7 @@
 package dev.tern.device.migration;
 
 import dev.tern.sys.IoVector;
+import dev.tern.sys.SharedMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -19,6 +20,18 @@ public final class Gather {
     private ByteBuffer scratch = ByteBuffer.allocateDirect(256);
     private MemorySegment scratchSegment = MemorySegment.ofBuffer(scratch);
     private int staged;
+    /** Appends the runs of a memfd range: data as views of its mapping, holes as zeros (made once, not per read). */
+    private final SharedMemory.RunVisitor runs = new SharedMemory.RunVisitor() {
+        @Override
+        public void data(final MemorySegment mapping, final long from, final long to) {
+            add(mapping, from, to - from);
+        }
+
+        @Override
+        public void hole(final long from, final long to) {
+            addZeros(to - from);
+        }
+    };
 
     /** A gather with room for a few pieces (it grows as needed). */
     public Gather() {
@@ -29,6 +42,11 @@ public final class Gather {
     public void clear() {
         vector.clear();
         staged = 0;
+    }
+
+    /** {@return what appends a memfd range's runs ({@link SharedMemory#visitRuns}) to this gather} */
+    SharedMemory.RunVisitor runs() {
+        return runs;
     }
 
     /** {@return the pieces, for the send} */

@@ -226,22 +226,7 @@ public final class PagedMemory implements AutoCloseable {
      * hole as lseek saw it; the writer marks it dirty afterwards, so it is sent again.
      */
     void gather(final long offset, final long length, final Gather out) {
-        final SharedMemory m = live;
-        final long end = offset + length;
-        long at = offset;
-        try {
-            while (at < end) {
-                final long data = Math.min(m.nextData(at), end);
-                out.addZeros(data - at);
-                if (data == end) {
-                    return;
-                }
-                at = Math.min(m.nextHole(data), end);
-                out.add(m.segment(), data, at - data);
-            }
-        } catch (final PosixException e) {
-            out.add(m.segment(), at, end - at); // lseek on our own memfd does not fail; the mapping has the bytes
-        }
+        live.visitRuns(offset, length, out.runs());
     }
 
     private synchronized SharedMemory staging() throws DeviceException {
