@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import dev.tern.sys.SharedMemory;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class StateChecksumTest {
@@ -42,23 +41,13 @@ class StateChecksumTest {
                     StateChecksum.CHUNK + 12 * 4096, size - 1}) { // data at and across chunk edges
                 s.set(ValueLayout.JAVA_BYTE, at, (byte) (at | 1));
             }
-            final long blocks = allocatedBlocks(m);
+            final long blocks = AllocatedBlocks.of(m.fd().value());
             final long sparse = StateChecksum.of(m, ByteBuffer.wrap(new byte[] {7}));
-            assertThat(allocatedBlocks(m)).as("blocks of the memfd after the checksum").isEqualTo(blocks);
+            assertThat(AllocatedBlocks.of(m.fd().value())).as("blocks of the memfd after the checksum").isEqualTo(blocks);
             assertThat(sparse).as("same as reading every byte through the mapping")
                     .isEqualTo(StateChecksum.of(s, ByteBuffer.wrap(new byte[] {7})));
             s.set(ValueLayout.JAVA_BYTE, StateChecksum.CHUNK + 40 * 4096, (byte) 1); // in what was a hole
             assertThat(StateChecksum.of(m, ByteBuffer.wrap(new byte[] {7}))).isNotEqualTo(sparse);
         }
-    }
-
-    /** @return st_blocks (512-byte units allocated) of the memfd, as stat(1) reads it through /proc */
-    private static long allocatedBlocks(final SharedMemory m) throws Exception {
-        final Process stat = new ProcessBuilder("stat", "-L", "-c", "%b",
-                "/proc/" + ProcessHandle.current().pid() + "/fd/" + m.fd().value()).redirectErrorStream(true).start();
-        assertThat(stat.waitFor(10, TimeUnit.SECONDS)).as("stat finished").isTrue();
-        final String out = new String(stat.getInputStream().readAllBytes()).trim();
-        assertThat(stat.exitValue()).as(out).isZero();
-        return Long.parseLong(out);
     }
 }

@@ -2,6 +2,7 @@ package dev.tern.vfiouser.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.device.AllocatedBlocks;
 import dev.tern.device.migration.MigrationEngine;
 import dev.tern.device.migration.MigrationStream;
 import dev.tern.protocol.MigrationState;
@@ -63,7 +64,7 @@ class ZeroCopyMigDataReadTest {
                 device.memory().write(page * 4096, arena.allocate(4096).copyFrom(MemorySegment.ofArray(b)));
             }
         }
-        final long blocks = allocatedBlocks(mine.get(0));
+        final long blocks = AllocatedBlocks.of(mine.get(0));
         // 6 pages written: 24 KiB, or up to 4 huge pages where shmem uses transparent huge pages; far from 64 MiB
         assertThat(blocks * 512).as("bytes allocated before the drain").isBetween(6L * 4096, 16L << 20);
         try (VfioUserServer server = start("holes.sock", device);
@@ -71,9 +72,9 @@ class ZeroCopyMigDataReadTest {
             p.setState(MigrationPeer.STOP);
             p.setState(MigrationPeer.STOP_COPY);
             final byte[] stream = p.drain(MIXED);
-            assertThat(allocatedBlocks(mine.get(0))).as("blocks of the memfd after the drain").isEqualTo(blocks);
+            assertThat(AllocatedBlocks.of(mine.get(0))).as("blocks of the memfd after the drain").isEqualTo(blocks);
             assertThat(loaded(64L << 20, stream)).as("the destination's checksum").isEqualTo(device.checksum());
-            assertThat(allocatedBlocks(mine.get(0))).as("blocks after the checksum (holes hashed as zeros)")
+            assertThat(AllocatedBlocks.of(mine.get(0))).as("blocks after the checksum (holes hashed as zeros)")
                     .isEqualTo(blocks);
         }
     }
@@ -126,15 +127,5 @@ class ZeroCopyMigDataReadTest {
                 }
             }).map(fd -> Integer.parseInt(fd.getFileName().toString())).toList();
         }
-    }
-
-    /** @return st_blocks (512-byte units allocated) of descriptor {@code fd}, as stat(1) reads it through /proc */
-    private static long allocatedBlocks(final int fd) throws Exception {
-        final Process stat = new ProcessBuilder("stat", "-L", "-c", "%b",
-                "/proc/" + ProcessHandle.current().pid() + "/fd/" + fd).redirectErrorStream(true).start();
-        assertThat(stat.waitFor(10, TimeUnit.SECONDS)).as("stat finished").isTrue();
-        final String out = new String(stat.getInputStream().readAllBytes()).trim();
-        assertThat(stat.exitValue()).as(out).isZero();
-        return Long.parseLong(out);
     }
 }
